@@ -1,0 +1,11 @@
+//! duban (督办): follows up the tasks of a government task-decomposition notice.
+//!
+//! Data flows one way: notice text → [`matrix`] (pure parsing) → [`store`] (SQL) → the CLI,
+//! and later the bot, the scheduler and the bulletin.
+
+/// Settings: `config/duban.toml`, then `DUBAN_*` environment variables.
+pub mod config;
+/// The domain: notice parser, quantitative targets, unit directory — pure, no I/O.
+pub mod matrix;
+/// All SQL: one portable schema on SQLite and PostgreSQL through sqlx's Any driver.
+pub mod store;

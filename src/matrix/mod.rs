@@ -1,0 +1,14 @@
+//! The responsibility matrix: a notice's text in, tasks with leaders, units and targets out.
+//! Pure functions over strings; the caller reads files and writes the database.
+
+mod decode;
+mod directory;
+mod model;
+mod notice;
+mod targets;
+
+pub use decode::decode;
+pub use directory::{DirectoryError, UnitDirectory};
+pub use model::*;
+pub use notice::{NoticeError, parse_notice};
+pub use targets::{Quantity, extract_targets, find_quantities};
