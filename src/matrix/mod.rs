@@ -3,12 +3,18 @@
 
 mod decode;
 mod directory;
+mod document;
+mod fields;
+mod lines;
 mod model;
 mod notice;
+mod numerals;
+mod responsibility;
+mod table;
 mod targets;
 
 pub use decode::decode;
-pub use directory::{DirectoryError, UnitDirectory};
+pub use directory::{DirectoryError, Resolution, UnitDirectory};
 pub use model::*;
 pub use notice::{NoticeError, parse_notice};
 pub use targets::{Quantity, extract_targets, find_quantities};

@@ -1,7 +1,18 @@
-//! The notice parser.
+//! The notice parser: decoded text in, [`Matrix`] out.
+//!
+//! The text is cut into blocks (a numbered line with the lines that belong to it). The numbering
+//! style whose blocks carry responsibility fields is the task style; the nearest heading style
+//! above the first task gives the sections. This is what lets one parser read the whole family
+//! of such notices: 1、 or （一） tasks, fields in brackets or on their own lines, tables, cover
+//! letters whose numbered requirements are not tasks.
 
 use super::directory::UnitDirectory;
-use super::model::{Diagnostic, Matrix};
+use super::fields::{has_fields, split_fields};
+use super::lines::{Line, Numbering, Style, clean, numbering};
+use super::model::{Diagnostic, GroupInfo, Matrix, Section, Task, UnitInfo, UnitKind};
+use super::responsibility::assign;
+use super::{document, table, targets::extract_targets};
+use std::collections::BTreeMap;
 
 /// Why a notice could not be imported: every problem found, each with its line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -12,10 +23,322 @@ pub struct NoticeError {
 
 impl NoticeError {
     pub fn single(line: usize, message: impl Into<String>) -> Self {
-        Self { problems: vec![Diagnostic { line, message: message.into() }] }
+        Self {
+            problems: vec![diag(line, message)],
+        }
     }
 }
 
-pub fn parse_notice(_text: &str, _dir: &UnitDirectory) -> Result<Matrix, NoticeError> {
-    Err(NoticeError::single(0, "未实现"))
+fn diag(line: usize, message: impl Into<String>) -> Diagnostic {
+    Diagnostic {
+        line,
+        message: message.into(),
+    }
+}
+
+/// A numbered line and the lines that belong to it, or one free line.
+#[derive(Debug)]
+pub(super) struct Block {
+    pub numbering: Option<Numbering>,
+    pub line: usize,
+    /// The first line without its numbering, then the continuation lines, all cleaned.
+    pub lines: Vec<String>,
+    pub has_fields: bool,
+}
+
+impl Block {
+    fn text(&self) -> String {
+        self.lines.join("\n")
+    }
+    fn style(&self) -> Option<Style> {
+        self.numbering.as_ref().map(|n| n.style)
+    }
+}
+
+pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeError> {
+    let lines: Vec<Line> = text
+        .lines()
+        .enumerate()
+        .map(|(i, t)| Line {
+            no: i + 1,
+            text: t.to_string(),
+        })
+        .collect();
+    if lines.iter().all(|l| clean(&l.text).is_empty()) {
+        return Err(NoticeError::single(0, "文件是空的，没有可以导入的内容。"));
+    }
+    let blocks = blocks(&table::unflatten(lines));
+    let Some(task_style) = task_style(&blocks) else {
+        return Err(NoticeError::single(
+            0,
+            "没有找到任务：文中没有带“牵头领导”“承办单位（责任单位、牵头单位）”等责任信息的编号条目。",
+        ));
+    };
+    let is_task = |b: &Block| b.style() == Some(task_style) && b.has_fields;
+    let first = blocks.iter().position(is_task).unwrap_or(0);
+    let last = blocks.iter().rposition(is_task).unwrap_or(0);
+    let headings = headings(&blocks, task_style, first);
+    let notice = document::notice_info(&blocks, first, last);
+    let year = notice.year;
+
+    let mut problems = Vec::new();
+    let mut warnings = Vec::new();
+    let mut sections: Vec<Section> = Vec::new();
+    let mut tasks: Vec<Task> = Vec::new();
+    for (i, block) in blocks.iter().enumerate().take(last + 1) {
+        if headings.contains(&i) {
+            let n = block.numbering.as_ref().expect("headings are numbered");
+            sections.push(Section {
+                ordinal: 0,
+                label: n.label.clone(),
+                title: block.lines[0]
+                    .replace("**", "")
+                    .trim_end_matches(['：', ':'])
+                    .to_string(),
+                line: block.line,
+            });
+            continue;
+        }
+        if i < first || block.style() != Some(task_style) {
+            continue;
+        }
+        let label = &block
+            .numbering
+            .as_ref()
+            .expect("task blocks are numbered")
+            .label;
+        let fields = split_fields(&block.text());
+        if !fields.has_units() {
+            problems.push(diag(
+                block.line,
+                format!(
+                    "第{label}项任务没有写明承办单位（或牵头单位、责任单位），无法确定由谁负责。"
+                ),
+            ));
+            continue;
+        }
+        let who = assign(&fields, dir);
+        let text = fields.body.replace("**", "");
+        tasks.push(Task {
+            number: block.numbering.as_ref().map_or(0, |n| n.number),
+            section: (!sections.is_empty()).then_some(sections.len() as u32),
+            targets: extract_targets(&text, year),
+            text,
+            line: block.line,
+            leaders: who.leaders,
+            units: who.units,
+            groups: who.groups,
+        });
+    }
+    let sections = keep_sections_with_tasks(sections, &mut tasks);
+    number_tasks(&mut tasks, &mut problems, &mut warnings);
+    if !problems.is_empty() {
+        return Err(NoticeError { problems });
+    }
+    let (units, groups) = units_and_groups(&tasks, dir, &mut warnings);
+    let notice_targets = document::notice_paragraphs(&blocks[..first], &headings)
+        .flat_map(|p| extract_targets(p, year))
+        .collect();
+    Ok(Matrix {
+        notice,
+        sections,
+        tasks,
+        notice_targets,
+        units,
+        groups,
+        warnings,
+    })
+}
+
+/// Cuts the lines into blocks. A numbered line opens a block; lines without numbering join it
+/// while it has no fields yet (a task written over several lines) or when they carry fields
+/// (fields on their own lines); any other line stands alone.
+fn blocks(lines: &[Line]) -> Vec<Block> {
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut open = false;
+    for line in lines {
+        let text = clean(&line.text);
+        if text.is_empty() {
+            continue;
+        }
+        let fields = has_fields(text);
+        if let Some(n) = numbering(text) {
+            let rest = text[n.len..].to_string();
+            blocks.push(Block {
+                numbering: Some(n),
+                line: line.no,
+                lines: vec![rest],
+                has_fields: fields,
+            });
+            open = true;
+            continue;
+        }
+        if let Some(block) = blocks
+            .last_mut()
+            .filter(|b| open && (fields || !b.has_fields))
+        {
+            block.lines.push(text.to_string());
+            block.has_fields |= fields;
+            continue;
+        }
+        blocks.push(Block {
+            numbering: None,
+            line: line.no,
+            lines: vec![text.to_string()],
+            has_fields: fields,
+        });
+        open = false;
+    }
+    blocks
+}
+
+/// The numbering style most of the blocks with responsibility fields use.
+fn task_style(blocks: &[Block]) -> Option<Style> {
+    let mut counts: BTreeMap<Style, (usize, usize)> = BTreeMap::new();
+    for (i, b) in blocks.iter().enumerate().filter(|(_, b)| b.has_fields) {
+        if let Some(style) = b.style() {
+            let entry = counts.entry(style).or_insert((0, i));
+            entry.0 += 1;
+        }
+    }
+    // Most blocks first; on a tie, the style that appears first.
+    counts
+        .into_iter()
+        .max_by_key(|(_, (count, first))| (*count, usize::MAX - first))
+        .map(|(s, _)| s)
+}
+
+/// Indices of the section headings: short numbered blocks without fields, of the style of the
+/// nearest heading above the first task. A heading may be numbered like the tasks themselves,
+/// in which case it must be followed directly by a task.
+fn headings(blocks: &[Block], task_style: Style, first_task: usize) -> Vec<usize> {
+    let candidate = |i: usize| {
+        let b = &blocks[i];
+        let short = b.lines[0].chars().count() <= 60;
+        match b.style() {
+            None => false,
+            _ if b.has_fields || !short => false,
+            Some(s) if s == task_style => blocks[i + 1..]
+                .iter()
+                .find(|n| n.numbering.is_some())
+                .is_some_and(|n| n.style() == Some(task_style) && n.has_fields),
+            Some(_) => true,
+        }
+    };
+    let style = (0..first_task)
+        .rev()
+        .find(|&i| candidate(i))
+        .and_then(|i| blocks[i].style());
+    let Some(style) = style else {
+        return Vec::new();
+    };
+    (0..blocks.len())
+        .filter(|&i| blocks[i].style() == Some(style) && candidate(i))
+        .collect()
+}
+
+/// Drops headings that hold no task (section 一 of the seed, cover-letter points) and numbers the
+/// rest 1, 2, … as `Task::section` refers to them.
+fn keep_sections_with_tasks(sections: Vec<Section>, tasks: &mut [Task]) -> Vec<Section> {
+    let mut kept = Vec::new();
+    let mut renumber = BTreeMap::new();
+    for (i, mut section) in sections.into_iter().enumerate() {
+        let position = i as u32 + 1;
+        if tasks.iter().any(|t| t.section == Some(position)) {
+            section.ordinal = kept.len() as u32 + 1;
+            renumber.insert(position, section.ordinal);
+            kept.push(section);
+        }
+    }
+    for task in tasks {
+        task.section = task.section.and_then(|s| renumber.get(&s).copied());
+    }
+    kept
+}
+
+/// Keeps the numbers as written when they are unique; numbering that restarts in every section
+/// becomes 1..N in document order; any other repeated number is an error.
+fn number_tasks(
+    tasks: &mut [Task],
+    problems: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
+) {
+    let increasing = tasks.windows(2).all(|w| w[0].number < w[1].number);
+    if increasing {
+        return;
+    }
+    let restarts_per_section = tasks
+        .windows(2)
+        .all(|w| w[0].number < w[1].number || (w[0].section != w[1].section && w[1].number == 1));
+    if restarts_per_section {
+        warnings.push(diag(0, "各部分的任务分别从1编号，已按全文顺序重新编号。"));
+        for (i, task) in tasks.iter_mut().enumerate() {
+            task.number = i as u32 + 1;
+        }
+        return;
+    }
+    let mut seen: BTreeMap<u32, usize> = BTreeMap::new();
+    for task in tasks.iter() {
+        if let Some(first) = seen.insert(task.number, task.line) {
+            problems.push(diag(
+                task.line,
+                format!(
+                    "任务编号{}重复（第{}行已有第{}项任务），请修改编号后再导入。",
+                    task.number, first, task.number
+                ),
+            ));
+            seen.insert(task.number, first);
+        }
+    }
+}
+
+/// The directory's units and groups plus those only the notice names, each sorted by name.
+fn units_and_groups(
+    tasks: &[Task],
+    dir: &UnitDirectory,
+    warnings: &mut Vec<Diagnostic>,
+) -> (Vec<UnitInfo>, Vec<GroupInfo>) {
+    let mut units: BTreeMap<String, UnitKind> = dir
+        .units()
+        .iter()
+        .map(|u| (u.name.clone(), u.kind))
+        .collect();
+    let mut groups: BTreeMap<String, Vec<String>> =
+        dir.groups().map(|g| (g.name, g.members)).collect();
+    let mut warned = std::collections::BTreeSet::new();
+    for task in tasks {
+        for unit in &task.units {
+            if !units.contains_key(&unit.name) {
+                if !dir.units().is_empty() {
+                    warnings.push(diag(
+                        task.line,
+                        format!("单位“{}”不在单位名录中，已作为新单位导入。", unit.name),
+                    ));
+                }
+                units.insert(unit.name.clone(), UnitKind::Other);
+            }
+        }
+        for group in &task.groups {
+            let members = groups.entry(group.name.clone()).or_default();
+            if members.is_empty() && warned.insert(group.name.clone()) {
+                warnings.push(diag(
+                    task.line,
+                    format!(
+                        "“{}”无法从单位名录确定具体单位，已作为待补充成员的分组导入。",
+                        group.name
+                    ),
+                ));
+            }
+        }
+    }
+    (
+        units
+            .into_iter()
+            .map(|(name, kind)| UnitInfo { name, kind })
+            .collect(),
+        groups
+            .into_iter()
+            .map(|(name, members)| GroupInfo { name, members })
+            .collect(),
+    )
 }
