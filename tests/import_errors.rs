@@ -1,0 +1,269 @@
+//! Input the importer must refuse, with every problem and its line in Chinese, and encodings it
+//! must read to the same text.
+
+mod matrix_support;
+
+use duban::matrix::{NoticeError, UnitDirectory, decode, parse_notice};
+use matrix_support::*;
+
+const PLAIN: &str = include_str!("fixtures/variants/01-plain-parens.txt");
+
+fn refuse(text: &str) -> NoticeError {
+    match parse_notice(text, &qinghe_dir()) {
+        Ok(m) => panic!(
+            "the notice should be refused, but it imported {} tasks",
+            m.tasks.len()
+        ),
+        Err(e) => e,
+    }
+}
+
+fn assert_chinese(e: &NoticeError) {
+    assert!(
+        !e.problems.is_empty(),
+        "an error names at least one problem"
+    );
+    for p in &e.problems {
+        assert!(has_cjk(&p.message), "messages are in Chinese: {p:?}");
+    }
+}
+
+/// The error's text names line `line` as 第N行.
+fn assert_names_line(e: &NoticeError, line: usize) {
+    let shown = e.to_string();
+    assert!(
+        shown.contains(&format!("第{line}行")),
+        "the error should name line {line}:\n{shown}"
+    );
+}
+
+fn lines_starting(text: &str, prefix: &str) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with(prefix))
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+// ------------------------------------------------------------------ empty and binary input
+
+#[test]
+fn an_empty_file_is_refused_in_chinese() {
+    let e = refuse("");
+    assert_chinese(&e);
+}
+
+#[test]
+fn a_file_of_whitespace_only_is_refused_in_chinese() {
+    let e = refuse(" \n\t\n\u{3000}\r\n\n   ");
+    assert_chinese(&e);
+}
+
+#[test]
+fn empty_bytes_decode_and_parse_to_a_refusal() {
+    let result = decode(b"").and_then(|text| parse_notice(&text, &qinghe_dir()));
+    assert_chinese(&result.expect_err("nothing to import"));
+}
+
+#[test]
+fn binary_files_do_not_decode() {
+    let png: &[u8] = &[
+        0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, b'I', b'H', b'D', b'R', 0,
+        0, 1, 0, 0, 0, 1, 0, 8, 6, 0, 0, 0, 0x5c, 0x72, 0xa8, 0x66,
+    ];
+    let mut elf = vec![
+        0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0x3e, 0,
+    ];
+    elf.extend((0u8..=255).cycle().take(600));
+    let mut zip = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00".to_vec();
+    zip.extend_from_slice(&[
+        0xdf, 0xa4, 0xd2, 0x6c, 0x5a, 0x01, 0x00, 0x00, 0x20, 0x05, 0x00, 0x00,
+    ]);
+    zip.extend_from_slice(b"[Content_Types].xml");
+    zip.extend_from_slice(&[0u8; 64]);
+    for (what, bytes) in [("png", png.to_vec()), ("elf", elf), ("docx/zip", zip)] {
+        match decode(&bytes) {
+            Ok(text) => panic!("{what} decoded to {} chars of text", text.chars().count()),
+            Err(e) => assert_chinese(&e),
+        }
+    }
+}
+
+#[test]
+fn a_text_with_a_nul_byte_in_the_middle_does_not_decode() {
+    let mut bytes = PLAIN.as_bytes().to_vec();
+    let at = PLAIN.char_indices().nth(100).unwrap().0;
+    bytes.splice(at..at, [0u8, 0, 0, 0]);
+    assert_chinese(&decode(&bytes).expect_err("NUL bytes make it binary"));
+}
+
+// ------------------------------------------------------------------ encodings
+
+#[test]
+fn utf8_text_decodes_unchanged() {
+    assert_eq!(decode(PLAIN.as_bytes()).expect("UTF-8 decodes"), PLAIN);
+}
+
+#[test]
+fn utf8_with_a_byte_order_mark_decodes_without_it_and_imports_the_same_matrix() {
+    let mut bytes = vec![0xef, 0xbb, 0xbf];
+    bytes.extend_from_slice(PLAIN.as_bytes());
+    let text = decode(&bytes).expect("UTF-8 with BOM decodes");
+    assert_eq!(text, PLAIN);
+    assert_eq!(
+        parse_ok(&text, &qinghe_dir()),
+        parse_ok(PLAIN, &qinghe_dir())
+    );
+}
+
+#[test]
+fn utf16_with_a_byte_order_mark_decodes_in_both_byte_orders() {
+    let mut le = vec![0xff, 0xfe];
+    let mut be = vec![0xfe, 0xff];
+    for unit in PLAIN.encode_utf16() {
+        le.extend_from_slice(&unit.to_le_bytes());
+        be.extend_from_slice(&unit.to_be_bytes());
+    }
+    assert_eq!(decode(&le).expect("UTF-16LE decodes"), PLAIN);
+    assert_eq!(decode(&be).expect("UTF-16BE decodes"), PLAIN);
+}
+
+#[test]
+fn a_gb18030_notice_decodes_to_the_same_text_and_imports_the_same_matrix() {
+    let (bytes, _, unmappable) = encoding_rs::GB18030.encode(PLAIN);
+    assert!(!unmappable);
+    assert!(
+        std::str::from_utf8(&bytes).is_err(),
+        "the GB18030 bytes are not UTF-8"
+    );
+    let text = decode(&bytes).expect("GB18030 decodes");
+    assert_eq!(text, PLAIN);
+    assert_eq!(
+        parse_ok(&text, &qinghe_dir()),
+        parse_ok(PLAIN, &qinghe_dir())
+    );
+}
+
+#[test]
+fn a_gbk_seed_notice_decodes_to_the_same_text() {
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(SEED);
+    assert!(!unmappable, "the seed fits in GBK");
+    assert_eq!(decode(&bytes).expect("GBK decodes"), SEED);
+}
+
+#[test]
+fn windows_line_endings_import_the_same_matrix() {
+    let crlf = PLAIN.replace('\n', "\r\n");
+    assert_eq!(
+        parse_ok(&crlf, &qinghe_dir()),
+        parse_ok(PLAIN, &qinghe_dir())
+    );
+}
+
+// ------------------------------------------------------------------ notices without usable tasks
+
+const HEAD: &str = "青禾县人民政府\n关于分解落实2023年重点工作任务的通知\n\n一、优化营商环境\n";
+
+#[test]
+fn a_notice_without_any_task_is_refused_in_chinese() {
+    let text = format!(
+        "{HEAD}1.持续深化“放管服”改革。\n2.加快推进政务服务标准化。\n二、工作要求\n各单位要高度重视，认真抓好落实。\n\n青禾县人民政府\n2023年3月1日\n"
+    );
+    assert_chinese(&refuse(&text));
+}
+
+#[test]
+fn a_duplicated_task_number_is_refused_naming_both_lines() {
+    let text = format!(
+        "{HEAD}1.深化“放管服”改革。（牵头领导：李明。承办单位：县行政审批服务局）\n\
+         2.优化企业开办服务。（牵头领导：李明。承办单位：县市场监督管理局）\n\
+         2.推进工程建设项目审批改革。（牵头领导：张华。承办单位：县住房和城乡建设局）\n\
+         3.规范涉企收费。（牵头领导：张华。承办单位：县发展和改革局）\n"
+    );
+    let e = refuse(&text);
+    assert_chinese(&e);
+    let twos = lines_starting(&text, "2.");
+    assert_eq!(twos.len(), 2);
+    assert_names_line(&e, twos[0]);
+    assert_names_line(&e, twos[1]);
+    assert!(
+        !e.to_string()
+            .contains(&format!("第{}行", lines_starting(&text, "1.")[0])),
+        "task 1 is fine:\n{e}"
+    );
+}
+
+#[test]
+fn a_task_with_a_leader_but_no_units_is_refused_naming_its_line() {
+    let text = format!(
+        "{HEAD}1.深化“放管服”改革。（牵头领导：李明。承办单位：县行政审批服务局）\n\
+         2.优化企业开办服务。（牵头领导：李明）\n\
+         3.规范涉企收费。（牵头领导：张华。承办单位：县发展和改革局）\n"
+    );
+    let e = refuse(&text);
+    assert_chinese(&e);
+    assert_names_line(&e, lines_starting(&text, "2.")[0]);
+    assert!(
+        e.problems
+            .iter()
+            .all(|p| p.line == lines_starting(&text, "2.")[0]),
+        "only task 2 is wrong:\n{e}"
+    );
+}
+
+#[test]
+fn a_task_with_an_empty_unit_field_is_refused_naming_its_line() {
+    let text = format!(
+        "{HEAD}1.深化“放管服”改革。（牵头领导：李明。承办单位：县行政审批服务局）\n\
+         2.优化企业开办服务。（牵头领导：李明。承办单位：）\n"
+    );
+    let e = refuse(&text);
+    assert_chinese(&e);
+    assert_names_line(&e, lines_starting(&text, "2.")[0]);
+}
+
+#[test]
+fn every_problem_of_a_notice_is_listed_with_its_line() {
+    let text = format!(
+        "{HEAD}1.深化“放管服”改革。（牵头领导：李明。承办单位：县行政审批服务局）\n\
+         2.优化企业开办服务。（牵头领导：李明）\n\
+         3.规范涉企收费。（牵头领导：张华。承办单位：县发展和改革局）\n\
+         3.推进信用体系建设。（牵头领导：张华。承办单位：县发展和改革局）\n\
+         4.加强知识产权保护。（责任领导：孙丽。责任单位：）\n"
+    );
+    let e = refuse(&text);
+    assert_chinese(&e);
+    assert!(e.problems.len() >= 3, "three problems, each listed:\n{e}");
+    assert_names_line(&e, lines_starting(&text, "2.")[0]);
+    for line in lines_starting(&text, "3.") {
+        assert_names_line(&e, line);
+    }
+    assert_names_line(&e, lines_starting(&text, "4.")[0]);
+    for p in &e.problems {
+        assert!(p.line > 0, "every problem here belongs to a line: {p:?}");
+        assert!(
+            e.to_string()
+                .contains(&format!("第{}行：{}", p.line, p.message))
+        );
+    }
+}
+
+#[test]
+fn warnings_do_not_stop_an_import() {
+    // An unknown unit and an unknown 有关 group: warned about, imported anyway.
+    let text = format!(
+        "{HEAD}1.深化“放管服”改革。（牵头领导：李明。承办单位：县行政审批服务局、县营商环境服务中心，有关企业）\n"
+    );
+    let m = parse_ok(&text, &qinghe_dir());
+    assert_eq!(m.tasks.len(), 1);
+    let line = lines_starting(&text, "1.")[0];
+    assert_warns(&m, "县营商环境服务中心", &[line]);
+    assert_warns(&m, "有关企业", &[line]);
+}
+
+#[test]
+fn an_empty_directory_still_imports_the_seed() {
+    let m = parse_ok(SEED, &UnitDirectory::default());
+    assert_eq!(m.tasks.len(), 71);
+    assert!(m.tasks.iter().all(|t| !t.units.is_empty()));
+}
