@@ -29,39 +29,39 @@ const ISSUER_ENDINGS: &[&str] = &[
     "领导小组",
 ];
 
-/// Free lines (not part of a numbered block) of `blocks`, with their line numbers.
-fn free_lines(blocks: &[Block]) -> Vec<(usize, &str)> {
+/// The lines of `blocks` (numbered ones without their first line, which is numbered).
+fn lines(blocks: &[Block], numbered: bool) -> Vec<&str> {
     blocks
         .iter()
-        .filter(|b| b.numbering.is_none())
+        .filter(|b| numbered || b.numbering.is_none())
         .flat_map(|b| {
             b.lines
                 .iter()
-                .enumerate()
-                .map(move |(i, l)| (b.line + i, l.as_str()))
+                .skip(usize::from(b.numbering.is_some()))
+                .map(String::as_str)
         })
         .collect()
 }
 
 pub(super) fn notice_info(blocks: &[Block], first_task: usize, last_task: usize) -> NoticeInfo {
-    let head = free_lines(&blocks[..first_task]);
-    let tail = free_lines(&blocks[(last_task + 1).min(blocks.len())..]);
+    // Title and number stand alone above the text; a date or signature may also close a
+    // numbered section (a cover letter's last point, 工作要求 after the tasks).
+    let head = lines(&blocks[..first_task], false);
+    let head_all = lines(&blocks[..first_task], true);
+    let tail = lines(&blocks[(last_task + 1).min(blocks.len())..], true);
     let plain = |s: &str| s.replace("**", "");
 
     let doc_number = head
         .iter()
-        .find_map(|(_, l)| DOC_NUMBER.find(l).map(|m| plain(m.as_str())));
-    let title_at = head
-        .iter()
-        .position(|(_, l)| l.contains("关于"))
-        .or_else(|| {
-            head.iter()
-                .position(|(_, l)| TITLE_ENDINGS.iter().any(|e| l.ends_with(e)))
-        });
+        .find_map(|l| DOC_NUMBER.find(l).map(|m| plain(m.as_str())));
+    let title_at = head.iter().position(|l| l.contains("关于")).or_else(|| {
+        head.iter()
+            .position(|l| TITLE_ENDINGS.iter().any(|e| l.ends_with(e)))
+    });
     let mut title = String::new();
     let mut issuer = None;
     if let Some(at) = title_at {
-        for (_, line) in head[at..].iter().take(4) {
+        for line in head[at..].iter().take(4) {
             title.push_str(line);
             if TITLE_ENDINGS.iter().any(|e| line.ends_with(e)) {
                 break;
@@ -75,7 +75,7 @@ pub(super) fn notice_info(blocks: &[Block], first_task: usize, last_task: usize)
                 head[at.saturating_sub(2)..at]
                     .iter()
                     .rev()
-                    .map(|(_, l)| *l)
+                    .copied()
                     .find(|l| {
                         ISSUER_ENDINGS.iter().any(|e| l.ends_with(e)) && !DOC_NUMBER.is_match(l)
                     })
@@ -85,24 +85,28 @@ pub(super) fn notice_info(blocks: &[Block], first_task: usize, last_task: usize)
     if title.is_empty() {
         title = head
             .iter()
-            .map(|(_, l)| *l)
+            .copied()
             .find(|l| !DOC_NUMBER.is_match(l))
             .unwrap_or("未命名通知")
             .to_string();
     }
-    let dated = tail.iter().position(|(_, l)| standalone_date(l).is_some());
+    let dated = tail.iter().position(|l| standalone_date(l).is_some());
     let date = dated
-        .map(|i| tail[i].1)
+        .map(|i| tail[i])
         .or_else(|| {
-            head.iter()
-                .map(|(_, l)| *l)
+            head_all
+                .iter()
+                .copied()
                 .find(|l| standalone_date(l).is_some())
         })
         .and_then(standalone_date);
     if issuer.is_none() {
-        issuer = dated
-            .and_then(|i| i.checked_sub(1))
-            .map(|i| tail[i].1)
+        // The signature (落款): the line above the date, or the last line when there is no date.
+        let signature = match dated {
+            Some(i) => i.checked_sub(1).map(|i| tail[i]),
+            None => tail.last().copied(),
+        };
+        issuer = signature
             .filter(|l| ISSUER_ENDINGS.iter().any(|e| l.ends_with(e)))
             .map(str::to_string);
     }

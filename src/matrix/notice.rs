@@ -118,6 +118,14 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
             continue;
         }
         let who = assign(&fields, dir);
+        if who.units.is_empty() {
+            warnings.push(diag(
+                block.line,
+                format!(
+                    "第{label}项任务只写了无法确定成员的分组，暂无具体承办单位，请补充分组成员。"
+                ),
+            ));
+        }
         let text = fields.body.replace("**", "");
         tasks.push(Task {
             number: block.numbering.as_ref().map_or(0, |n| n.number),
@@ -309,12 +317,10 @@ fn units_and_groups(
     for task in tasks {
         for unit in &task.units {
             if !units.contains_key(&unit.name) {
-                if !dir.units().is_empty() {
-                    warnings.push(diag(
-                        task.line,
-                        format!("单位“{}”不在单位名录中，已作为新单位导入。", unit.name),
-                    ));
-                }
+                warnings.push(diag(
+                    task.line,
+                    format!("单位“{}”不在单位名录中，已作为新单位导入。", unit.name),
+                ));
                 units.insert(unit.name.clone(), UnitKind::Other);
             }
         }
