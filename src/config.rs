@@ -1,1 +1,384 @@
-//! Settings.
+//! Settings: `config/duban.toml` (or an explicit file), then `DUBAN_*` environment variables.
+//!
+//! Every setting is one row of [`KEYS`]: its key in the file, its environment variable and how
+//! an environment value becomes a TOML value. Adding a setting means adding a field to
+//! [`Settings`] (with its default) and a row to [`KEYS`]; loading, overriding and the error
+//! messages follow from the table.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The file read when no path is given, relative to the working directory; optional.
+pub const DEFAULT_FILE: &str = "config/duban.toml";
+
+/// The service's settings. Relative paths are relative to the working directory.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// `sqlite:…` (a file, created on first use) or `postgres://…`.
+    pub database_url: String,
+    /// The unit directory that resolves group words such as 各镇街.
+    pub directory: PathBuf,
+    /// A `tracing` filter, e.g. `info` or `duban=debug,sqlx=warn`.
+    pub log: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://data/duban.db".into(),
+            directory: PathBuf::from("seeds/yanzhou-units.toml"),
+            log: "info".into(),
+        }
+    }
+}
+
+/// One setting: its key in the file and the environment variable that overrides it.
+#[derive(Debug)]
+pub struct Key {
+    pub name: &'static str,
+    pub env: &'static str,
+    /// Turns the environment variable's text into the value the field deserializes from.
+    pub from_env: fn(&str) -> Result<toml::Value, String>,
+}
+
+fn text(value: &str) -> Result<toml::Value, String> {
+    Ok(toml::Value::String(value.to_owned()))
+}
+
+/// Every setting, in the order the example file lists them.
+pub const KEYS: &[Key] = &[
+    Key {
+        name: "database_url",
+        env: "DUBAN_DATABASE_URL",
+        from_env: text,
+    },
+    Key {
+        name: "directory",
+        env: "DUBAN_DIRECTORY",
+        from_env: text,
+    },
+    Key {
+        name: "log",
+        env: "DUBAN_LOG",
+        from_env: text,
+    },
+];
+
+/// Why the settings could not be loaded. The messages are for the person starting the service.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("找不到配置文件 {}", path.display())]
+    FileMissing { path: PathBuf },
+    #[error("读取配置文件 {} 失败：{source}", path.display())]
+    FileUnreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("配置文件 {} 不是有效的 TOML：{message}", path.display())]
+    FileSyntax { path: PathBuf, message: String },
+    #[error("配置文件 {} 中有未知的配置项 {key}（可用的配置项：{}）", path.display(), key_names())]
+    UnknownKey { key: String, path: PathBuf },
+    #[error("配置项 {key}（环境变量 {env}）无效：{reason}")]
+    Invalid {
+        key: &'static str,
+        env: &'static str,
+        reason: String,
+    },
+}
+
+fn key_names() -> String {
+    KEYS.iter().map(|k| k.name).collect::<Vec<_>>().join("、")
+}
+
+impl Settings {
+    /// Reads `path` (which must exist) or, without a path, [`DEFAULT_FILE`] if it exists, then
+    /// applies the `DUBAN_*` environment variables and validates the result.
+    pub fn load(path: Option<&Path>) -> Result<Settings, ConfigError> {
+        Self::load_from(path, |name| std::env::var(name).ok())
+    }
+
+    /// [`Settings::load`] with the environment given as a function, so tests need not touch
+    /// the process environment. An empty variable counts as unset.
+    pub fn load_from(
+        path: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let mut table = match path {
+            Some(path) if !path.exists() => {
+                return Err(ConfigError::FileMissing {
+                    path: path.to_owned(),
+                });
+            }
+            Some(path) => read_table(path)?,
+            None if Path::new(DEFAULT_FILE).exists() => read_table(Path::new(DEFAULT_FILE))?,
+            None => toml::Table::new(),
+        };
+        for key in KEYS {
+            if let Some(value) = env(key.env).filter(|v| !v.is_empty()) {
+                let value = (key.from_env)(&value).map_err(|reason| invalid(key, reason))?;
+                table.insert(key.name.to_owned(), value);
+            }
+        }
+        let settings = deserialize(table)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let url = &self.database_url;
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            return Err(invalid(
+                key("database_url"),
+                format!("“{url}”不是数据库地址，应以 sqlite: 或 postgres:// 开头"),
+            ));
+        }
+        if self.directory.as_os_str().is_empty() {
+            return Err(invalid(
+                key("directory"),
+                "单位名录文件的路径不能为空".into(),
+            ));
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log) {
+            return Err(invalid(
+                key("log"),
+                format!(
+                    "“{}”不是有效的日志过滤规则（{e}），例如 info 或 duban=debug",
+                    self.log
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::FileUnreadable {
+        path: path.to_owned(),
+        source,
+    })?;
+    let table: toml::Table =
+        text.parse()
+            .map_err(|e: toml::de::Error| ConfigError::FileSyntax {
+                path: path.to_owned(),
+                message: e.to_string(),
+            })?;
+    if let Some(unknown) = table
+        .keys()
+        .find(|k| !KEYS.iter().any(|key| key.name == *k))
+    {
+        return Err(ConfigError::UnknownKey {
+            key: unknown.clone(),
+            path: path.to_owned(),
+        });
+    }
+    Ok(table)
+}
+
+/// Deserializes the merged table; when that fails, finds the key whose value is wrong by
+/// deserializing each key on its own, so the message can name it.
+fn deserialize(table: toml::Table) -> Result<Settings, ConfigError> {
+    table.clone().try_into().map_err(|whole: toml::de::Error| {
+        for key in KEYS {
+            if let Some(value) = table.get(key.name) {
+                let single = toml::Table::from_iter([(key.name.to_owned(), value.clone())]);
+                if let Err(e) = single.try_into::<Settings>() {
+                    return invalid(key, format!("取值类型不对（{}）", e.message()));
+                }
+            }
+        }
+        invalid(&KEYS[0], whole.message().to_owned())
+    })
+}
+
+fn key(name: &str) -> &'static Key {
+    KEYS.iter()
+        .find(|k| k.name == name)
+        .expect("every validated setting is listed in KEYS")
+}
+
+fn invalid(key: &Key, reason: String) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.name,
+        env: key.env,
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    fn file_with(text: &str) -> tempfile::NamedTempFile {
+        let file = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        file
+    }
+
+    #[test]
+    fn an_empty_file_gives_the_defaults() {
+        let file = file_with("");
+
+        let settings = Settings::load_from(Some(file.path()), no_env).unwrap();
+
+        assert_eq!(settings, Settings::default());
+        assert_eq!(settings.database_url, "sqlite://data/duban.db");
+        assert_eq!(
+            settings.directory,
+            PathBuf::from("seeds/yanzhou-units.toml")
+        );
+        assert_eq!(settings.log, "info");
+    }
+
+    #[test]
+    fn the_file_sets_keys_and_the_environment_overrides_them() {
+        let file = file_with("database_url = \"sqlite:/tmp/x.db\"\nlog = \"debug\"\n");
+        let env = env_of(&[("DUBAN_LOG", "duban=trace"), ("DUBAN_DIRECTORY", "d.toml")]);
+
+        let settings = Settings::load_from(Some(file.path()), env).unwrap();
+
+        assert_eq!(settings.database_url, "sqlite:/tmp/x.db");
+        assert_eq!(settings.log, "duban=trace");
+        assert_eq!(settings.directory, PathBuf::from("d.toml"));
+    }
+
+    #[test]
+    fn an_empty_environment_variable_counts_as_unset() {
+        let file = file_with("log = \"warn\"\n");
+
+        let settings = Settings::load_from(Some(file.path()), env_of(&[("DUBAN_LOG", "")]));
+
+        assert_eq!(settings.unwrap().log, "warn");
+    }
+
+    #[test]
+    fn postgres_urls_are_accepted() {
+        for url in ["postgres://u@h/db", "postgresql://h/db"] {
+            let env = env_of(&[("DUBAN_DATABASE_URL", url)]);
+
+            let settings = Settings::load_from(Some(file_with("").path()), env).unwrap();
+
+            assert_eq!(settings.database_url, url);
+        }
+    }
+
+    #[test]
+    fn a_bad_database_url_names_the_key_and_its_variable() {
+        let env = env_of(&[("DUBAN_DATABASE_URL", "mysql://h/db")]);
+
+        let err = Settings::load_from(Some(file_with("").path()), env).unwrap_err();
+
+        let message = err.to_string();
+        assert!(message.starts_with("配置项 database_url（环境变量 DUBAN_DATABASE_URL）无效："));
+        assert!(message.contains("mysql://h/db"), "{message}");
+        assert!(
+            message.contains("应以 sqlite: 或 postgres:// 开头"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_names_the_key_and_the_file() {
+        let file = file_with("database_url = \"sqlite:x.db\"\ntoken = \"secret\"\n");
+
+        let err = Settings::load_from(Some(file.path()), no_env).unwrap_err();
+
+        let message = err.to_string();
+        assert!(matches!(err, ConfigError::UnknownKey { ref key, .. } if key == "token"));
+        assert!(message.contains("未知的配置项 token"), "{message}");
+        assert!(
+            message.contains(&file.path().display().to_string()),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_names_the_key() {
+        let file = file_with("log = \"info\"\ndirectory = 5\n");
+
+        let err = Settings::load_from(Some(file.path()), no_env).unwrap_err();
+
+        let message = err.to_string();
+        assert!(message.starts_with("配置项 directory（环境变量 DUBAN_DIRECTORY）无效："));
+    }
+
+    #[test]
+    fn a_bad_log_filter_names_the_key() {
+        let env = env_of(&[("DUBAN_LOG", "duban=loud")]);
+
+        let err = Settings::load_from(Some(file_with("").path()), env).unwrap_err();
+
+        assert!(
+            err.to_string()
+                .starts_with("配置项 log（环境变量 DUBAN_LOG）无效："),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_missing_explicit_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nope.toml");
+
+        let err = Settings::load_from(Some(&path), no_env).unwrap_err();
+
+        assert!(matches!(err, ConfigError::FileMissing { .. }));
+        assert!(err.to_string().contains("nope.toml"));
+    }
+
+    #[test]
+    fn a_syntax_error_names_the_file() {
+        let file = file_with("log = \n");
+
+        let err = Settings::load_from(Some(file.path()), no_env).unwrap_err();
+
+        assert!(matches!(err, ConfigError::FileSyntax { .. }));
+        assert!(err.to_string().contains(&file.path().display().to_string()));
+    }
+
+    #[test]
+    fn the_example_file_lists_every_key_commented_out_with_its_default() {
+        let example = include_str!("../config/duban.example.toml");
+
+        let defaults: String = example
+            .lines()
+            .filter_map(|line| line.strip_prefix("# "))
+            .filter(|line| {
+                KEYS.iter()
+                    .any(|k| line.starts_with(&format!("{} = ", k.name)))
+            })
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let settings: Settings = toml::from_str(&defaults).unwrap();
+
+        assert_eq!(settings, Settings::default());
+        for key in KEYS {
+            assert!(
+                defaults.contains(&format!("{} = ", key.name)),
+                "{} missing",
+                key.name
+            );
+            assert!(
+                example.contains(&format!("Environment: {}", key.env)),
+                "{}",
+                key.env
+            );
+        }
+    }
+}

@@ -1,0 +1,4 @@
+fn main() {
+    // Embedded migrations: rebuild when a migration is added or edited.
+    println!("cargo:rerun-if-changed=migrations");
+}

@@ -1,0 +1,86 @@
+//! The fingerprint of a task's content: what a re-import compares to tell a changed task from
+//! an unchanged one. The number is the task's identity and its line is only where it sits in
+//! the file, so neither is part of the content.
+
+use crate::matrix::{GroupRef, LeaderRef, Target, Task, UnitRef};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Content<'a> {
+    section: Option<u32>,
+    text: &'a str,
+    leaders: &'a [LeaderRef],
+    units: &'a [UnitRef],
+    groups: &'a [GroupRef],
+    targets: &'a [Target],
+}
+
+/// FNV-1a 64 of the task's content as JSON, in 16 hex digits. Stable across runs, platforms
+/// and releases (unlike `std::hash`), so stored fingerprints stay comparable. A change to the
+/// model's JSON shape changes every fingerprint: the next import then reports every task as
+/// changed and rewrites its rows (same ids) — harmless, but noisy, hence the pinned test below.
+pub(crate) fn task_fingerprint(task: &Task) -> String {
+    let content = Content {
+        section: task.section,
+        text: &task.text,
+        leaders: &task.leaders,
+        units: &task.units,
+        groups: &task.groups,
+        targets: &task.targets,
+    };
+    let json = serde_json::to_vec(&content).expect("task content serializes to JSON");
+    format!("{:016x}", fnv1a64(&json))
+}
+
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    bytes
+        .iter()
+        .fold(OFFSET, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(PRIME))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a64_matches_the_reference_vectors() {
+        assert_eq!(fnv1a64(b""), 0xcbf29ce484222325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63dc4c8601ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x85944171f73967e8);
+    }
+
+    fn task(text: &str) -> Task {
+        Task {
+            number: 1,
+            section: Some(1),
+            text: text.into(),
+            line: 10,
+            leaders: vec![],
+            units: vec![],
+            groups: vec![],
+            targets: vec![],
+        }
+    }
+
+    #[test]
+    fn the_fingerprint_ignores_number_and_line_but_not_the_text() {
+        let a = task("推进项目建设");
+        let moved = Task {
+            number: 7,
+            line: 99,
+            ..a.clone()
+        };
+        let edited = task("推进重点项目建设");
+
+        assert_eq!(task_fingerprint(&a), task_fingerprint(&moved));
+        assert_ne!(task_fingerprint(&a), task_fingerprint(&edited));
+        assert_eq!(task_fingerprint(&a).len(), 16);
+    }
+
+    #[test]
+    fn the_fingerprint_of_a_fixed_task_does_not_drift() {
+        assert_eq!(task_fingerprint(&task("推进项目建设")), "aad40f2129f0cc8a");
+    }
+}

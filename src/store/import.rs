@@ -1,0 +1,149 @@
+//! Importing a matrix: one transaction that makes the store say what the matrix says, and a
+//! report of what changed.
+
+use super::error::Context;
+use super::notices::notice_key;
+use super::tasks::Refs;
+use super::{Store, StoreError, notices, targets, tasks, units, unix_now};
+use crate::matrix::Matrix;
+use std::collections::HashSet;
+
+/// What an import did. Task numbers are sorted within each list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportOutcome {
+    pub notice_id: i64,
+    /// The notice was new.
+    pub created: bool,
+    /// Numbers that were not stored before.
+    pub added: Vec<u32>,
+    /// Numbers no longer in the notice: retired, with their id and history kept.
+    pub removed: Vec<u32>,
+    /// Numbers whose content changed, or that were retired and came back; same id as before.
+    pub changed: Vec<u32>,
+    pub unchanged: usize,
+}
+
+impl ImportOutcome {
+    /// True when the import found nothing new about the tasks.
+    pub fn is_noop(&self) -> bool {
+        !self.created && self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+}
+
+impl Store {
+    /// Stores the matrix in one transaction: all of it or, on any error, nothing.
+    ///
+    /// The notice is found by its document number, else its title. Re-importing the same matrix
+    /// writes nothing. For a new version: new numbers are added; a number whose content changed
+    /// keeps its task id and gets its leaders, units, groups and targets replaced; numbers that
+    /// are gone are retired (never deleted) and come back, as changed, if they return; unchanged
+    /// tasks are not touched, except that a task that only moved gets its new line. Units and
+    /// groups are upserted by name; a group's members are replaced only when the matrix lists
+    /// members, so a group an admin filled in is never cleared. Sections and notice targets are
+    /// replaced when they differ.
+    pub async fn import_matrix(&self, m: &Matrix) -> Result<ImportOutcome, StoreError> {
+        validate(m)?;
+        let now = unix_now();
+        let mut tx = self.begin_write().await?;
+        let conn = &mut *tx;
+        let (notice_id, created) = notices::upsert(conn, &m.notice, now).await?;
+        notices::sync_sections(conn, notice_id, &m.sections).await?;
+        let unit_ids = units::sync_units(conn, notice_id, &m.units).await?;
+        let group_ids = units::sync_groups(conn, notice_id, &m.groups).await?;
+        let leaders = Refs::load_leaders(conn).await?;
+        let mut refs = Refs {
+            units: &unit_ids,
+            groups: &group_ids,
+            leaders,
+        };
+        let mut diff = tasks::sync(conn, notice_id, &m.tasks, &mut refs, now).await?;
+        targets::sync_notice_targets(conn, notice_id, &m.notice_targets).await?;
+        units::sync_members(conn, &m.groups, &group_ids, &unit_ids).await?;
+        tx.commit().await.context("commit the import")?;
+        diff.added.sort_unstable();
+        diff.changed.sort_unstable();
+        tracing::info!(
+            notice_id,
+            notice = notice_key(&m.notice),
+            created,
+            added = diff.added.len(),
+            changed = diff.changed.len(),
+            removed = diff.removed.len(),
+            "imported a matrix"
+        );
+        Ok(ImportOutcome {
+            notice_id,
+            created,
+            added: diff.added,
+            removed: diff.removed,
+            changed: diff.changed,
+            unchanged: diff.unchanged,
+        })
+    }
+}
+
+/// The checks the schema cannot make in a way a person can read: every name a task or group
+/// refers to is listed, and nothing is listed twice.
+fn validate(m: &Matrix) -> Result<(), StoreError> {
+    let mut problems = Vec::new();
+    let units: HashSet<&str> = m.units.iter().map(|u| u.name.as_str()).collect();
+    let groups: HashSet<&str> = m.groups.iter().map(|g| g.name.as_str()).collect();
+    duplicates(
+        m.units.iter().map(|u| u.name.as_str()),
+        "单位",
+        &mut problems,
+    );
+    duplicates(
+        m.groups.iter().map(|g| g.name.as_str()),
+        "单位组",
+        &mut problems,
+    );
+    let mut numbers = HashSet::new();
+    for task in &m.tasks {
+        if !numbers.insert(task.number) {
+            problems.push(format!("任务编号 {} 出现了不止一次", task.number));
+        }
+        for unit in task
+            .units
+            .iter()
+            .filter(|u| !units.contains(u.name.as_str()))
+        {
+            problems.push(format!(
+                "任务 {} 的承办单位“{}”不在单位列表中",
+                task.number, unit.name
+            ));
+        }
+        for group in task
+            .groups
+            .iter()
+            .filter(|g| !groups.contains(g.name.as_str()))
+        {
+            problems.push(format!(
+                "任务 {} 的单位组“{}”不在单位组列表中",
+                task.number, group.name
+            ));
+        }
+    }
+    for group in &m.groups {
+        for member in group.members.iter().filter(|u| !units.contains(u.as_str())) {
+            problems.push(format!(
+                "单位组“{}”的成员“{member}”不在单位列表中",
+                group.name
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::InvalidMatrix { problems })
+    }
+}
+
+fn duplicates<'a>(names: impl Iterator<Item = &'a str>, what: &str, problems: &mut Vec<String>) {
+    let mut seen = HashSet::new();
+    for name in names {
+        if !seen.insert(name) {
+            problems.push(format!("{what}“{name}”出现了不止一次"));
+        }
+    }
+}
