@@ -3,9 +3,17 @@
 //! Data flows one way: notice text → [`matrix`] (pure parsing) → [`store`] (SQL) → the CLI,
 //! and later the bot, the scheduler and the bulletin.
 
+/// Benchmarks that `duban bench` prints.
+pub mod bench;
+/// The CLI commands; `main.rs` only parses arguments and calls these.
+pub mod commands;
 /// Settings: `config/duban.toml`, then `DUBAN_*` environment variables.
 pub mod config;
 /// The domain: notice parser, quantitative targets, unit directory — pure, no I/O.
 pub mod matrix;
 /// All SQL: one portable schema on SQLite and PostgreSQL through sqlx's Any driver.
 pub mod store;
+/// Logging setup.
+pub mod telemetry;
+/// Terminal tables aligned for Chinese text.
+pub mod text;

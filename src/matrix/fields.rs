@@ -95,6 +95,12 @@ pub fn has_fields(text: &str) -> bool {
     LABEL_RE.is_match(text)
 }
 
+/// Is this line a field line (责任单位：…, （牵头领导：…）) rather than text that ends in fields?
+pub fn starts_with_field(text: &str) -> bool {
+    let text = text.trim_start_matches(|c: char| super::lines::is_space(c) || "（(【[".contains(c));
+    LABEL_RE.find(text).is_some_and(|m| m.start() == 0)
+}
+
 /// Splits a task's text into its body and its fields.
 pub fn split_fields(text: &str) -> Fields {
     let found: Vec<_> = LABEL_RE.captures_iter(text).collect();

@@ -7,7 +7,7 @@
 //! letters whose numbered requirements are not tasks.
 
 use super::directory::UnitDirectory;
-use super::fields::{has_fields, split_fields};
+use super::fields::{has_fields, split_fields, starts_with_field};
 use super::lines::{Line, Numbering, Style, clean, numbering};
 use super::model::{Diagnostic, GroupInfo, Matrix, Section, Task, UnitInfo, UnitKind};
 use super::responsibility::assign;
@@ -99,6 +99,12 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
             });
             continue;
         }
+        if i > first && block.numbering.is_none() && block.has_fields {
+            warnings.push(diag(
+                block.line,
+                "这一行写有责任信息，但没有任务编号，未作为任务导入。请检查编号是否写错。",
+            ));
+        }
         if i < first || block.style() != Some(task_style) {
             continue;
         }
@@ -159,7 +165,7 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
 }
 
 /// Cuts the lines into blocks. A numbered line opens a block; lines without numbering join it
-/// while it has no fields yet (a task written over several lines) or when they carry fields
+/// while it has no fields yet (a task written over several lines) or when they are field lines
 /// (fields on their own lines); any other line stands alone.
 fn blocks(lines: &[Line]) -> Vec<Block> {
     let mut blocks: Vec<Block> = Vec::new();
@@ -183,7 +189,7 @@ fn blocks(lines: &[Line]) -> Vec<Block> {
         }
         if let Some(block) = blocks
             .last_mut()
-            .filter(|b| open && (fields || !b.has_fields))
+            .filter(|b| open && (!b.has_fields || starts_with_field(text)))
         {
             block.lines.push(text.to_string());
             block.has_fields |= fields;

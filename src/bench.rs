@@ -1,0 +1,131 @@
+//! `duban bench`: the figures the issues set goals for, measured on this machine in one run.
+//! Timings are medians over repeated runs; nothing here asserts a time (machines are noisy).
+
+use crate::commands::demo::SEED_NOTICE;
+use crate::commands::{load_directory, read_notice};
+use crate::config::Settings;
+use crate::matrix::{decode, parse_notice};
+use crate::store::Store;
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub async fn run(settings: &Settings, runs: usize) -> Result<()> {
+    let runs = runs.max(1);
+    let dir = load_directory(&settings.directory)?;
+    let seed = std::fs::read(SEED_NOTICE).with_context(|| format!("无法读取 {SEED_NOTICE}"))?;
+    let scratch = Scratch::new()?;
+
+    println!("duban bench（{runs}次取中位数）");
+    let parse = median(runs, || {
+        let text = decode(&seed).expect("seed decodes");
+        parse_notice(&text, &dir).expect("seed parses");
+    });
+    println!("  种子通知解析（71项任务）                 {}", ms(parse));
+
+    let mut samples = Vec::with_capacity(runs);
+    for i in 0..runs {
+        let url = format!(
+            "sqlite://{}",
+            scratch.0.join(format!("import-{i}.db")).display()
+        );
+        let store = Store::connect(&url).await?;
+        let start = Instant::now();
+        let matrix = read_notice(Path::new(SEED_NOTICE), &dir)?;
+        store.import_matrix(&matrix).await?;
+        samples.push(start.elapsed());
+        store.close().await;
+    }
+    println!(
+        "  种子通知导入（读文件+解析+写 SQLite）    {}   目标 < 50 ms",
+        ms(mid(samples))
+    );
+
+    let url = format!("sqlite://{}", scratch.0.join("reimport.db").display());
+    let store = Store::connect(&url).await?;
+    let matrix = read_notice(Path::new(SEED_NOTICE), &dir)?;
+    store.import_matrix(&matrix).await?;
+    let mut samples = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let start = Instant::now();
+        store.import_matrix(&matrix).await?;
+        samples.push(start.elapsed());
+    }
+    store.close().await;
+    println!(
+        "  同一通知再次导入（无变化）              {}",
+        ms(mid(samples))
+    );
+
+    let big = synthetic_notice(10_000);
+    let big_runs = runs.clamp(1, 5);
+    let parse_big = median(big_runs, || {
+        parse_notice(&big, &dir).expect("synthetic notice parses");
+    });
+    println!(
+        "  合成通知解析（10,000项任务，{:.1} MB）     {}（每项 {:.1} µs）",
+        big.len() as f64 / 1e6,
+        ms(parse_big),
+        parse_big.as_secs_f64() * 1e6 / 10_000.0
+    );
+    Ok(())
+}
+
+/// A notice of `tasks` tasks made from the seed's own task lines, renumbered, with a section
+/// heading every 50 tasks: realistic text at any size.
+pub fn synthetic_notice(tasks: usize) -> String {
+    let seed = include_str!("../seeds/yanzhou-2022-task-notice.txt");
+    let lines: Vec<&str> = seed
+        .lines()
+        .filter(|l| l.contains("承办单位") && l.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .collect();
+    let mut out =
+        String::from("济宁市兖州区人民政府\n\n关于分解落实政府工作报告任务目标的通知\n\n");
+    for i in 0..tasks {
+        if i % 50 == 0 {
+            out.push_str(&format!("第{}部分 重点任务\n", i / 50 + 1));
+        }
+        let line = lines[i % lines.len()];
+        let body = line.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+        out.push_str(&format!("{}.{}\n", i + 1, body));
+    }
+    out.push_str("济宁市兖州区人民政府\n2022年2月15日\n");
+    out
+}
+
+fn median(runs: usize, mut f: impl FnMut()) -> Duration {
+    mid((0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed()
+        })
+        .collect())
+}
+
+fn mid(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:>8.2} ms", d.as_secs_f64() * 1e3)
+}
+
+/// A scratch directory under the system temp dir, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Result<Self> {
+        let path = std::env::temp_dir().join(format!("duban-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&path)
+            .with_context(|| format!("无法创建临时目录 {}", path.display()))?;
+        Ok(Self(path))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

@@ -1,0 +1,180 @@
+//! `duban matrix`: the responsibility matrix as a table or as JSON.
+
+use super::{latest_notice, open_store, user_error};
+use crate::config::Settings;
+use crate::matrix::{LeaderRole, Matrix, Target, TargetKind, Task, UnitRole};
+use crate::text::{table, truncate};
+use anyhow::Result;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// Which tasks to show; every filter given must match.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub task: Option<u32>,
+    pub unit: Option<String>,
+    pub leader: Option<String>,
+}
+
+impl Filter {
+    fn matches(&self, t: &Task) -> bool {
+        self.task.is_none_or(|n| t.number == n)
+            && self.unit.as_ref().is_none_or(|u| {
+                t.units.iter().any(|x| &x.name == u) || t.groups.iter().any(|g| &g.name == u)
+            })
+            && self
+                .leader
+                .as_ref()
+                .is_none_or(|l| t.leaders.iter().any(|x| &x.name == l))
+    }
+}
+
+pub async fn run(settings: &Settings, format: Format, filter: &Filter) -> Result<()> {
+    let store = open_store(&settings.database_url).await?;
+    let notice_id = latest_notice(&store).await?;
+    let matrix = store.load_matrix(notice_id).await?;
+    store.close().await;
+    let tasks: Vec<&Task> = matrix.tasks.iter().filter(|t| filter.matches(t)).collect();
+    if tasks.is_empty() {
+        return Err(user_error(no_match(filter)));
+    }
+    match format {
+        Format::Table => print!("{}", render_table(&matrix, &tasks)),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&to_json(&matrix, &tasks))?
+        ),
+    }
+    Ok(())
+}
+
+fn no_match(f: &Filter) -> String {
+    let mut parts = Vec::new();
+    if let Some(n) = f.task {
+        parts.push(format!("编号为{n}"));
+    }
+    if let Some(u) = &f.unit {
+        parts.push(format!("单位“{u}”承办"));
+    }
+    if let Some(l) = &f.leader {
+        parts.push(format!("领导“{l}”牵头"));
+    }
+    format!(
+        "没有{}的任务。可用 duban units 查看单位名称，duban matrix 查看全部任务。",
+        parts.join("且")
+    )
+}
+
+pub fn render_table(m: &Matrix, tasks: &[&Task]) -> String {
+    let rows: Vec<Vec<String>> = tasks
+        .iter()
+        .map(|t| {
+            let section = t
+                .section
+                .and_then(|s| m.sections.get(s as usize - 1))
+                .map_or("", |s| &s.label);
+            let leaders: Vec<String> = t
+                .leaders
+                .iter()
+                .map(|l| match l.role {
+                    LeaderRole::Lead => l.name.clone(),
+                    LeaderRole::Responsible => format!("{}(责任)", l.name),
+                })
+                .collect();
+            let hosts: Vec<&str> = t
+                .units
+                .iter()
+                .filter(|u| u.role == UnitRole::Host)
+                .map(|u| u.name.as_str())
+                .collect();
+            let mut co: Vec<String> = t
+                .units
+                .iter()
+                .filter(|u| u.role == UnitRole::Co && u.via.is_none())
+                .map(|u| u.name.clone())
+                .collect();
+            co.extend(t.groups.iter().filter(|g| g.role == UnitRole::Co).map(|g| {
+                let n = t
+                    .units
+                    .iter()
+                    .filter(|u| u.via.as_deref() == Some(g.name.as_str()))
+                    .count();
+                if n == 0 {
+                    format!("{}(待补充)", g.name)
+                } else {
+                    format!("{}({n})", g.name)
+                }
+            }));
+            let targets: Vec<String> = t.targets.iter().map(target_short).collect();
+            vec![
+                t.number.to_string(),
+                section.to_string(),
+                truncate(&t.text, 30),
+                leaders.join("、"),
+                hosts.join("、"),
+                truncate(&co.join("、"), 36),
+                truncate(&targets.join("；"), 30),
+            ]
+        })
+        .collect();
+    let mut out = format!(
+        "《{}》{}\n",
+        m.notice.title,
+        m.notice.doc_number.as_deref().unwrap_or("")
+    );
+    out.push_str(&table(
+        &["编号", "部分", "任务", "领导", "主办", "协办", "指标"],
+        &rows,
+    ));
+    out.push_str(&format!("共{}项任务\n", tasks.len()));
+    out
+}
+
+/// A target as a leader reads it: 高新技术企业 新增30家.
+pub fn target_short(t: &Target) -> String {
+    let verb = match t.kind {
+        TargetKind::AtLeast => "≥",
+        TargetKind::AtMost => "≤",
+        TargetKind::IncreaseBy => "新增",
+        TargetKind::GrowthRate => "增长",
+        TargetKind::ReductionRate => "压减",
+        TargetKind::Count => "",
+    };
+    format!("{}{}{}", t.metric, verb, t.value_text)
+}
+
+/// The JSON that `--format json` prints (documented in the README).
+pub fn to_json(m: &Matrix, tasks: &[&Task]) -> Value {
+    let n = &m.notice;
+    let section_title = |s: Option<u32>| {
+        s.and_then(|s| m.sections.get(s as usize - 1))
+            .map(|s| format!("{}、{}", s.label, s.title))
+    };
+    json!({
+        "notice": {
+            "title": n.title,
+            "issuer": n.issuer,
+            "doc_number": n.doc_number,
+            "date": n.date,
+            "targets": m.notice_targets,
+        },
+        "tasks": tasks.iter().map(|t| json!({
+            "number": t.number,
+            "section": section_title(t.section),
+            "text": t.text,
+            "leaders": t.leaders,
+            "units": t.units,
+            "groups": t.groups.iter().map(|g| json!({
+                "name": g.name,
+                "role": g.role,
+                "resolved": m.groups.iter().any(|x| x.name == g.name && !x.members.is_empty()),
+            })).collect::<Vec<_>>(),
+            "targets": t.targets,
+        })).collect::<Vec<_>>(),
+    })
+}

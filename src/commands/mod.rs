@@ -1,0 +1,108 @@
+//! What each CLI command does. `main.rs` parses the command line and calls one of these; they
+//! print for a person (Chinese) and return an error whose message says what to do.
+
+pub mod demo;
+pub mod import;
+pub mod matrix;
+pub mod units;
+
+use crate::matrix::{Matrix, UnitDirectory, decode, parse_notice};
+use crate::store::Store;
+use anyhow::{Context, Result, bail};
+use std::path::Path;
+
+/// A mistake of the person running the command: printed as is, exit code 2, nothing changed.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UserError(pub String);
+
+pub fn user_error(message: impl Into<String>) -> anyhow::Error {
+    UserError(message.into()).into()
+}
+
+pub async fn open_store(url: &str) -> Result<Store> {
+    Store::connect(url)
+        .await
+        .with_context(|| format!("无法打开数据库 {}", redact(url)))
+}
+
+/// The database URL without a password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub fn load_directory(path: &Path) -> Result<UnitDirectory> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        user_error(format!(
+            "无法读取单位名录 {}：{}。可用 --directory 指定名录文件。",
+            path.display(),
+            io_reason(&e)
+        ))
+    })?;
+    UnitDirectory::from_toml(&text)
+        .map_err(|e| user_error(format!("{}（文件 {}）", e, path.display())))
+}
+
+/// Reads, decodes and parses a notice file. Every problem the file has is a [`UserError`].
+pub fn read_notice(path: &Path, dir: &UnitDirectory) -> Result<Matrix> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        user_error(format!(
+            "无法读取通知文件 {}：{}",
+            path.display(),
+            io_reason(&e)
+        ))
+    })?;
+    let parsed = decode(&bytes).and_then(|text| parse_notice(&text, dir));
+    match parsed {
+        Ok(matrix) => Ok(matrix),
+        Err(err) => {
+            let mut message = format!("无法导入 {}，数据库未做任何修改：", path.display());
+            for problem in &err.problems {
+                message.push_str(&format!("\n  {problem}"));
+            }
+            bail!(UserError(message))
+        }
+    }
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "文件不存在".into(),
+        std::io::ErrorKind::PermissionDenied => "没有读取权限".into(),
+        std::io::ErrorKind::IsADirectory => "这是一个目录，不是文件".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// The notice the read commands show: the one imported last.
+pub async fn latest_notice(store: &Store) -> Result<i64> {
+    store.latest_notice_id().await?.ok_or_else(|| {
+        user_error(
+            "数据库中还没有任何通知。请先导入：duban import seeds/yanzhou-2022-task-notice.txt",
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_hidden_in_database_urls() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(
+            super::redact("sqlite://data/duban.db"),
+            "sqlite://data/duban.db"
+        );
+    }
+}

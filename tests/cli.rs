@@ -1,0 +1,217 @@
+//! The `duban` binary end to end: real files, a real SQLite database, real output.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const SEED: &str = "seeds/yanzhou-2022-task-notice.txt";
+
+struct Env {
+    _dir: tempfile::TempDir,
+    db_url: String,
+    root: PathBuf,
+}
+
+impl Env {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db_url = format!("sqlite://{}", dir.path().join("nested/duban.db").display());
+        Self {
+            db_url,
+            root: dir.path().to_path_buf(),
+            _dir: dir,
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_duban"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("DUBAN_DATABASE_URL", &self.db_url)
+            .env("DUBAN_LOG", "warn")
+            .output()
+            .unwrap()
+    }
+
+    fn file(&self, name: &str, bytes: impl AsRef<[u8]>) -> String {
+        let path = self.root.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.display().to_string()
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn task_count(env: &Env) -> usize {
+    let out = env.run(&["matrix", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["tasks"].as_array().unwrap().len()
+}
+
+#[test]
+fn importing_the_seed_creates_the_database_and_summarises_the_matrix() {
+    let env = Env::new();
+    let out = env.run(&["import", SEED]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("济兖政发〔2022〕1号"), "{text}");
+    assert!(text.contains("7个部分，71项任务"), "{text}");
+    assert!(text.contains("相关镇街（6项任务）"), "{text}");
+    assert!(text.contains("已导入数据库"), "{text}");
+    assert_eq!(task_count(&env), 71);
+}
+
+#[test]
+fn importing_the_same_notice_twice_changes_nothing() {
+    let env = Env::new();
+    assert!(env.run(&["import", SEED]).status.success());
+    let out = env.run(&["import", SEED]);
+    assert!(out.status.success());
+    assert!(
+        stdout(&out).contains("与已导入的版本相同，数据库未做任何修改"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn importing_a_changed_notice_reports_added_changed_and_removed_tasks() {
+    let env = Env::new();
+    assert!(env.run(&["import", SEED]).status.success());
+    let seed = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(SEED)).unwrap();
+    let last = seed.lines().find(|l| l.starts_with("71.")).unwrap();
+    let changed = seed
+        .replace(
+            "3.深化精准辅导培育，大力推动企业上市。",
+            "3.深化精准辅导培育，年内推动2家企业上市。",
+        )
+        .replace(last, &last.replacen("71.", "72.", 1))
+        .replace("70.强化预算", "70.1强化预算");
+    // "70.1…" reads as a figure, not a task number: task 70 is gone, the line is ignored.
+    let file = env.file("changed.txt", changed);
+    let out = env.run(&["import", &file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("新增1项：第72项"), "{text}");
+    assert!(text.contains("移除2项：第70项、第71项"), "{text}");
+    assert!(text.contains("修改1项：第3项"), "{text}");
+    assert!(text.contains("没有任务编号，未作为任务导入"), "{text}");
+    assert_eq!(task_count(&env), 70);
+}
+
+#[test]
+fn matrix_json_has_the_documented_shape_and_filters_work() {
+    let env = Env::new();
+    assert!(env.run(&["import", SEED]).status.success());
+    let out = env.run(&["matrix", "--format", "json", "--task", "38"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["notice"]["doc_number"], "济兖政发〔2022〕1号");
+    assert_eq!(json["notice"]["date"], "2022-02-15");
+    let task = &json["tasks"][0];
+    assert_eq!(task["number"], 38);
+    assert_eq!(
+        task["section"],
+        "五、聚力实现乡村振兴，在推进农业农村现代化上求突破、开新局"
+    );
+    assert_eq!(
+        task["leaders"][0],
+        serde_json::json!({"name": "孙恒民", "role": "lead"})
+    );
+    assert_eq!(
+        task["units"][0],
+        serde_json::json!({"name": "区农业农村局（区乡村振兴局）", "role": "host", "via": null})
+    );
+    assert_eq!(task["units"].as_array().unwrap().len(), 11);
+
+    let out = env.run(&["matrix", "--unit", "酒仙桥街道", "--leader", "崔增力"]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(text.contains("共"), "{text}");
+    // Task 16 names 酒仙桥街道 directly and has 崔增力 as a responsible leader; 67 has neither.
+    assert!(text.lines().any(|l| l.starts_with("16 ")), "{text}");
+    assert!(!text.lines().any(|l| l.starts_with("67 ")), "{text}");
+}
+
+#[test]
+fn units_lists_host_and_co_counts() {
+    let env = Env::new();
+    assert!(env.run(&["import", SEED]).status.success());
+    let out = env.run(&["units"]);
+    let text = stdout(&out);
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("区科技局"))
+        .expect("区科技局 row");
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    // Hosts 8; co-organizes 1, 9 and, through 区直各部门, 7 and 61.
+    assert_eq!(cells[1..], ["区直部门", "1", "4"], "{row}");
+}
+
+#[test]
+fn a_bad_file_is_refused_in_chinese_and_changes_nothing() {
+    let env = Env::new();
+    assert!(env.run(&["import", SEED]).status.success());
+    let cases = [
+        (env.file("empty.txt", ""), "文件是空的"),
+        (
+            env.file("binary.bin", [0u8, 159, 146, 150, 0, 1, 2]),
+            "不是文本文件",
+        ),
+        (
+            env.file(
+                "plain.txt",
+                "关于做好某项工作的通知\n1.各单位要高度重视。\n2.按时报送。",
+            ),
+            "没有找到任务",
+        ),
+        (
+            env.root.join("missing.txt").display().to_string(),
+            "文件不存在",
+        ),
+    ];
+    for (file, expected) in cases {
+        let out = env.run(&["import", &file]);
+        assert_eq!(out.status.code(), Some(2), "{file}");
+        assert!(stderr(&out).contains(expected), "{file}: {}", stderr(&out));
+        assert!(stderr(&out).contains("数据库未做任何修改") || expected == "文件不存在");
+    }
+    assert_eq!(task_count(&env), 71);
+}
+
+#[test]
+fn dry_run_parses_without_touching_the_database() {
+    let env = Env::new();
+    let out = env.run(&["import", SEED, "--dry-run"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("试运行"));
+    assert!(!env.root.join("nested").exists());
+}
+
+#[test]
+fn an_invalid_database_url_stops_at_start_naming_the_key() {
+    let env = Env {
+        db_url: "mysql://localhost/x".into(),
+        ..Env::new()
+    };
+    let out = env.run(&["units"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("DUBAN_DATABASE_URL"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn reading_before_any_import_says_what_to_do() {
+    let env = Env::new();
+    let out = env.run(&["matrix"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("duban import"), "{}", stderr(&out));
+}
