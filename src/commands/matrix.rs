@@ -115,8 +115,8 @@ pub fn render_table(m: &Matrix, tasks: &[&Task]) -> String {
                 t.number.to_string(),
                 section.to_string(),
                 truncate(&t.text, 30),
-                leaders.join("、"),
-                hosts.join("、"),
+                truncate(&leaders.join("、"), 20),
+                truncate(&hosts.join("、"), 24),
                 truncate(&co.join("、"), 36),
                 truncate(&targets.join("；"), 30),
             ]

@@ -62,7 +62,7 @@ impl Store {
         tx.commit().await.context("commit the import")?;
         diff.added.sort_unstable();
         diff.changed.sort_unstable();
-        tracing::info!(
+        tracing::debug!(
             notice_id,
             notice = notice_key(&m.notice),
             created,
