@@ -3,6 +3,9 @@
 //! Data flows one way: notice text → [`matrix`] (pure parsing) → [`store`] (SQL) → the CLI,
 //! and later the bot, the scheduler and the bulletin.
 
+/// A local Telegram Bot API server on 127.0.0.1 that tests, the demo and the benchmarks run the
+/// real teloxide client against; tests act as users through it.
+pub mod botapi;
 /// Settings: `config/duban.toml`, then `DUBAN_*` environment variables.
 pub mod config;
 /// The domain: notice parser, quantitative targets, unit directory — pure, no I/O.
