@@ -227,3 +227,36 @@ fn unit_random(state: &mut u64) -> f64 {
     z ^= z >> 31;
     (z >> 11) as f64 / (1u64 << 53) as f64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{FaultKind, FaultPlan, Faults};
+
+    fn pattern(seed: u64) -> Vec<bool> {
+        let mut faults = Faults::default();
+        faults.add_plan(FaultPlan::share(0.2, seed, FaultKind::RetryAfter(1)));
+        (0..1000)
+            .map(|_| faults.check("sendmessage", Some(1)).is_err())
+            .collect()
+    }
+
+    #[test]
+    fn a_share_plan_fails_about_that_share_and_repeats_with_the_same_seed() {
+        let first = pattern(7);
+        let failed = first.iter().filter(|f| **f).count();
+
+        assert!((150..250).contains(&failed), "{failed}");
+        assert_eq!(first, pattern(7));
+        assert_ne!(first, pattern(8));
+    }
+
+    #[test]
+    fn get_updates_is_spared_by_a_plan_without_methods() {
+        let mut faults = Faults::default();
+        faults.add_plan(FaultPlan::next(1, FaultKind::ServerError));
+
+        assert!(faults.check("getupdates", None).is_ok());
+        assert!(faults.check("sendmessage", Some(1)).is_err());
+        assert_eq!(faults.stats.injected_server_errors, 1);
+    }
+}
