@@ -5,6 +5,9 @@
 
 /// Benchmarks that `duban bench` prints.
 pub mod bench;
+/// A local Telegram Bot API server on 127.0.0.1 that tests, the demo and the benchmarks run the
+/// real teloxide client against; tests act as users through it.
+pub mod botapi;
 /// The CLI commands; `main.rs` only parses arguments and calls these.
 pub mod commands;
 /// Settings: `config/duban.toml`, then `DUBAN_*` environment variables.
