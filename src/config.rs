@@ -5,6 +5,7 @@
 //! [`Settings`] (with its default) and a row to [`KEYS`]; loading, overriding and the error
 //! messages follow from the table.
 
+use crate::progress::Cycle;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -21,6 +22,21 @@ pub struct Settings {
     pub directory: PathBuf,
     /// A `tracing` filter, e.g. `info` or `duban=debug,sqlx=warn`.
     pub log: String,
+    /// The Bot API server: Telegram's, or a local one (tests, the demo, a self-hosted server).
+    pub telegram_api_url: String,
+    /// The bot's username, for invite links printed by `duban invite` while the bot is not
+    /// running; `duban run` asks Telegram instead.
+    pub bot_username: String,
+    /// Telegram user ids of the first admins; more can be invited.
+    pub admins: Vec<i64>,
+    /// How often units report: weekly, monthly or quarterly.
+    pub cycle: Cycle,
+    /// For how many minutes after a report its contact may withdraw or correct it.
+    pub edit_window_minutes: u32,
+    /// For how many days an invite code stays valid unless `--expires` says otherwise.
+    pub invite_days: u32,
+    /// How many times a failing update is tried before it is marked failed for the admins.
+    pub inbox_attempts: u32,
 }
 
 impl Default for Settings {
@@ -29,6 +45,13 @@ impl Default for Settings {
             database_url: "sqlite://data/duban.db".into(),
             directory: PathBuf::from("seeds/yanzhou-units.toml"),
             log: "info".into(),
+            telegram_api_url: "https://api.telegram.org".into(),
+            bot_username: String::new(),
+            admins: Vec::new(),
+            cycle: Cycle::Monthly,
+            edit_window_minutes: 30,
+            invite_days: 7,
+            inbox_attempts: 5,
         }
     }
 }
@@ -44,6 +67,25 @@ pub struct Key {
 
 fn text(value: &str) -> Result<toml::Value, String> {
     Ok(toml::Value::String(value.to_owned()))
+}
+
+fn number(value: &str) -> Result<toml::Value, String> {
+    value
+        .trim()
+        .parse::<i64>()
+        .map(toml::Value::Integer)
+        .map_err(|_| format!("“{value}”不是整数"))
+}
+
+/// `123, 456` → `[123, 456]`.
+fn numbers(value: &str) -> Result<toml::Value, String> {
+    value
+        .split([',', '，', ' '])
+        .filter(|part| !part.trim().is_empty())
+        .map(number)
+        .collect::<Result<Vec<_>, _>>()
+        .map(toml::Value::Array)
+        .map_err(|e| format!("{e}；应为用逗号分隔的 Telegram 用户 id，例如 123456,789012"))
 }
 
 /// Every setting, in the order the example file lists them.
@@ -62,6 +104,41 @@ pub const KEYS: &[Key] = &[
         name: "log",
         env: "DUBAN_LOG",
         from_env: text,
+    },
+    Key {
+        name: "telegram_api_url",
+        env: "DUBAN_TELEGRAM_API_URL",
+        from_env: text,
+    },
+    Key {
+        name: "bot_username",
+        env: "DUBAN_BOT_USERNAME",
+        from_env: text,
+    },
+    Key {
+        name: "admins",
+        env: "DUBAN_ADMINS",
+        from_env: numbers,
+    },
+    Key {
+        name: "cycle",
+        env: "DUBAN_CYCLE",
+        from_env: text,
+    },
+    Key {
+        name: "edit_window_minutes",
+        env: "DUBAN_EDIT_WINDOW_MINUTES",
+        from_env: number,
+    },
+    Key {
+        name: "invite_days",
+        env: "DUBAN_INVITE_DAYS",
+        from_env: number,
+    },
+    Key {
+        name: "inbox_attempts",
+        env: "DUBAN_INBOX_ATTEMPTS",
+        from_env: number,
     },
 ];
 
@@ -150,6 +227,31 @@ impl Settings {
                     self.log
                 ),
             ));
+        }
+        let api = &self.telegram_api_url;
+        if !(api.starts_with("http://") || api.starts_with("https://")) {
+            return Err(invalid(
+                key("telegram_api_url"),
+                format!("“{api}”不是网址，应以 http:// 或 https:// 开头"),
+            ));
+        }
+        if self.bot_username.contains(['@', '/', ' ']) {
+            return Err(invalid(
+                key("bot_username"),
+                format!(
+                    "“{}”不是机器人用户名，应不带 @，例如 duban_bot",
+                    self.bot_username
+                ),
+            ));
+        }
+        for (name, value) in [
+            ("edit_window_minutes", self.edit_window_minutes),
+            ("invite_days", self.invite_days),
+            ("inbox_attempts", self.inbox_attempts),
+        ] {
+            if value == 0 {
+                return Err(invalid(key(name), "应为正整数".into()));
+            }
         }
         Ok(())
     }
@@ -329,6 +431,57 @@ mod tests {
                 .starts_with("配置项 log（环境变量 DUBAN_LOG）无效："),
             "{err}"
         );
+    }
+
+    #[test]
+    fn admins_come_as_a_list_of_ids() {
+        let env = env_of(&[("DUBAN_ADMINS", "123, 456"), ("DUBAN_CYCLE", "weekly")]);
+
+        let settings = Settings::load_from(Some(file_with("").path()), env).unwrap();
+
+        assert_eq!(settings.admins, vec![123, 456]);
+        assert_eq!(settings.cycle, Cycle::Weekly);
+        let err = Settings::load_from(
+            Some(file_with("").path()),
+            env_of(&[("DUBAN_ADMINS", "12a")]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("配置项 admins（环境变量 DUBAN_ADMINS）无效：“12a”不是整数"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_bot_settings_name_their_key() {
+        for (var, value, key) in [
+            (
+                "DUBAN_TELEGRAM_API_URL",
+                "api.telegram.org",
+                "telegram_api_url",
+            ),
+            ("DUBAN_BOT_USERNAME", "@duban_bot", "bot_username"),
+            ("DUBAN_CYCLE", "daily", "cycle"),
+            ("DUBAN_EDIT_WINDOW_MINUTES", "0", "edit_window_minutes"),
+        ] {
+            let err = Settings::load_from(Some(file_with("").path()), env_of(&[(var, value)]))
+                .unwrap_err();
+            assert!(
+                err.to_string()
+                    .starts_with(&format!("配置项 {key}（环境变量 {var}）无效")),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_bot_token_is_not_a_setting() {
+        let file = file_with("bot_token = \"123:abc\"\n");
+
+        let err = Settings::load_from(Some(file.path()), no_env).unwrap_err();
+
+        assert!(matches!(err, ConfigError::UnknownKey { ref key, .. } if key == "bot_token"));
     }
 
     #[test]

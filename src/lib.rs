@@ -1,19 +1,26 @@
 //! duban (督办): follows up the tasks of a government task-decomposition notice.
 //!
-//! Data flows one way: notice text → [`matrix`] (pure parsing) → [`store`] (SQL) → the CLI,
-//! and later the bot, the scheduler and the bulletin.
+//! Data flows one way: notice text → [`matrix`] (pure parsing) → [`store`] (SQL) → the CLI and the
+//! bot ([`bot`]); later the scheduler and the bulletin.
 
 /// Benchmarks that `duban bench` prints.
 pub mod bench;
+/// The chat loop: the teloxide dispatch tree, its handlers, the inbox listener, the message
+/// templates.
+pub mod bot;
 /// A local Telegram Bot API server on 127.0.0.1 that tests, the demo and the benchmarks run the
 /// real teloxide client against; tests act as users through it.
 pub mod botapi;
+/// The one clock of the service, movable in tests and the demo.
+pub mod clock;
 /// The CLI commands; `main.rs` only parses arguments and calls these.
 pub mod commands;
 /// Settings: `config/duban.toml`, then `DUBAN_*` environment variables.
 pub mod config;
 /// The domain: notice parser, quantitative targets, unit directory — pure, no I/O.
 pub mod matrix;
+/// Progress of a task: status lights, reporting periods, figures read against targets — pure.
+pub mod progress;
 /// All SQL: one portable schema on SQLite and PostgreSQL through sqlx's Any driver.
 pub mod store;
 /// Logging setup.

@@ -1,8 +1,9 @@
 //! The `duban` command line: parses arguments and calls into the library.
 
-use clap::{Parser, Subcommand};
-use duban::commands::{self, UserError, matrix::Filter};
+use clap::{Args, Parser, Subcommand};
+use duban::commands::{self, UserError, invite::Invitee, matrix::Filter};
 use duban::config::Settings;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -47,12 +48,71 @@ enum Command {
     },
     /// 列出所有单位及其主办、协办任务数
     Units,
+    /// 启动机器人（令牌取自环境变量 DUBAN_BOT_TOKEN）；默认长轮询
+    Run {
+        /// 改用 webhook：Telegram 推送更新的公网地址（https://…/路径）
+        #[arg(long, value_name = "URL", requires = "listen")]
+        webhook_url: Option<String>,
+        /// webhook 模式下本机监听的地址，例如 127.0.0.1:8443
+        #[arg(long, value_name = "ADDR", requires = "webhook_url")]
+        listen: Option<SocketAddr>,
+    },
+    /// 生成邀请链接（一次性，有有效期）
+    Invite {
+        #[command(flatten)]
+        who: InviteWho,
+        /// 督查人员关联的领导（通知中的姓名）
+        #[arg(long, value_name = "NAME", requires = "supervisor")]
+        leader: Option<String>,
+        /// 有效期，例如 7d、12h、30m（默认：配置项 invite_days）
+        #[arg(long, value_name = "DURATION")]
+        expires: Option<String>,
+    },
+    /// 列出进展报告
+    Reports {
+        /// 报告期，例如 2022-03
+        #[arg(long, value_name = "P")]
+        period: Option<String>,
+        /// 只看这个单位的报告
+        #[arg(long, value_name = "NAME")]
+        unit: Option<String>,
+        /// 只看这一项任务的报告
+        #[arg(long, value_name = "N")]
+        task: Option<u32>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: commands::reports::Format,
+    },
+    /// 收件箱：各状态的更新条数；--failed 列出处理失败的更新
+    Inbox {
+        #[arg(long)]
+        failed: bool,
+    },
+    /// 审计记录：谁在何时做了什么
+    Audit {
+        /// 起始日期（2022-03-01）或时长（7d）
+        #[arg(long, value_name = "WHEN")]
+        since: Option<String>,
+    },
     /// 性能基准：导入种子通知、解析 10,000 项任务的通知
     Bench {
         /// 每项测量的重复次数
         #[arg(long, default_value_t = 20)]
         runs: usize,
     },
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct InviteWho {
+    /// 邀请某单位的联络员
+    #[arg(long, value_name = "NAME")]
+    unit: Option<String>,
+    /// 邀请督查人员
+    #[arg(long)]
+    supervisor: bool,
+    /// 邀请管理员
+    #[arg(long)]
+    admin: bool,
 }
 
 fn main() -> ExitCode {
@@ -81,6 +141,30 @@ fn main() -> ExitCode {
                 leader,
             } => commands::matrix::run(&settings, format, &Filter { task, unit, leader }).await,
             Command::Units => commands::units::run(&settings).await,
+            Command::Run {
+                webhook_url,
+                listen,
+            } => commands::run::run(&settings, webhook_url, listen).await,
+            Command::Invite {
+                who,
+                leader,
+                expires,
+            } => {
+                let invitee = match (who.unit, who.supervisor) {
+                    (Some(unit), _) => Invitee::Unit(unit),
+                    (None, true) => Invitee::Supervisor { leader },
+                    (None, false) => Invitee::Admin,
+                };
+                commands::invite::run(&settings, invitee, expires.as_deref()).await
+            }
+            Command::Reports {
+                period,
+                unit,
+                task,
+                format,
+            } => commands::reports::run(&settings, period, unit, task, format).await,
+            Command::Inbox { failed } => commands::inbox::run(&settings, failed).await,
+            Command::Audit { since } => commands::audit::run(&settings, since.as_deref()).await,
             Command::Bench { runs } => duban::bench::run(&settings, runs).await,
         }
     });

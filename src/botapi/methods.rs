@@ -31,10 +31,12 @@ pub(crate) fn call(inner: &mut Inner, method: &str, p: &Params) -> Result<Value,
         })),
         "setwebhook" => {
             inner.webhook_url = p.str("url").unwrap_or_default();
+            inner.webhook_secret = p.str("secret_token").unwrap_or_default();
             Ok(json!(true))
         }
         "deletewebhook" => {
             inner.webhook_url.clear();
+            inner.webhook_secret.clear();
             if p.bool("drop_pending_updates") {
                 inner.pending.clear();
             }

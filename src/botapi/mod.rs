@@ -9,6 +9,7 @@ mod methods;
 mod routes;
 mod state;
 mod users;
+mod webhook;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -81,6 +82,8 @@ impl BotApiServer {
             callback_answers: Vec::new(),
             commands: json!([]),
             webhook_url: String::new(),
+            webhook_secret: String::new(),
+            webhook_failures: 0,
             calls: HashMap::new(),
             files: HashMap::new(),
             next_callback_id: 1,
@@ -94,9 +97,14 @@ impl BotApiServer {
             .local_addr()
             .context("failed to read the bound address")?;
         let app = routes::router(shared.clone());
+        let delivery = webhook::deliver(shared.clone());
         let task = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::error!(error = %e, "local Bot API server stopped");
+            let serve = axum::serve(listener, app);
+            tokio::select! {
+                result = serve => if let Err(e) = result {
+                    tracing::error!(error = %e, "local Bot API server stopped");
+                },
+                () = delivery => {}
             }
         });
         Ok(Self {

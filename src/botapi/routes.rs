@@ -213,6 +213,12 @@ async fn get_updates(shared: &Shared, params: &Params) -> Result<Value, ApiError
         let mut inner = shared.lock();
         inner.faults.check("getupdates", None)?;
         *inner.calls.entry("getupdates".into()).or_default() += 1;
+        if !inner.webhook_url.is_empty() {
+            return Err(ApiError::new(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+            ));
+        }
     }
     loop {
         let updates = shared.lock().take_updates(offset, limit);

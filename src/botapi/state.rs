@@ -126,6 +126,9 @@ pub(crate) struct Inner {
     pub(crate) callback_answers: Vec<CallbackAnswer>,
     pub(crate) commands: Value,
     pub(crate) webhook_url: String,
+    pub(crate) webhook_secret: String,
+    /// Answers the webhook got that were not 2xx (Telegram retries those updates).
+    pub(crate) webhook_failures: u64,
     pub(crate) calls: HashMap<String, u64>,
     pub(crate) files: HashMap<String, StoredFile>,
     pub(crate) next_callback_id: u64,

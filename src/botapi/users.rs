@@ -213,6 +213,16 @@ impl BotApiServer {
         self.with(|i| i.pending.len())
     }
 
+    /// The webhook the bot set (empty in polling mode).
+    pub fn webhook_url(&self) -> String {
+        self.with(|i| i.webhook_url.clone())
+    }
+
+    /// How many webhook posts the bot did not answer with 2xx.
+    pub fn webhook_failures(&self) -> u64 {
+        self.with(|i| i.webhook_failures)
+    }
+
     /// How often a method (any case) was called.
     pub fn calls(&self, method: &str) -> u64 {
         self.with(|i| {

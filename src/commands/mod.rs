@@ -1,9 +1,14 @@
 //! What each CLI command does. `main.rs` parses the command line and calls one of these; they
 //! print for a person (Chinese) and return an error whose message says what to do.
 
+pub mod audit;
 pub mod demo;
 pub mod import;
+pub mod inbox;
+pub mod invite;
 pub mod matrix;
+pub mod reports;
+pub mod run;
 pub mod units;
 
 use crate::matrix::{Matrix, UnitDirectory, decode, parse_notice};

@@ -6,20 +6,32 @@
 //!
 //! Helpers take a `&mut AnyConnection`; the public methods of [`Store`] own the transaction.
 
+mod anchors;
+mod audit;
 mod codes;
 mod error;
 mod fingerprint;
 mod import;
+mod inbox;
 mod load;
+mod members;
 mod notices;
+mod reports;
 mod targets;
 mod tasks;
 mod units;
+mod views;
 
+pub use anchors::Anchor;
+pub use audit::AuditEntry;
 pub use error::StoreError;
 pub use import::ImportOutcome;
+pub use inbox::{InboxItem, Incoming};
+pub use members::{InviteSpec, Member, Named, Redeemed, Role};
+pub use reports::{NewReport, Report, ReportFigure, ReportFilter, ReportState, Withdrawal};
 pub use tasks::TaskRecord;
 pub use units::UnitCounts;
+pub use views::{TaskSelection, TaskUnit, TaskView};
 
 use error::Context;
 use sqlx::any::AnyPoolOptions;

@@ -95,7 +95,7 @@ pub(crate) async fn load_task_targets(
     Ok(by_task)
 }
 
-fn read(row: &AnyRow) -> Result<Target, StoreError> {
+pub(crate) fn read(row: &AnyRow) -> Result<Target, StoreError> {
     const WHAT: &str = "read a target";
     Ok(Target {
         metric: row.try_get("metric").context(WHAT)?,

@@ -1,0 +1,166 @@
+//! Admin commands: `/units`, `/contacts [单位]`, `/invite …`, `/remove <user>`, `/register`
+//! and `/unregister` in a group.
+
+use super::{HandlerResult, answer, answer_lines};
+use crate::bot::commands::Command;
+use crate::bot::{Actor, SharedCtx, invites, texts};
+use crate::store::{InviteSpec, Role};
+use std::collections::HashMap;
+use teloxide::prelude::*;
+
+pub async fn register(
+    bot: Bot,
+    ctx: SharedCtx,
+    msg: Message,
+    actor: Actor,
+    cmd: Command,
+) -> HandlerResult {
+    if msg.chat.is_private() {
+        answer(&bot, &msg, texts::register_in_groups_only()).await?;
+        return Ok(());
+    }
+    let on = matches!(cmd, Command::Register(_));
+    let title = msg.chat.title().unwrap_or_default();
+    let changed = ctx
+        .store
+        .register_group(msg.chat.id.0, title, on, actor.user_id, ctx.clock.unix())
+        .await?;
+    let text = if on {
+        texts::group_registered(changed)
+    } else {
+        texts::group_unregistered(changed)
+    };
+    answer(&bot, &msg, text).await?;
+    Ok(())
+}
+
+pub async fn units(bot: Bot, ctx: SharedCtx, msg: Message) -> HandlerResult {
+    let Some(notice) = ctx.notice().await? else {
+        answer(&bot, &msg, texts::no_notice()).await?;
+        return Ok(());
+    };
+    let mut contacts: HashMap<String, usize> = HashMap::new();
+    for member in ctx.store.members(None).await? {
+        if let (Role::Contact, Some(unit)) = (member.role, member.unit) {
+            *contacts.entry(unit.name).or_default() += 1;
+        }
+    }
+    let rows: Vec<(String, i64, i64, usize)> = ctx
+        .store
+        .unit_task_counts(notice)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let n = contacts.get(&c.name).copied().unwrap_or(0);
+            (c.name, c.host, c.co, n)
+        })
+        .collect();
+    answer_lines(&bot, &msg, texts::units_list(&rows), None).await
+}
+
+pub async fn contacts(bot: Bot, ctx: SharedCtx, msg: Message, args: String) -> HandlerResult {
+    let name = args.trim();
+    let unit_id = if name.is_empty() {
+        None
+    } else {
+        match ctx.store.unit_named(name).await? {
+            Some(unit) => Some(unit.id),
+            None => {
+                let suggestions = ctx.store.units_like(name, 5).await?;
+                answer(&bot, &msg, texts::unknown_unit(name, &suggestions)).await?;
+                return Ok(());
+            }
+        }
+    };
+    let members = ctx.store.members(unit_id).await?;
+    answer_lines(&bot, &msg, texts::contacts_list(&members), None).await
+}
+
+/// `/invite 单位名`, `/invite 督查 [领导名]`, `/invite 管理员`.
+pub async fn invite(
+    bot: Bot,
+    ctx: SharedCtx,
+    msg: Message,
+    actor: Actor,
+    args: String,
+) -> HandlerResult {
+    let args = args.trim();
+    let (first, rest) = match args.split_once(char::is_whitespace) {
+        Some((first, rest)) => (first, rest.trim()),
+        None => (args, ""),
+    };
+    let mut spec = InviteSpec {
+        role: Role::Contact,
+        unit: None,
+        leader: None,
+        expires_at: ctx.clock.unix() + i64::from(ctx.settings.invite_days) * 86_400,
+        created_by: actor.user_id.to_string(),
+    };
+    let what = match first {
+        "" => {
+            answer(&bot, &msg, texts::invite_usage()).await?;
+            return Ok(());
+        }
+        "督查" | "督查人员" => {
+            spec.role = Role::Supervisor;
+            if !rest.is_empty() {
+                match ctx.store.leader_named(rest).await? {
+                    Some(leader) => spec.leader = Some(leader),
+                    None => {
+                        answer(&bot, &msg, texts::unknown_leader(rest)).await?;
+                        return Ok(());
+                    }
+                }
+            }
+            match &spec.leader {
+                Some(leader) => format!("督查，关联领导{}", leader.name),
+                None => "督查".to_owned(),
+            }
+        }
+        "管理员" => {
+            spec.role = Role::Admin;
+            "管理员".to_owned()
+        }
+        _ => match ctx.store.unit_named(args).await? {
+            Some(unit) => {
+                let what = format!("{}联络员", unit.name);
+                spec.unit = Some(unit);
+                what
+            }
+            None => {
+                let suggestions = ctx.store.units_like(args, 5).await?;
+                answer(&bot, &msg, texts::unknown_unit(args, &suggestions)).await?;
+                return Ok(());
+            }
+        },
+    };
+    let code = invites::create(&ctx.store, &spec, ctx.clock.unix()).await?;
+    let link = invites::link(&ctx.username, &code);
+    let text = texts::invite_link(&link, &what, ctx.settings.invite_days);
+    answer(&bot, &msg, text).await?;
+    Ok(())
+}
+
+pub async fn remove(
+    bot: Bot,
+    ctx: SharedCtx,
+    msg: Message,
+    actor: Actor,
+    args: String,
+) -> HandlerResult {
+    let args = args.trim();
+    let Ok(user_id) = args.parse::<i64>() else {
+        answer(&bot, &msg, texts::remove_usage()).await?;
+        return Ok(());
+    };
+    let removed = ctx
+        .store
+        .unbind(user_id, &actor.user_id.to_string(), ctx.clock.unix())
+        .await?;
+    let text = match removed {
+        Some(member) => texts::removed(&member),
+        None => texts::not_a_member(args),
+    };
+    answer(&bot, &msg, text).await?;
+    Ok(())
+}

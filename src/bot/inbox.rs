@@ -1,0 +1,505 @@
+//! Nothing lost, nothing twice. teloxide's stock polling listener confirms a batch to Telegram
+//! before the handlers run, so a crash would lose replies. Here every update is first stored in
+//! the inbox (keyed by update_id, one transaction per batch) and only then confirmed: by the
+//! next getUpdates offset in polling mode, by the 200 answer in webhook mode. A processor works
+//! the inbox off through [`schema`](super::schema::schema), one chat in order, chats in
+//! parallel; a failing update is retried with backoff a bounded number of times, then marked
+//! failed and reported to the admins. Handlers are idempotent per update_id, so an update
+//! handled again after a crash changes nothing twice.
+
+use super::commands::Command;
+use super::schema::schema;
+use super::{Actor, BotSettings, Ctx, Place, SharedCtx, texts};
+use crate::clock::Clock;
+use crate::store::{InboxItem, Incoming, Role, Store};
+use anyhow::Context as _;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::ops::ControlFlow;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use teloxide::RequestError;
+use teloxide::dispatching::UpdateHandler;
+use teloxide::prelude::*;
+use teloxide::types::{BotCommand, Me};
+use teloxide::utils::command::BotCommands;
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::task::JoinSet;
+
+/// Seconds a getUpdates call waits for updates; under teloxide's 17 s request timeout.
+const POLL_TIMEOUT_SECS: u32 = 10;
+/// How many due updates the processor takes from the inbox at a time.
+const BATCH: i64 = 256;
+/// The longest wait before a failed update is tried again.
+const MAX_BACKOFF_SECS: i64 = 300;
+const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
+
+/// How updates reach duban.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    /// Long polling with getUpdates.
+    Polling,
+    /// Telegram posts each update to `url`; duban listens on `listen` (behind a TLS proxy in
+    /// production) at the URL's path.
+    Webhook { url: String, listen: SocketAddr },
+}
+
+/// The running bot: stop it to shut down gracefully.
+pub struct Running {
+    stop: watch::Sender<bool>,
+    tasks: JoinSet<anyhow::Result<()>>,
+    /// The bot's username, as getMe gave it.
+    pub username: String,
+}
+
+impl Running {
+    /// Stops taking updates, lets the handlers that started finish, and returns. Updates
+    /// received but not yet handled stay in the inbox for the next start.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        let mut first_error = None;
+        while let Some(joined) = self.tasks.join_next().await {
+            if let Err(e) = joined.context("a bot task panicked").and_then(|r| r)
+                && first_error.is_none()
+            {
+                first_error = Some(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
+/// Starts the bot: asks Telegram who it is, registers the commands, and starts the listener
+/// and the processor. Updates left pending by an earlier run are handled first.
+pub async fn start(
+    store: Store,
+    clock: Clock,
+    settings: BotSettings,
+    bot: Bot,
+    mode: Mode,
+) -> anyhow::Result<Running> {
+    let me = bot
+        .get_me()
+        .await
+        .context("ask the Bot API who the bot is (getMe); check the token and the API URL")?;
+    let username = me.username().to_owned();
+    // Telegram wants the names without the slash that teloxide's list carries.
+    let commands: Vec<BotCommand> = Command::bot_commands()
+        .into_iter()
+        .map(|c| BotCommand::new(c.command.trim_start_matches('/'), c.description))
+        .collect();
+    bot.set_my_commands(commands)
+        .await
+        .context("register the commands (setMyCommands)")?;
+    let ctx = Arc::new(Ctx {
+        store: store.clone(),
+        clock: clock.clone(),
+        settings,
+        username: username.clone(),
+    });
+    let (stop, stopped) = watch::channel(false);
+    let wake = Arc::new(Notify::new());
+    let mut tasks = JoinSet::new();
+    match mode {
+        Mode::Polling => {
+            bot.delete_webhook()
+                .await
+                .context("switch to long polling (deleteWebhook)")?;
+            let listener = Poller {
+                bot: bot.clone(),
+                store,
+                clock,
+                wake: wake.clone(),
+            };
+            tasks.spawn(listener.run(stopped.clone()));
+        }
+        Mode::Webhook { url, listen } => {
+            let secret = super::invites::new_code();
+            let path = webhook_path(&url)?;
+            let socket = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("listen on {listen}"))?;
+            bot.set_webhook(url.parse().context("the webhook URL")?)
+                .secret_token(secret.clone())
+                .await
+                .context("register the webhook (setWebhook)")?;
+            let receiver = Arc::new(Receiver {
+                store,
+                clock,
+                wake: wake.clone(),
+                secret,
+            });
+            tasks.spawn(serve_webhook(socket, path, receiver, stopped.clone()));
+        }
+    }
+    let processor = Arc::new(Processor {
+        ctx,
+        bot,
+        me,
+        handler: schema(),
+        in_flight: Mutex::new(HashSet::new()),
+    });
+    tasks.spawn(processor.run(wake, stopped));
+    Ok(Running {
+        stop,
+        tasks,
+        username,
+    })
+}
+
+fn webhook_path(url: &str) -> anyhow::Result<String> {
+    let parsed: reqwest::Url = url.parse().context("the webhook URL")?;
+    Ok(match parsed.path() {
+        "" => "/".to_owned(),
+        path => path.to_owned(),
+    })
+}
+
+/// The chat of an update, and the update as JSON, for the inbox.
+fn incoming(update: &Update) -> anyhow::Result<Incoming> {
+    Ok(Incoming {
+        update_id: i64::from(update.id.0),
+        chat_id: update.chat().map(|c| c.id.0),
+        payload: serde_json::to_string(update).context("serialize an update")?,
+    })
+}
+
+/// Aborts the process at a named point when `DUBAN_FAILPOINT` names it: how the tests kill
+/// duban between receiving an update and storing its effect. Unset in production.
+fn failpoint(name: &str) {
+    static POINT: OnceLock<Option<String>> = OnceLock::new();
+    let point = POINT.get_or_init(|| std::env::var("DUBAN_FAILPOINT").ok());
+    if point.as_deref() == Some(name) {
+        eprintln!("failpoint {name}: aborting");
+        std::process::abort();
+    }
+}
+
+struct Poller {
+    bot: Bot,
+    store: Store,
+    clock: Clock,
+    wake: Arc<Notify>,
+}
+
+impl Poller {
+    async fn run(self, mut stop: watch::Receiver<bool>) -> anyhow::Result<()> {
+        let mut offset: i32 = 0;
+        let mut failures: u32 = 0;
+        loop {
+            if *stop.borrow() {
+                return Ok(());
+            }
+            let request = self
+                .bot
+                .get_updates()
+                .offset(offset)
+                .timeout(POLL_TIMEOUT_SECS);
+            let result = tokio::select! {
+                result = request.send() => result,
+                _ = stop.changed() => return Ok(()),
+            };
+            let updates = match result {
+                Ok(updates) => {
+                    failures = 0;
+                    updates
+                }
+                Err(RequestError::RetryAfter(after)) => {
+                    tracing::warn!(seconds = after.seconds(), "getUpdates: told to wait");
+                    sleep_or_stop(after.duration(), &mut stop).await;
+                    continue;
+                }
+                Err(e) => {
+                    failures += 1;
+                    tracing::warn!(error = %e, failures, "getUpdates failed");
+                    sleep_or_stop(backoff(failures), &mut stop).await;
+                    continue;
+                }
+            };
+            let Some(last) = updates.last() else {
+                continue;
+            };
+            let next = i32::try_from(last.id.0)
+                .unwrap_or(i32::MAX)
+                .saturating_add(1);
+            let batch = updates
+                .iter()
+                .map(incoming)
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            // Not confirmed (offset unchanged) until stored: on a database error, wait and
+            // store again; if we stop meanwhile, Telegram keeps the updates for the next run.
+            let mut attempt = 0;
+            loop {
+                match self.store.inbox_put(&batch, self.clock.unix()).await {
+                    Ok(fresh) => {
+                        tracing::debug!(
+                            received = batch.len(),
+                            new = fresh.len(),
+                            "stored updates"
+                        );
+                        break;
+                    }
+                    Err(e) => {
+                        attempt += 1;
+                        tracing::error!(error = %e, attempt, "could not store updates");
+                        sleep_or_stop(backoff(attempt), &mut stop).await;
+                        if *stop.borrow() {
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+            failpoint("after_store");
+            offset = next;
+            self.wake.notify_one();
+        }
+    }
+}
+
+fn backoff(failures: u32) -> Duration {
+    Duration::from_millis(250u64.saturating_mul(1 << failures.min(6)))
+}
+
+async fn sleep_or_stop(duration: Duration, stop: &mut watch::Receiver<bool>) {
+    tokio::select! {
+        _ = tokio::time::sleep(duration) => {}
+        _ = stop.changed() => {}
+    }
+}
+
+struct Receiver {
+    store: Store,
+    clock: Clock,
+    wake: Arc<Notify>,
+    secret: String,
+}
+
+async fn serve_webhook(
+    socket: tokio::net::TcpListener,
+    path: String,
+    receiver: Arc<Receiver>,
+    mut stop: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let app = axum::Router::new()
+        .route(&path, axum::routing::post(receive))
+        .with_state(receiver);
+    axum::serve(socket, app)
+        .with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|stopped| *stopped).await;
+        })
+        .await
+        .context("serve the webhook")
+}
+
+/// One update posted by Telegram: 200 only once it is stored, so that Telegram sends again
+/// whatever duban could not store.
+async fn receive(
+    State(receiver): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> StatusCode {
+    let secret = headers.get(SECRET_HEADER).and_then(|v| v.to_str().ok());
+    if secret != Some(receiver.secret.as_str()) {
+        return StatusCode::UNAUTHORIZED;
+    }
+    let update: Update = match serde_json::from_slice(&body) {
+        Ok(update) => update,
+        Err(e) => {
+            tracing::warn!(error = %e, "webhook: not an update");
+            return StatusCode::BAD_REQUEST;
+        }
+    };
+    let incoming = Incoming {
+        update_id: i64::from(update.id.0),
+        chat_id: update.chat().map(|c| c.id.0),
+        payload: String::from_utf8_lossy(&body).into_owned(),
+    };
+    if let Err(e) = receiver
+        .store
+        .inbox_put(&[incoming], receiver.clock.unix())
+        .await
+    {
+        tracing::error!(error = %e, "webhook: could not store an update");
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
+    failpoint("after_store");
+    receiver.wake.notify_one();
+    StatusCode::OK
+}
+
+struct Processor {
+    ctx: SharedCtx,
+    bot: Bot,
+    me: Me,
+    handler: UpdateHandler<anyhow::Error>,
+    /// Updates handed to a chat worker and not finished yet.
+    in_flight: Mutex<HashSet<i64>>,
+}
+
+impl Processor {
+    async fn run(
+        self: Arc<Self>,
+        wake: Arc<Notify>,
+        mut stop: watch::Receiver<bool>,
+    ) -> anyhow::Result<()> {
+        let mut workers: HashMap<i64, mpsc::UnboundedSender<InboxItem>> = HashMap::new();
+        let mut running = JoinSet::new();
+        loop {
+            match self.ctx.store.inbox_due(self.ctx.clock.unix(), BATCH).await {
+                Ok(due) => {
+                    for item in due {
+                        if !self
+                            .in_flight
+                            .lock()
+                            .expect("in-flight lock")
+                            .insert(item.update_id)
+                        {
+                            continue;
+                        }
+                        let chat = item.chat_id.unwrap_or(0);
+                        let item = match workers.get(&chat) {
+                            Some(worker) => match worker.send(item) {
+                                Ok(()) => continue,
+                                Err(returned) => returned.0,
+                            },
+                            None => item,
+                        };
+                        let (sender, receiver) = mpsc::unbounded_channel();
+                        running.spawn(self.clone().work(receiver));
+                        sender.send(item).expect("a fresh worker is listening");
+                        workers.insert(chat, sender);
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "could not read the inbox"),
+            }
+            // Reap workers that ended (a panic in one must not go unnoticed).
+            while let Some(ended) = running.try_join_next() {
+                if let Err(e) = ended {
+                    tracing::error!(error = %e, "a chat worker panicked");
+                }
+            }
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = stop.changed() => break,
+            }
+        }
+        // Let every worker finish what it was handed, then stop.
+        drop(workers);
+        while running.join_next().await.is_some() {}
+        Ok(())
+    }
+
+    async fn work(self: Arc<Self>, mut items: mpsc::UnboundedReceiver<InboxItem>) {
+        while let Some(item) = items.recv().await {
+            let id = item.update_id;
+            self.handle(item).await;
+            self.in_flight.lock().expect("in-flight lock").remove(&id);
+        }
+    }
+
+    async fn handle(&self, item: InboxItem) {
+        let store = &self.ctx.store;
+        failpoint("before_handle");
+        let result = self.dispatch(&item).await;
+        failpoint("after_handle");
+        let now = self.ctx.clock.unix();
+        let outcome = match result {
+            Ok(()) => store.inbox_done(item.update_id, now).await.map(|()| None),
+            Err(e) => {
+                let error = format!("{e:#}");
+                tracing::warn!(
+                    update_id = item.update_id,
+                    error,
+                    "handling an update failed"
+                );
+                let retry_at = now + (1i64 << item.attempts.clamp(0, 8)).min(MAX_BACKOFF_SECS);
+                let max = self.ctx.settings.inbox_attempts;
+                store
+                    .inbox_attempt_failed(item.update_id, &error, retry_at, max)
+                    .await
+                    .map(|gave_up| gave_up.then_some(error))
+            }
+        };
+        match outcome {
+            Ok(Some(error)) => self.tell_admins(item.update_id, &error).await,
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(update_id = item.update_id, error = %e, "could not update the inbox")
+            }
+        }
+    }
+
+    async fn dispatch(&self, item: &InboxItem) -> anyhow::Result<()> {
+        let update: Update = serde_json::from_str(&item.payload).context("read a stored update")?;
+        let Some(user) = update.from().cloned() else {
+            // Channel posts and the like: nothing for duban.
+            return Ok(());
+        };
+        let actor = Actor::load(&self.ctx, &user).await?;
+        let place = Place::load(&self.ctx, update.chat()).await?;
+        let deps = dptree::deps![
+            self.bot.clone(),
+            self.ctx.clone(),
+            self.me.clone(),
+            update,
+            actor,
+            place
+        ];
+        match self.handler.dispatch(deps).await {
+            ControlFlow::Break(result) => result,
+            ControlFlow::Continue(_) => Ok(()),
+        }
+    }
+
+    /// An update failed for good: every admin hears of it.
+    async fn tell_admins(&self, update_id: i64, error: &str) {
+        let mut admins: Vec<i64> = self.ctx.settings.admins.clone();
+        match self.ctx.store.members(None).await {
+            Ok(members) => admins.extend(
+                members
+                    .iter()
+                    .filter(|m| m.role == Role::Admin)
+                    .map(|m| m.user_id),
+            ),
+            Err(e) => tracing::error!(error = %e, "could not list the admins"),
+        }
+        admins.sort_unstable();
+        admins.dedup();
+        for admin in admins {
+            let text = texts::failed_for_admins(update_id, error);
+            if let Err(e) = self.bot.send_message(ChatId(admin), text).await {
+                tracing::warn!(admin, error = %e, "could not tell an admin about a failed update");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use teloxide::types::UpdateKind;
+
+    #[test]
+    fn an_update_survives_the_inbox_round_trip() {
+        let json = r#"{"update_id":5,"message":{"message_id":3,"date":1646874000,
+            "chat":{"id":1001,"type":"private","first_name":"张三"},
+            "from":{"id":1001,"is_bot":false,"first_name":"张三"},
+            "text":"新增创新平台3家",
+            "reply_to_message":{"message_id":2,"date":1646874000,
+                "chat":{"id":1001,"type":"private","first_name":"张三"},
+                "from":{"id":42,"is_bot":true,"first_name":"督办","username":"duban_bot"},
+                "text":"第8项任务"}}}"#;
+        let update: Update = serde_json::from_str(json).unwrap();
+        let stored = incoming(&update).unwrap();
+        println!("{}", stored.payload);
+        let back: Update = serde_json::from_str(&stored.payload).unwrap();
+        let UpdateKind::Message(msg) = back.kind else {
+            panic!()
+        };
+        assert_eq!(msg.text(), Some("新增创新平台3家"));
+        assert_eq!(msg.reply_to_message().unwrap().text(), Some("第8项任务"));
+    }
+}

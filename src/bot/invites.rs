@@ -1,0 +1,92 @@
+//! Invite codes: random, single-use, expiring, and stored only as their SHA-256. A code travels
+//! as the start parameter of a deep link, `https://t.me/<bot>?start=<code>`.
+
+use crate::store::{InviteSpec, Store, StoreError};
+use sha2::{Digest, Sha256};
+
+/// Characters of a code: Telegram's start parameter allows A–Z, a–z, 0–9, _ and -.
+const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+const CODE_LEN: usize = 20;
+
+/// A fresh random code (about 116 bits).
+pub fn new_code() -> String {
+    let mut bytes = [0u8; CODE_LEN];
+    getrandom::fill(&mut bytes).expect("the operating system's random source");
+    bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
+}
+
+/// What the database keeps of a code.
+pub fn hash(code: &str) -> String {
+    let digest = Sha256::digest(code.trim().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Creates an invite and returns its code (shown once, never stored).
+pub async fn create(store: &Store, spec: &InviteSpec, now: i64) -> Result<String, StoreError> {
+    let code = new_code();
+    store.create_invite(&hash(&code), spec, now).await?;
+    Ok(code)
+}
+
+/// The deep link that starts the bot with the code; without a username, the command to send.
+pub fn link(username: &str, code: &str) -> String {
+    if username.is_empty() {
+        format!("/start {code}")
+    } else {
+        format!("https://t.me/{username}?start={code}")
+    }
+}
+
+/// `7d`, `12h`, `30m` (and a bare number of days) → seconds.
+pub fn parse_duration(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().last()? {
+        (i, c) if c.is_ascii_alphabetic() || !c.is_ascii() => (&text[..i], &text[i..]),
+        _ => (text, "d"),
+    };
+    let n: i64 = number.trim().parse().ok().filter(|n| *n > 0)?;
+    let unit = match unit {
+        "d" | "天" => 86_400,
+        "h" | "时" => 3_600,
+        "m" | "分" => 60,
+        _ => return None,
+    };
+    n.checked_mul(unit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_random_and_fit_a_start_parameter() {
+        let a = new_code();
+        let b = new_code();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), CODE_LEN);
+        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric()));
+        assert_eq!(hash(&a).len(), 64);
+        assert_ne!(hash(&a), a);
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("7d"), Some(7 * 86_400));
+        assert_eq!(parse_duration("12h"), Some(12 * 3_600));
+        assert_eq!(parse_duration("30m"), Some(1_800));
+        assert_eq!(parse_duration("3"), Some(3 * 86_400));
+        assert_eq!(parse_duration("3天"), Some(3 * 86_400));
+        for bad in ["", "d", "0d", "-1d", "7w", "x7d"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn links_carry_the_code() {
+        assert_eq!(link("duban_bot", "abc"), "https://t.me/duban_bot?start=abc");
+        assert_eq!(link("", "abc"), "/start abc");
+    }
+}

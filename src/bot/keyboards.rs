@@ -1,0 +1,118 @@
+//! Inline keyboards and the callback data their buttons carry (at most 64 bytes, as Telegram
+//! allows): `t:ID` opens a task, `l:ID:y` picks a light for a task, `w:ID` withdraws a report,
+//! `c:ID` corrects one.
+
+use super::texts;
+use crate::progress::Light;
+use teloxide::types::{ForceReply, InlineKeyboardButton, InlineKeyboardMarkup};
+
+/// What a button press asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    OpenTask(i64),
+    Light(i64, Light),
+    Withdraw(i64),
+    Correct(i64),
+}
+
+fn light_code(light: Light) -> char {
+    match light {
+        Light::Blue => 'b',
+        Light::Yellow => 'y',
+        Light::Red => 'r',
+        Light::Done => 'd',
+    }
+}
+
+impl Action {
+    pub fn encode(self) -> String {
+        match self {
+            Action::OpenTask(id) => format!("t:{id}"),
+            Action::Light(id, light) => format!("l:{id}:{}", light_code(light)),
+            Action::Withdraw(id) => format!("w:{id}"),
+            Action::Correct(id) => format!("c:{id}"),
+        }
+    }
+
+    /// None for data the bot did not make (or made by an older version).
+    pub fn decode(data: &str) -> Option<Action> {
+        let mut parts = data.split(':');
+        let kind = parts.next()?;
+        let id: i64 = parts.next()?.parse().ok()?;
+        let action = match kind {
+            "t" => Action::OpenTask(id),
+            "w" => Action::Withdraw(id),
+            "c" => Action::Correct(id),
+            "l" => {
+                let code = parts.next()?;
+                let light = Light::ALL
+                    .into_iter()
+                    .find(|l| code.len() == 1 && code.starts_with(light_code(*l)))?;
+                Action::Light(id, light)
+            }
+            _ => return None,
+        };
+        parts.next().is_none().then_some(action)
+    }
+
+    pub fn button(self, label: String) -> InlineKeyboardButton {
+        InlineKeyboardButton::callback(label, self.encode())
+    }
+}
+
+/// The four status buttons of a task card, two per row.
+pub fn lights(task_id: i64) -> InlineKeyboardMarkup {
+    let buttons: Vec<InlineKeyboardButton> = Light::ALL
+        .into_iter()
+        .map(|l| Action::Light(task_id, l).button(texts::light_button(l)))
+        .collect();
+    InlineKeyboardMarkup::new(buttons.chunks(2).map(|row| row.to_vec()))
+}
+
+/// 撤回 / 修改 under a receipt.
+pub fn receipt(report_id: i64) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new([[
+        Action::Withdraw(report_id).button(texts::button_withdraw()),
+        Action::Correct(report_id).button(texts::button_correct()),
+    ]])
+}
+
+/// One button per task, five per row.
+pub fn task_picker(tasks: &[(i64, u32)]) -> InlineKeyboardMarkup {
+    let buttons: Vec<InlineKeyboardButton> = tasks
+        .iter()
+        .map(|(id, number)| Action::OpenTask(*id).button(texts::button_task(*number)))
+        .collect();
+    InlineKeyboardMarkup::new(buttons.chunks(5).map(|row| row.to_vec()))
+}
+
+/// Asks for a reply; in a group only the person addressed sees it.
+pub fn force_reply() -> ForceReply {
+    ForceReply::new().selective()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_round_trip_and_fit_telegrams_limit() {
+        for action in [
+            Action::OpenTask(7),
+            Action::Light(i64::MAX, Light::Done),
+            Action::Withdraw(12),
+            Action::Correct(13),
+        ] {
+            let data = action.encode();
+            assert!(data.len() <= 64);
+            assert_eq!(Action::decode(&data), Some(action));
+        }
+    }
+
+    #[test]
+    fn foreign_data_is_not_an_action() {
+        for data in ["", "t", "t:x", "l:3", "l:3:q", "l:3:yy", "w:1:2", "x:1"] {
+            assert_eq!(Action::decode(data), None, "{data}");
+        }
+    }
+}

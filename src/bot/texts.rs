@@ -1,0 +1,732 @@
+//! Every text the bot sends, in one place. Plain text (no parse mode), so that whatever a
+//! contact wrote comes back as written and nothing needs escaping.
+
+use crate::matrix::{LeaderRole, Target, UnitRole};
+use crate::progress::Light;
+use crate::store::{Member, Report, ReportState, Role, TaskView};
+use std::fmt::Write;
+
+/// Longest report text accepted, in characters.
+pub const MAX_REPORT_CHARS: usize = 2000;
+/// How many characters of a task's text a list shows.
+const SHORT_TASK_CHARS: usize = 40;
+/// How many characters of a report a list shows.
+const SHORT_REPORT_CHARS: usize = 60;
+
+pub fn short(text: &str, chars: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= chars {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(chars).collect();
+    cut.push('…');
+    cut
+}
+
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Contact => "联络员",
+        Role::Supervisor => "督查",
+        Role::Admin => "管理员",
+    }
+}
+
+pub fn unit_role(role: UnitRole) -> &'static str {
+    match role {
+        UnitRole::Host => "主办",
+        UnitRole::Co => "协办",
+    }
+}
+
+pub fn light_button(light: Light) -> String {
+    let words = match light {
+        Light::Blue => "按计划推进",
+        Light::Yellow => "进度滞后",
+        Light::Red => "严重滞后",
+        Light::Done => "已完成",
+    };
+    format!("{}{words}", light.emoji())
+}
+
+fn light_text(light: Option<Light>) -> String {
+    match light {
+        Some(l) => format!("{}{}", l.emoji(), l.name()),
+        None => "未标注".into(),
+    }
+}
+
+pub fn target_text(target: &Target) -> String {
+    let deadline = target
+        .deadline
+        .map(|d| format!("（{}前）", d.format("%Y-%m-%d")))
+        .unwrap_or_default();
+    format!("{}{}{deadline}", target.metric, target.value_text)
+}
+
+fn format_value(value: f64) -> String {
+    let text = format!("{value:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+fn figures_text(report: &Report) -> String {
+    report
+        .figures
+        .iter()
+        .map(|f| {
+            let percent = if f.target_value != 0.0 {
+                format!("（{}%）", format_value(f.value / f.target_value * 100.0))
+            } else {
+                String::new()
+            };
+            format!(
+                "{} {}/{}{}{percent}",
+                f.metric,
+                format_value(f.value),
+                format_value(f.target_value),
+                f.unit
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
+// ---- binding -------------------------------------------------------------------------------
+
+pub fn welcome_stranger() -> String {
+    "您好，这里是督办机器人。\n请使用管理员发给您的邀请链接绑定身份后再使用；发送 /help 查看说明。"
+        .into()
+}
+
+pub fn welcome_back(member_role: Role) -> String {
+    format!(
+        "您已绑定为{}。发送 /help 查看可用命令。",
+        role_name(member_role)
+    )
+}
+
+pub fn bound(member: &Member) -> String {
+    let mut text = format!("绑定成功：您是{}", describe_member(member));
+    text.push_str("。\n发送 /help 查看可用命令。");
+    text
+}
+
+pub fn invite_unknown() -> String {
+    "邀请码无效：请检查链接是否完整，或向管理员重新索取。".into()
+}
+
+pub fn invite_expired() -> String {
+    "邀请码已过期：请向管理员重新索取邀请链接。".into()
+}
+
+pub fn invite_used() -> String {
+    "邀请码已被使用：每个邀请码只能使用一次，请向管理员重新索取。".into()
+}
+
+pub fn describe_member(member: &Member) -> String {
+    let mut text = role_name(member.role).to_owned();
+    if let Some(unit) = &member.unit {
+        write!(text, "（{}）", unit.name).unwrap();
+    }
+    if let Some(leader) = &member.leader {
+        write!(text, "（关联领导：{}）", leader.name).unwrap();
+    }
+    text
+}
+
+pub fn whoami(user_id: i64, member: Option<&Member>, config_admin: bool) -> String {
+    let who = match (member, config_admin) {
+        (Some(m), _) => describe_member(m),
+        (None, true) => "管理员（配置文件指定）".into(),
+        (None, false) => "未绑定".into(),
+    };
+    format!("您的 Telegram 用户 ID：{user_id}\n身份：{who}")
+}
+
+pub fn unbound_self() -> String {
+    "已解除绑定。如需重新绑定，请向管理员索取新的邀请链接。".into()
+}
+
+pub fn not_bound() -> String {
+    "您还没有绑定身份：请使用管理员发给您的邀请链接（/start 邀请码）。".into()
+}
+
+pub fn config_admin_cannot_unbind() -> String {
+    "您的管理员身份来自配置文件，无法在聊天中解除。".into()
+}
+
+// ---- help ----------------------------------------------------------------------------------
+
+pub fn help(role: Option<Role>) -> String {
+    let mut text = String::from("督办机器人\n");
+    match role {
+        None => text.push_str(
+            "您还没有绑定身份。请点击管理员发给您的邀请链接，或发送 /start 邀请码。\n\
+             /help 查看本说明",
+        ),
+        Some(Role::Contact) => text.push_str(
+            "您是联络员，可以：\n\
+             /tasks 查看本单位的任务和本期进展\n\
+             /tasks 任务编号 打开一项任务（可点按钮选择状态）\n\
+             /report 任务编号 内容 报告进展，例如：/report 3 黄：已完成2.1万亩\n\
+             直接回复任务消息也可报告进展；报告后可在回执上撤回或修改。\n\
+             /whoami 我的身份  /unbind 解除绑定",
+        ),
+        Some(Role::Supervisor) => text.push_str(
+            "您是督查人员，可以查看（不能报告）：\n\
+             /status 本期总体情况\n\
+             /status 任务编号 | 单位名 | 领导名 查看一项任务、一个单位或一位领导的任务\n\
+             /whoami 我的身份  /unbind 解除绑定",
+        ),
+        Some(Role::Admin) => text.push_str(
+            "您是管理员，可以：\n\
+             /status [任务编号|单位|领导] 查看进展\n\
+             /units 单位列表  /contacts [单位] 联络员名单\n\
+             /invite 单位名 邀请联络员；/invite 督查 [领导名]；/invite 管理员\n\
+             /remove 用户ID 解除某人的绑定\n\
+             /report 任务编号 内容 代主办单位报告进展\n\
+             /register 在群里登记本群；/unregister 取消登记\n\
+             /whoami 我的身份",
+        ),
+    }
+    text
+}
+
+// ---- refusals ------------------------------------------------------------------------------
+
+pub fn admins_only() -> String {
+    "该命令仅限管理员使用。".into()
+}
+
+pub fn readers_only() -> String {
+    "该命令仅限督查人员和管理员使用。".into()
+}
+
+pub fn contacts_only() -> String {
+    "该命令仅限联络员使用；督查人员和管理员请用 /status 查看进展。".into()
+}
+
+pub fn supervisors_do_not_report() -> String {
+    "督查人员只能查看进展，不能报告。".into()
+}
+
+pub fn group_not_registered() -> String {
+    "本群未经管理员登记，不在群里显示任务信息。请私聊机器人，或请管理员在群里发送 /register。"
+        .into()
+}
+
+pub fn register_in_groups_only() -> String {
+    "/register 和 /unregister 只能在群里使用。".into()
+}
+
+pub fn group_registered(changed: bool) -> String {
+    if changed {
+        "已登记本群：此后可在本群查看任务信息。".into()
+    } else {
+        "本群已经登记过了。".into()
+    }
+}
+
+pub fn group_unregistered(changed: bool) -> String {
+    if changed {
+        "已取消本群登记：此后不在本群显示任务信息。".into()
+    } else {
+        "本群本来就没有登记。".into()
+    }
+}
+
+pub fn unknown_command() -> String {
+    "未知命令。发送 /help 查看可用命令。".into()
+}
+
+pub fn media_not_supported() -> String {
+    "暂不接收图片、语音、贴纸和文件：请用文字回复进展（可附数字，如“已完成2.1万亩”）。未记录任何内容。"
+        .into()
+}
+
+pub fn edits_not_applied() -> String {
+    "修改已发送的消息不会更新报告。如需更正，请点报告回执上的“修改”按钮，或重新报告。".into()
+}
+
+pub fn plain_text_hint() -> String {
+    "如需报告进展，请回复某项任务的消息，或发送 /report 任务编号 内容。发送 /help 查看说明。".into()
+}
+
+pub fn reply_not_about_a_task() -> String {
+    "这条消息不对应具体任务。请回复某项任务的消息，或发送 /report 任务编号 内容。".into()
+}
+
+pub fn prompt_not_yours() -> String {
+    "这条提示是发给别人的。如需报告，请打开任务（/tasks）后操作。".into()
+}
+
+pub fn failed_for_admins(update_id: i64, error: &str) -> String {
+    format!(
+        "有一条消息多次处理失败，已停止重试（更新 #{update_id}）：{}\n请在服务器上运行 duban inbox --failed 查看。",
+        short(error, 200)
+    )
+}
+
+pub fn internal_error() -> String {
+    "抱歉，处理时出错了，系统会自动重试。".into()
+}
+
+// ---- reports -------------------------------------------------------------------------------
+
+pub fn report_usage() -> String {
+    "用法：/report 任务编号 内容，例如：/report 3 已完成2.1万亩。\n可在内容前加状态：蓝、黄、红、完成（如“/report 3 黄：用地未落实”）。".into()
+}
+
+pub fn no_such_task(number: &str) -> String {
+    format!("没有第{number}项任务。发送 /tasks 查看本单位的任务。")
+}
+
+pub fn no_notice() -> String {
+    "还没有导入任务分解通知。".into()
+}
+
+pub fn not_your_task(number: u32, unit: &str) -> String {
+    format!(
+        "第{number}项任务不由{unit}承办（主办或协办），不能报告。发送 /tasks 查看本单位的任务。"
+    )
+}
+
+pub fn no_host_unit(number: u32) -> String {
+    format!("第{number}项任务还没有承办单位，无法记录报告。")
+}
+
+pub fn empty_report() -> String {
+    "报告内容不能为空：请写明进展，例如“已完成2.1万亩”。".into()
+}
+
+pub fn report_too_long(chars: usize) -> String {
+    format!("报告内容过长（{chars}字），请控制在{MAX_REPORT_CHARS}字以内后重新发送。未记录。")
+}
+
+pub fn light_prompt(number: u32, light: Light) -> String {
+    format!(
+        "第{number}项：{}。\n请回复本消息，用一两句话说明进展（可附数字，如“已完成2.1万亩”）。",
+        light_button(light)
+    )
+}
+
+pub fn light_prompt_toast() -> String {
+    "请回复文字说明".into()
+}
+
+pub fn correction_prompt(report: &Report) -> String {
+    format!(
+        "请回复本消息，发送第{}项报告的更正内容（将替换报告 #{}）。",
+        report.task_number, report.id
+    )
+}
+
+pub fn receipt(task: &TaskView, report: &Report, window_minutes: u32) -> String {
+    let mut text = match report.corrects {
+        Some(old) => format!(
+            "已更正第{}项进展（{}，替换报告 #{old}）\n",
+            task.number, report.period
+        ),
+        None => format!("已记录第{}项进展（{}）\n", task.number, report.period),
+    };
+    writeln!(text, "单位：{}", report.unit).unwrap();
+    writeln!(text, "状态：{}", light_text(report.light)).unwrap();
+    if report.figures.is_empty() {
+        if !task.targets.is_empty() {
+            text.push_str("数字：未读到与目标对应的数字\n");
+        }
+    } else {
+        writeln!(text, "数字：{}", figures_text(report)).unwrap();
+    }
+    writeln!(text, "内容：{}", report.text).unwrap();
+    write!(
+        text,
+        "报告编号 #{}。{window_minutes}分钟内可撤回或修改。",
+        report.id
+    )
+    .unwrap();
+    text
+}
+
+pub fn withdrawn_receipt(report: &Report) -> String {
+    format!(
+        "已撤回第{}项报告 #{}（{}）：{}",
+        report.task_number,
+        report.id,
+        report.period,
+        short(&report.text, SHORT_REPORT_CHARS)
+    )
+}
+
+pub fn withdrawn_toast() -> String {
+    "已撤回".into()
+}
+
+pub fn not_active(report: &Report) -> String {
+    match report.state {
+        ReportState::Withdrawn => format!("报告 #{} 已撤回。", report.id),
+        ReportState::Corrected => format!("报告 #{} 已被更正，不能再撤回或修改。", report.id),
+        ReportState::Active => format!("报告 #{} 仍有效。", report.id),
+    }
+}
+
+pub fn window_closed(window_minutes: u32) -> String {
+    format!("已超过{window_minutes}分钟，不能撤回或修改；如需更正，请重新报告。")
+}
+
+pub fn not_your_report() -> String {
+    "只能撤回或修改自己提交的报告。".into()
+}
+
+pub fn report_gone() -> String {
+    "找不到这份报告。".into()
+}
+
+pub fn button_expired() -> String {
+    "这个按钮已失效，请重新打开任务（/tasks）。".into()
+}
+
+// ---- tasks ---------------------------------------------------------------------------------
+
+pub fn button_task(number: u32) -> String {
+    format!("第{number}项")
+}
+
+pub fn button_withdraw() -> String {
+    "撤回".into()
+}
+
+pub fn button_correct() -> String {
+    "修改".into()
+}
+
+/// The last report of a task in a period, as a list shows it.
+fn last_report_line(reports: &[&Report]) -> String {
+    match reports.last() {
+        None => "未报告".into(),
+        Some(r) => format!(
+            "{} {} {}",
+            light_text(r.light),
+            short(&r.text, SHORT_REPORT_CHARS),
+            figures_or_empty(r)
+        )
+        .trim_end()
+        .to_owned(),
+    }
+}
+
+fn figures_or_empty(report: &Report) -> String {
+    if report.figures.is_empty() {
+        String::new()
+    } else {
+        format!("［{}］", figures_text(report))
+    }
+}
+
+/// `/tasks` for a contact: each task of the unit with its role, targets and this period's
+/// last report of the unit (and the co-organizers' contributions for the tasks it hosts).
+pub fn unit_tasks(
+    unit: &str,
+    unit_id: i64,
+    period: &str,
+    tasks: &[TaskView],
+    reports: &[Report],
+) -> Vec<String> {
+    if tasks.is_empty() {
+        return vec![format!("{unit}目前没有承办的任务。")];
+    }
+    let mut lines = vec![format!(
+        "{unit}承办的任务（共{}项，本期 {period}）：",
+        tasks.len()
+    )];
+    for task in tasks {
+        let role = task.role_of(unit_id).unwrap_or(UnitRole::Co);
+        lines.push(String::new());
+        lines.push(format!(
+            "第{}项【{}】{}",
+            task.number,
+            unit_role(role),
+            short(&task.text, SHORT_TASK_CHARS)
+        ));
+        if !task.targets.is_empty() {
+            let targets: Vec<String> = task.targets.iter().map(target_text).collect();
+            lines.push(format!("  目标：{}", targets.join("；")));
+        }
+        let own: Vec<&Report> = reports
+            .iter()
+            .filter(|r| r.task_id == task.id && r.unit_id == unit_id)
+            .collect();
+        lines.push(format!("  本期：{}", last_report_line(&own)));
+        if role == UnitRole::Host {
+            for co in task.units.iter().filter(|u| u.unit_id != unit_id) {
+                let theirs: Vec<&Report> = reports
+                    .iter()
+                    .filter(|r| r.task_id == task.id && r.unit_id == co.unit_id)
+                    .collect();
+                if !theirs.is_empty() {
+                    lines.push(format!(
+                        "  {}（协办）：{}",
+                        co.name,
+                        last_report_line(&theirs)
+                    ));
+                }
+            }
+        }
+    }
+    lines.push(String::new());
+    lines.push("点下方按钮打开任务，回复任务消息即可报告进展。".into());
+    split_lines(&lines)
+}
+
+/// A task card: the whole task, who leads and does it, its targets and this period's reports.
+pub fn task_card(task: &TaskView, period: &str, reports: &[Report]) -> String {
+    let mut text = format!("第{}项任务\n{}\n", task.number, task.text);
+    let leaders = |role: LeaderRole| {
+        task.leaders
+            .iter()
+            .filter(|l| l.role == role)
+            .map(|l| l.name.as_str())
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    for (role, label) in [
+        (LeaderRole::Lead, "牵头领导"),
+        (LeaderRole::Responsible, "责任领导"),
+    ] {
+        let names = leaders(role);
+        if !names.is_empty() {
+            writeln!(text, "{label}：{names}").unwrap();
+        }
+    }
+    for (role, label) in [(UnitRole::Host, "主办"), (UnitRole::Co, "协办")] {
+        let names: Vec<&str> = task
+            .units
+            .iter()
+            .filter(|u| u.role == role)
+            .map(|u| u.name.as_str())
+            .collect();
+        if !names.is_empty() {
+            writeln!(text, "{label}：{}", names.join("、")).unwrap();
+        }
+    }
+    if !task.targets.is_empty() {
+        let targets: Vec<String> = task.targets.iter().map(target_text).collect();
+        writeln!(text, "目标：{}", targets.join("；")).unwrap();
+    }
+    let current: Vec<&Report> = reports.iter().filter(|r| r.task_id == task.id).collect();
+    if current.is_empty() {
+        writeln!(text, "本期（{period}）：未报告").unwrap();
+    } else {
+        writeln!(text, "本期（{period}）：").unwrap();
+        for r in current {
+            writeln!(text, "  {}：{}", r.unit, last_report_line(&[r])).unwrap();
+        }
+    }
+    text.push_str("\n回复本消息即可报告进展，或点下方按钮选择状态。");
+    short(&text, 4000)
+}
+
+// ---- status --------------------------------------------------------------------------------
+
+pub fn status_overview(period: &str, tasks: &[TaskView], reports: &[Report]) -> String {
+    let reported: std::collections::HashSet<i64> = reports.iter().map(|r| r.task_id).collect();
+    let mut text = format!("本期 {period} 总体情况\n任务：{}项\n", tasks.len());
+    writeln!(
+        text,
+        "已报告：{}项  未报告：{}项",
+        tasks.iter().filter(|t| reported.contains(&t.id)).count(),
+        tasks.iter().filter(|t| !reported.contains(&t.id)).count()
+    )
+    .unwrap();
+    let mut lights = Vec::new();
+    for light in Light::ALL {
+        let count = tasks
+            .iter()
+            .filter(|t| latest_light(t.id, reports) == Some(light))
+            .count();
+        lights.push(format!("{}{} {count}", light.emoji(), light.name()));
+    }
+    writeln!(text, "状态：{}", lights.join("  ")).unwrap();
+    text.push_str("\n/status 任务编号 | 单位 | 领导 查看详情");
+    text
+}
+
+fn latest_light(task_id: i64, reports: &[Report]) -> Option<Light> {
+    reports
+        .iter()
+        .filter(|r| r.task_id == task_id)
+        .filter_map(|r| r.light)
+        .next_back()
+}
+
+pub fn task_history(task: &TaskView, reports: &[Report]) -> Vec<String> {
+    let mut lines = vec![format!("第{}项：{}", task.number, short(&task.text, 80))];
+    let hosts: Vec<&str> = task.hosts().map(|u| u.name.as_str()).collect();
+    lines.push(format!("主办：{}", hosts.join("、")));
+    if reports.is_empty() {
+        lines.push("还没有任何报告。".into());
+    }
+    for r in reports {
+        let state = match r.state {
+            ReportState::Active => "",
+            ReportState::Withdrawn => "（已撤回）",
+            ReportState::Corrected => "（已更正）",
+        };
+        lines.push(format!(
+            "{} {} {} {}{state}：{} {}",
+            r.period,
+            crate::bot::format_time(r.created_at),
+            r.unit,
+            light_text(r.light),
+            r.text,
+            figures_or_empty(r)
+        ));
+    }
+    split_lines(&lines)
+}
+
+/// A unit's or a leader's tasks with this period's latest light.
+pub fn task_list(title: &str, tasks: &[TaskView], reports: &[Report]) -> Vec<String> {
+    let mut lines = vec![format!("{title}（共{}项）", tasks.len())];
+    for task in tasks {
+        let hosts: Vec<&str> = task.hosts().map(|u| u.name.as_str()).collect();
+        let theirs: Vec<&Report> = reports.iter().filter(|r| r.task_id == task.id).collect();
+        lines.push(format!(
+            "第{}项 {}｜主办：{}｜{}",
+            task.number,
+            short(&task.text, 24),
+            hosts.join("、"),
+            last_report_line(&theirs)
+        ));
+    }
+    split_lines(&lines)
+}
+
+pub fn nothing_found(query: &str, suggestions: &[String]) -> String {
+    let mut text = format!("找不到任务、单位或领导“{query}”。");
+    if !suggestions.is_empty() {
+        write!(text, "您是不是要找：{}？", suggestions.join("、")).unwrap();
+    }
+    text
+}
+
+// ---- admin ---------------------------------------------------------------------------------
+
+pub fn units_list(rows: &[(String, i64, i64, usize)]) -> Vec<String> {
+    let mut lines = vec![format!(
+        "单位（共{}个）：名称｜主办｜协办｜联络员",
+        rows.len()
+    )];
+    for (name, host, co, contacts) in rows {
+        lines.push(format!("{name}｜{host}｜{co}｜{contacts}"));
+    }
+    split_lines(&lines)
+}
+
+pub fn contacts_list(members: &[Member]) -> Vec<String> {
+    if members.is_empty() {
+        return vec!["还没有人绑定。".into()];
+    }
+    let mut lines = vec![format!("已绑定（共{}人）：", members.len())];
+    for m in members {
+        lines.push(format!(
+            "{}  ID {}  {}",
+            m.display_name,
+            m.user_id,
+            describe_member(m)
+        ));
+    }
+    split_lines(&lines)
+}
+
+pub fn unknown_unit(name: &str, suggestions: &[String]) -> String {
+    let mut text = format!("找不到单位“{name}”。");
+    if !suggestions.is_empty() {
+        write!(text, "您是不是要找：{}？", suggestions.join("、")).unwrap();
+    }
+    text
+}
+
+pub fn unknown_leader(name: &str) -> String {
+    format!("找不到领导“{name}”：请使用通知中的姓名。")
+}
+
+pub fn invite_usage() -> String {
+    "用法：/invite 单位名（邀请联络员）、/invite 督查 [领导名]、/invite 管理员".into()
+}
+
+pub fn invite_link(link: &str, what: &str, days: u32) -> String {
+    format!(
+        "邀请链接（{what}，{days}天内有效，只能使用一次）：\n{link}\n请转发给本人，对方点开后按“开始”即可绑定。"
+    )
+}
+
+pub fn remove_usage() -> String {
+    "用法：/remove 用户ID（用 /contacts 查看 ID）".into()
+}
+
+pub fn removed(member: &Member) -> String {
+    format!(
+        "已解除 {}（ID {}）的绑定：{}",
+        member.display_name,
+        member.user_id,
+        describe_member(member)
+    )
+}
+
+pub fn not_a_member(user_id: &str) -> String {
+    format!("ID 为 {user_id} 的用户没有绑定。")
+}
+
+// ---- splitting -----------------------------------------------------------------------------
+
+/// Telegram's limit is 4096 characters; stay under it with room to spare.
+pub const MESSAGE_LIMIT: usize = 4000;
+
+/// Joins lines into messages under [`MESSAGE_LIMIT`] characters, never cutting a line (a line
+/// longer than the limit is shortened).
+pub fn split_lines(lines: &[String]) -> Vec<String> {
+    let mut messages = Vec::new();
+    let mut current = String::new();
+    let mut current_chars = 0;
+    for line in lines {
+        let line = short(line, MESSAGE_LIMIT - 1);
+        let chars = line.chars().count() + 1;
+        if current_chars + chars > MESSAGE_LIMIT && !current.is_empty() {
+            messages.push(std::mem::take(&mut current).trim_end().to_owned());
+            current_chars = 0;
+        }
+        current.push_str(&line);
+        current.push('\n');
+        current_chars += chars;
+    }
+    if !current.trim().is_empty() {
+        messages.push(current.trim_end().to_owned());
+    }
+    messages
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lists_split_on_line_boundaries() {
+        let lines: Vec<String> = (0..500)
+            .map(|i| format!("第{i}行：{}", "字".repeat(30)))
+            .collect();
+        let messages = split_lines(&lines);
+        assert!(messages.len() > 1);
+        for m in &messages {
+            assert!(m.chars().count() <= MESSAGE_LIMIT);
+        }
+        let joined: Vec<&str> = messages.iter().flat_map(|m| m.lines()).collect();
+        assert_eq!(joined.len(), 500);
+        assert!(joined[0].starts_with("第0行"));
+    }
+
+    #[test]
+    fn shortening_marks_the_cut() {
+        assert_eq!(short("一二三四五", 3), "一二三…");
+        assert_eq!(short(" 一二 ", 3), "一二");
+    }
+}

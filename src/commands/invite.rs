@@ -1,0 +1,110 @@
+//! `duban invite`: an invite link for a unit contact, a supervisor or an admin.
+
+use super::{open_store, run::TOKEN_VAR, user_error};
+use crate::bot::invites;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::store::{InviteSpec, Role, Store};
+use anyhow::Result;
+use teloxide::prelude::*;
+
+/// Who the invite is for.
+pub enum Invitee {
+    Unit(String),
+    Supervisor { leader: Option<String> },
+    Admin,
+}
+
+pub async fn run(settings: &Settings, invitee: Invitee, expires: Option<&str>) -> Result<()> {
+    let seconds = match expires {
+        None => i64::from(settings.invite_days) * 86_400,
+        Some(text) => invites::parse_duration(text).ok_or_else(|| {
+            user_error(format!(
+                "有效期“{text}”无效：请写成 7d（天）、12h（小时）或 30m（分钟）"
+            ))
+        })?,
+    };
+    let store = open_store(&settings.database_url).await?;
+    let now = Clock::system().unix();
+    let result = create(&store, invitee, now + seconds, now).await;
+    store.close().await;
+    let (code, what) = result?;
+    let username = username(settings).await;
+    println!(
+        "邀请链接（{what}，有效至 {}，只能使用一次）：",
+        crate::bot::format_time(now + seconds)
+    );
+    println!("{}", invites::link(&username, &code));
+    if username.is_empty() {
+        println!(
+            "（未设置 bot_username，也无法向 Telegram 查询：请让对方在机器人对话里发送上面这行。）"
+        );
+    }
+    Ok(())
+}
+
+async fn create(
+    store: &Store,
+    invitee: Invitee,
+    expires_at: i64,
+    now: i64,
+) -> Result<(String, String)> {
+    let mut spec = InviteSpec {
+        role: Role::Contact,
+        unit: None,
+        leader: None,
+        expires_at,
+        created_by: "cli".into(),
+    };
+    let what = match invitee {
+        Invitee::Unit(name) => {
+            let Some(unit) = store.unit_named(&name).await? else {
+                let suggestions = store.units_like(&name, 5).await?;
+                return Err(user_error(crate::bot::texts::unknown_unit(
+                    &name,
+                    &suggestions,
+                )));
+            };
+            let what = format!("{}联络员", unit.name);
+            spec.unit = Some(unit);
+            what
+        }
+        Invitee::Supervisor { leader } => {
+            spec.role = Role::Supervisor;
+            match leader {
+                None => "督查".to_owned(),
+                Some(name) => {
+                    let Some(leader) = store.leader_named(&name).await? else {
+                        return Err(user_error(crate::bot::texts::unknown_leader(&name)));
+                    };
+                    let what = format!("督查，关联领导{}", leader.name);
+                    spec.leader = Some(leader);
+                    what
+                }
+            }
+        }
+        Invitee::Admin => {
+            spec.role = Role::Admin;
+            "管理员".to_owned()
+        }
+    };
+    let code = invites::create(store, &spec, now).await?;
+    Ok((code, what))
+}
+
+/// The bot's username: from the config, else from Telegram when a token is set, else empty.
+async fn username(settings: &Settings) -> String {
+    if !settings.bot_username.is_empty() {
+        return settings.bot_username.clone();
+    }
+    let (Ok(token), Ok(api)) = (
+        std::env::var(TOKEN_VAR),
+        settings.telegram_api_url.parse::<reqwest::Url>(),
+    ) else {
+        return String::new();
+    };
+    match Bot::new(token).set_api_url(api).get_me().await {
+        Ok(me) => me.username().to_owned(),
+        Err(_) => String::new(),
+    }
+}

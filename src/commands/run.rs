@@ -1,0 +1,95 @@
+//! `duban run`: the bot, until Ctrl-C or SIGTERM.
+
+use super::{open_store, user_error};
+use crate::bot::BotSettings;
+use crate::bot::inbox::{self, Mode};
+use crate::clock::Clock;
+use crate::config::Settings;
+use anyhow::{Context, Result};
+use std::net::SocketAddr;
+use teloxide::Bot;
+
+/// The token's environment variable. The token is never read from a file, printed or logged.
+pub const TOKEN_VAR: &str = "DUBAN_BOT_TOKEN";
+
+pub async fn run(
+    settings: &Settings,
+    webhook_url: Option<String>,
+    listen: Option<SocketAddr>,
+) -> Result<()> {
+    let token = std::env::var(TOKEN_VAR)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| {
+            user_error(format!(
+                "缺少环境变量 {TOKEN_VAR}：请把 BotFather 给的机器人令牌放进这个环境变量再启动\
+                 （令牌只从环境变量读取，不写进配置文件，也不会出现在日志里）。"
+            ))
+        })?;
+    let mode = match (webhook_url, listen) {
+        (None, None) => Mode::Polling,
+        (Some(url), Some(listen)) => {
+            if !url.starts_with("https://") && !url.starts_with("http://") {
+                return Err(user_error(format!("--webhook-url “{url}”不是网址")));
+            }
+            Mode::Webhook { url, listen }
+        }
+        _ => {
+            return Err(user_error(
+                "--webhook-url 和 --listen 要一起给出（例如 --webhook-url https://example.org/duban --listen 127.0.0.1:8443）",
+            ));
+        }
+    };
+    let api: reqwest::Url = settings
+        .telegram_api_url
+        .parse()
+        .with_context(|| format!("Bot API 地址 {} 无效", settings.telegram_api_url))?;
+    let store = open_store(&settings.database_url).await?;
+    let bot = Bot::new(token).set_api_url(api);
+    let described = match &mode {
+        Mode::Polling => "长轮询".to_owned(),
+        Mode::Webhook { url, listen } => format!("webhook {url}，监听 {listen}"),
+    };
+    let running = inbox::start(
+        store.clone(),
+        Clock::system(),
+        BotSettings::from(settings),
+        bot,
+        mode,
+    )
+    .await
+    .with_context(|| format!("无法启动机器人（Bot API：{}）", settings.telegram_api_url))?;
+    println!(
+        "督办机器人 @{} 已启动（{described}）。按 Ctrl-C 停止。",
+        running.username
+    );
+    shutdown_signal().await;
+    println!("正在停止：处理完手头的消息后退出……");
+    running.stop().await?;
+    store.close().await;
+    println!("已停止。");
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (systemd, docker stop).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

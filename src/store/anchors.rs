@@ -1,0 +1,118 @@
+//! Bot messages that a reply or a button press refers to: a task card, the prompt for a text
+//! after a light button, the prompt for a correction, the receipt of a stored report.
+
+use super::codes::{code, parse_code};
+use super::error::Context;
+use super::{Store, StoreError};
+use crate::progress::Light;
+use sqlx::Row;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Anchor {
+    /// A message about one task: a reply to it reports on that task.
+    Task { task_id: i64 },
+    /// Asked `user_id` for a text after they pressed a light button on a task.
+    Prompt {
+        task_id: i64,
+        light: Light,
+        user_id: i64,
+    },
+    /// Asked `user_id` for the corrected text of a report.
+    Correction { report_id: i64, user_id: i64 },
+    /// Confirmed a stored report.
+    Receipt { report_id: i64 },
+}
+
+impl Store {
+    /// Remembers what a message the bot sent is about. Remembering the same message again
+    /// (a retried update) keeps the first record.
+    pub async fn remember_message(
+        &self,
+        chat_id: i64,
+        message_id: i32,
+        anchor: &Anchor,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let (kind, task_id, light, report_id, user_id) = match anchor {
+            Anchor::Task { task_id } => ("task", Some(*task_id), None, None, None),
+            Anchor::Prompt {
+                task_id,
+                light,
+                user_id,
+            } => (
+                "prompt",
+                Some(*task_id),
+                Some(code(light)),
+                None,
+                Some(*user_id),
+            ),
+            Anchor::Correction { report_id, user_id } => {
+                ("correction", None, None, Some(*report_id), Some(*user_id))
+            }
+            Anchor::Receipt { report_id } => ("receipt", None, None, Some(*report_id), None),
+        };
+        sqlx::query(
+            "INSERT INTO bot_messages (chat_id, message_id, kind, task_id, light, report_id, \
+             user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (chat_id, message_id) DO NOTHING",
+        )
+        .bind(chat_id)
+        .bind(i64::from(message_id))
+        .bind(kind)
+        .bind(task_id)
+        .bind(light)
+        .bind(report_id)
+        .bind(user_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .context("remember a bot message")?;
+        Ok(())
+    }
+
+    /// What a message of the bot is about, if it is about anything.
+    pub async fn anchor(
+        &self,
+        chat_id: i64,
+        message_id: i32,
+    ) -> Result<Option<Anchor>, StoreError> {
+        let Some(row) = sqlx::query(
+            "SELECT kind, task_id, light, report_id, user_id FROM bot_messages \
+             WHERE chat_id = $1 AND message_id = $2",
+        )
+        .bind(chat_id)
+        .bind(i64::from(message_id))
+        .fetch_optional(&self.pool)
+        .await
+        .context("look up a bot message")?
+        else {
+            return Ok(None);
+        };
+        const WHAT: &str = "read a bot message";
+        let kind: String = row.try_get("kind").context(WHAT)?;
+        let task_id: Option<i64> = row.try_get("task_id").context(WHAT)?;
+        let report_id: Option<i64> = row.try_get("report_id").context(WHAT)?;
+        let user_id: Option<i64> = row.try_get("user_id").context(WHAT)?;
+        let light: Option<String> = row.try_get("light").context(WHAT)?;
+        let corrupt = || StoreError::Corrupt(format!("incomplete bot message of kind {kind:?}"));
+        let anchor = match kind.as_str() {
+            "task" => Anchor::Task {
+                task_id: task_id.ok_or_else(corrupt)?,
+            },
+            "prompt" => Anchor::Prompt {
+                task_id: task_id.ok_or_else(corrupt)?,
+                light: parse_code(&light.ok_or_else(corrupt)?)?,
+                user_id: user_id.ok_or_else(corrupt)?,
+            },
+            "correction" => Anchor::Correction {
+                report_id: report_id.ok_or_else(corrupt)?,
+                user_id: user_id.ok_or_else(corrupt)?,
+            },
+            "receipt" => Anchor::Receipt {
+                report_id: report_id.ok_or_else(corrupt)?,
+            },
+            _ => return Err(corrupt()),
+        };
+        Ok(Some(anchor))
+    }
+}

@@ -1,0 +1,177 @@
+//! The inbox: every update Telegram delivered, stored before Telegram is told it arrived, and
+//! worked off from here. An update stored twice (Telegram redelivers what was not confirmed)
+//! is kept once.
+
+use super::error::Context;
+use super::{Store, StoreError};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// An update as the inbox holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InboxItem {
+    pub update_id: i64,
+    /// The update's JSON as Telegram sent it.
+    pub payload: String,
+    /// The chat it came from, when it has one: updates of one chat are handled in order.
+    pub chat_id: Option<i64>,
+    /// pending, done or failed.
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub received_at: i64,
+}
+
+/// An update to store: its id, its chat and its JSON.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub update_id: i64,
+    pub chat_id: Option<i64>,
+    pub payload: String,
+}
+
+const COLUMNS: &str =
+    "update_id, payload, chat_id, state, attempts, last_error, received_at FROM inbox";
+
+fn read(row: &AnyRow) -> Result<InboxItem, StoreError> {
+    const WHAT: &str = "read an inbox row";
+    Ok(InboxItem {
+        update_id: row.try_get("update_id").context(WHAT)?,
+        payload: row.try_get("payload").context(WHAT)?,
+        chat_id: row.try_get("chat_id").context(WHAT)?,
+        state: row.try_get("state").context(WHAT)?,
+        attempts: row.try_get("attempts").context(WHAT)?,
+        last_error: row.try_get("last_error").context(WHAT)?,
+        received_at: row.try_get("received_at").context(WHAT)?,
+    })
+}
+
+impl Store {
+    /// Stores a batch of updates in one transaction; returns the ids that were new (a
+    /// redelivered update is not stored again and not returned).
+    pub async fn inbox_put(&self, batch: &[Incoming], now: i64) -> Result<Vec<i64>, StoreError> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.begin_write().await?;
+        let mut fresh = Vec::with_capacity(batch.len());
+        for update in batch {
+            let stored = sqlx::query(
+                "INSERT INTO inbox (update_id, payload, chat_id, next_attempt_at, received_at) \
+                 VALUES ($1, $2, $3, $4, $4) ON CONFLICT (update_id) DO NOTHING",
+            )
+            .bind(update.update_id)
+            .bind(&update.payload)
+            .bind(update.chat_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .context("store an update")?
+            .rows_affected();
+            if stored > 0 {
+                fresh.push(update.update_id);
+            }
+        }
+        tx.commit().await.context("commit a batch of updates")?;
+        Ok(fresh)
+    }
+
+    /// Pending updates whose time has come, oldest first.
+    pub async fn inbox_due(&self, now: i64, limit: i64) -> Result<Vec<InboxItem>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} WHERE state = 'pending' AND next_attempt_at <= $1 \
+             ORDER BY update_id LIMIT $2"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .context("load due updates")?;
+        rows.iter().map(read).collect()
+    }
+
+    /// One update, whatever its state.
+    pub async fn inbox_item(&self, update_id: i64) -> Result<Option<InboxItem>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} WHERE update_id = $1");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(update_id)
+            .fetch_optional(&self.pool)
+            .await
+            .context("load an update")?
+            .as_ref()
+            .map(read)
+            .transpose()
+    }
+
+    /// Updates that failed for good, newest first.
+    pub async fn inbox_failed(&self) -> Result<Vec<InboxItem>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} WHERE state = 'failed' ORDER BY update_id DESC");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await
+            .context("load failed updates")?;
+        rows.iter().map(read).collect()
+    }
+
+    /// How many updates are in each state.
+    pub async fn inbox_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows =
+            sqlx::query("SELECT state, COUNT(*) AS n FROM inbox GROUP BY state ORDER BY state")
+                .fetch_all(&self.pool)
+                .await
+                .context("count updates")?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get("state").context("read a count")?,
+                    row.try_get("n").context("read a count")?,
+                ))
+            })
+            .collect()
+    }
+
+    pub async fn inbox_done(&self, update_id: i64, now: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE inbox SET state = 'done', attempts = attempts + 1, handled_at = $2 \
+             WHERE update_id = $1",
+        )
+        .bind(update_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .context("mark an update done")?;
+        Ok(())
+    }
+
+    /// Records a failed attempt. Below `max_attempts` the update is tried again at `retry_at`;
+    /// at the bound it is marked failed. Returns true when it was marked failed.
+    pub async fn inbox_attempt_failed(
+        &self,
+        update_id: i64,
+        error: &str,
+        retry_at: i64,
+        max_attempts: u32,
+    ) -> Result<bool, StoreError> {
+        let attempts: i64 = sqlx::query_scalar(
+            "UPDATE inbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 \
+             WHERE update_id = $1 RETURNING attempts",
+        )
+        .bind(update_id)
+        .bind(error)
+        .bind(retry_at)
+        .fetch_one(&self.pool)
+        .await
+        .context("record a failed attempt")?;
+        if attempts < i64::from(max_attempts) {
+            return Ok(false);
+        }
+        sqlx::query("UPDATE inbox SET state = 'failed' WHERE update_id = $1")
+            .bind(update_id)
+            .execute(&self.pool)
+            .await
+            .context("mark an update failed")?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,344 @@
+//! Progress reports: stored once per update, withdrawn or corrected by their contact, listed
+//! by period, unit and task.
+
+use super::audit;
+use super::codes::{code, int, narrow, parse_code};
+use super::error::Context;
+use super::{Store, StoreError};
+use crate::progress::Light;
+use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportState {
+    Active,
+    Withdrawn,
+    /// Replaced by a correction.
+    Corrected,
+}
+
+/// A figure of a report against one of the task's targets, in the target's unit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportFigure {
+    /// The target's position among the task's targets.
+    pub target_position: usize,
+    pub metric: String,
+    /// As written in the report (2.1万亩).
+    pub text: String,
+    pub value: f64,
+    pub target_value: f64,
+    /// The target's unit (万亩).
+    pub unit: String,
+}
+
+/// A report to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewReport {
+    pub task_id: i64,
+    pub unit_id: i64,
+    pub period: String,
+    pub user_id: i64,
+    pub light: Option<Light>,
+    pub text: String,
+    /// The update that carried it: storing the same update twice stores one report.
+    pub update_id: i64,
+    /// The report this one corrects.
+    pub corrects: Option<i64>,
+    pub figures: Vec<ReportFigure>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub id: i64,
+    pub task_id: i64,
+    pub task_number: u32,
+    pub unit_id: i64,
+    pub unit: String,
+    pub period: String,
+    pub user_id: i64,
+    /// The contact's name when they are still bound.
+    pub user_name: Option<String>,
+    pub light: Option<Light>,
+    pub text: String,
+    pub update_id: i64,
+    pub corrects: Option<i64>,
+    pub state: ReportState,
+    pub created_at: i64,
+    pub changed_at: Option<i64>,
+    pub figures: Vec<ReportFigure>,
+}
+
+/// Which reports to list; every field narrows.
+#[derive(Debug, Clone, Default)]
+pub struct ReportFilter {
+    pub notice_id: Option<i64>,
+    pub period: Option<String>,
+    pub unit_id: Option<i64>,
+    pub task_id: Option<i64>,
+    pub task_number: Option<u32>,
+    /// Leave out withdrawn and corrected reports.
+    pub active_only: bool,
+}
+
+/// What a withdrawal came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Withdrawal {
+    Withdrawn(Report),
+    /// Withdrawn or corrected before: nothing changed.
+    NotActive(Report),
+    NotFound,
+}
+
+const SELECT: &str = "SELECT r.id, r.task_id, t.number AS task_number, r.unit_id, u.name AS unit, \
+    r.period, r.user_id, m.display_name AS user_name, r.light, r.text, r.update_id, r.corrects, \
+    r.state, r.created_at, r.changed_at FROM reports r JOIN tasks t ON t.id = r.task_id \
+    JOIN units u ON u.id = r.unit_id LEFT JOIN members m ON m.user_id = r.user_id";
+
+fn read(row: &AnyRow) -> Result<Report, StoreError> {
+    const WHAT: &str = "read a report";
+    Ok(Report {
+        id: row.try_get("id").context(WHAT)?,
+        task_id: row.try_get("task_id").context(WHAT)?,
+        task_number: narrow(row.try_get("task_number").context(WHAT)?, "number")?,
+        unit_id: row.try_get("unit_id").context(WHAT)?,
+        unit: row.try_get("unit").context(WHAT)?,
+        period: row.try_get("period").context(WHAT)?,
+        user_id: row.try_get("user_id").context(WHAT)?,
+        user_name: row.try_get("user_name").context(WHAT)?,
+        light: row
+            .try_get::<Option<String>, _>("light")
+            .context(WHAT)?
+            .map(|l| parse_code(&l))
+            .transpose()?,
+        text: row.try_get("text").context(WHAT)?,
+        update_id: row.try_get("update_id").context(WHAT)?,
+        corrects: row.try_get("corrects").context(WHAT)?,
+        state: parse_code(&row.try_get::<String, _>("state").context(WHAT)?)?,
+        created_at: row.try_get("created_at").context(WHAT)?,
+        changed_at: row.try_get("changed_at").context(WHAT)?,
+        figures: Vec::new(),
+    })
+}
+
+async fn load(
+    conn: &mut AnyConnection,
+    condition: &str,
+    id: i64,
+) -> Result<Option<Report>, StoreError> {
+    let sql = format!("{SELECT} WHERE {condition} = $1");
+    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .context("load a report")?
+    else {
+        return Ok(None);
+    };
+    let mut reports = vec![read(&row)?];
+    attach_figures(conn, &mut reports).await?;
+    Ok(reports.pop())
+}
+
+async fn attach_figures(
+    conn: &mut AnyConnection,
+    reports: &mut [Report],
+) -> Result<(), StoreError> {
+    if reports.is_empty() {
+        return Ok(());
+    }
+    let ids = reports
+        .iter()
+        .map(|r| r.id.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let index: HashMap<i64, usize> = reports.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    let sql = format!(
+        "SELECT report_id, target_position, metric, text, value, target_value, unit \
+         FROM report_figures WHERE report_id IN ({ids}) ORDER BY report_id, position"
+    );
+    for row in sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await
+        .context("load the figures of reports")?
+    {
+        const WHAT: &str = "read a figure";
+        let report = index[&row.try_get::<i64, _>("report_id").context(WHAT)?];
+        reports[report].figures.push(ReportFigure {
+            target_position: narrow(row.try_get("target_position").context(WHAT)?, "position")?,
+            metric: row.try_get("metric").context(WHAT)?,
+            text: row.try_get("text").context(WHAT)?,
+            value: row.try_get("value").context(WHAT)?,
+            target_value: row.try_get("target_value").context(WHAT)?,
+            unit: row.try_get("unit").context(WHAT)?,
+        });
+    }
+    Ok(())
+}
+
+/// `第3项 区发改局 🟡`: how the audit trail names a report.
+fn describe(report: &Report) -> String {
+    let light = report.light.map(|l| l.name()).unwrap_or("未标注");
+    format!(
+        "报告 #{} 第{}项 {} {} {}",
+        report.id, report.task_number, report.unit, report.period, light
+    )
+}
+
+impl Store {
+    /// Stores a report (and, for a correction, marks the corrected one). Idempotent per
+    /// update: a second call with the same `update_id` stores nothing and returns the report
+    /// stored the first time, with `false`.
+    pub async fn store_report(
+        &self,
+        report: &NewReport,
+        now: i64,
+    ) -> Result<(Report, bool), StoreError> {
+        let mut tx = self.begin_write().await?;
+        if let Some(existing) = load(&mut tx, "r.update_id", report.update_id).await? {
+            return Ok((existing, false));
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO reports (task_id, unit_id, period, user_id, light, text, update_id, \
+             corrects, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(report.task_id)
+        .bind(report.unit_id)
+        .bind(&report.period)
+        .bind(report.user_id)
+        .bind(report.light.as_ref().map(code))
+        .bind(&report.text)
+        .bind(report.update_id)
+        .bind(report.corrects)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .context("save a report")?;
+        for (position, f) in report.figures.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO report_figures (report_id, position, target_position, metric, text, \
+                 value, target_value, unit) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(id)
+            .bind(int(position))
+            .bind(int(f.target_position))
+            .bind(&f.metric)
+            .bind(&f.text)
+            .bind(f.value)
+            .bind(f.target_value)
+            .bind(&f.unit)
+            .execute(&mut *tx)
+            .await
+            .context("save a figure of a report")?;
+        }
+        if let Some(old) = report.corrects {
+            sqlx::query(
+                "UPDATE reports SET state = 'corrected', changed_at = $2 \
+                 WHERE id = $1 AND state = 'active'",
+            )
+            .bind(old)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .context("mark a corrected report")?;
+        }
+        let stored = load(&mut tx, "r.id", id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("a report just stored is missing".into()))?;
+        let (action, detail) = match report.corrects {
+            Some(old) => ("correct", format!("更正报告 #{old}：{}", stored.text)),
+            None => ("report", stored.text.clone()),
+        };
+        let actor = report.user_id.to_string();
+        audit::record(&mut tx, now, &actor, action, &describe(&stored), &detail).await?;
+        tx.commit().await.context("commit a report")?;
+        Ok((stored, true))
+    }
+
+    pub async fn report(&self, id: i64) -> Result<Option<Report>, StoreError> {
+        let mut conn = self.pool.acquire().await.context("acquire a connection")?;
+        load(&mut conn, "r.id", id).await
+    }
+
+    /// Withdraws an active report.
+    pub async fn withdraw_report(
+        &self,
+        id: i64,
+        actor: i64,
+        now: i64,
+    ) -> Result<Withdrawal, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let Some(report) = load(&mut tx, "r.id", id).await? else {
+            return Ok(Withdrawal::NotFound);
+        };
+        if report.state != ReportState::Active {
+            return Ok(Withdrawal::NotActive(report));
+        }
+        sqlx::query("UPDATE reports SET state = 'withdrawn', changed_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .context("withdraw a report")?;
+        audit::record(
+            &mut tx,
+            now,
+            &actor.to_string(),
+            "withdraw",
+            &describe(&report),
+            "",
+        )
+        .await?;
+        tx.commit().await.context("commit a withdrawal")?;
+        Ok(Withdrawal::Withdrawn(Report {
+            state: ReportState::Withdrawn,
+            changed_at: Some(now),
+            ..report
+        }))
+    }
+
+    /// Reports that match `filter`, oldest first.
+    pub async fn reports(&self, filter: &ReportFilter) -> Result<Vec<Report>, StoreError> {
+        let mut conditions = Vec::new();
+        let mut numbers = Vec::new();
+        let mut texts = Vec::new();
+        for (column, value) in [
+            ("t.notice_id", filter.notice_id),
+            ("r.unit_id", filter.unit_id),
+            ("r.task_id", filter.task_id),
+            ("t.number", filter.task_number.map(i64::from)),
+        ] {
+            if let Some(value) = value {
+                numbers.push(value);
+                conditions.push(format!("{column} = ${}", numbers.len()));
+            }
+        }
+        if let Some(period) = &filter.period {
+            texts.push(period.clone());
+            conditions.push(format!("r.period = ${}", numbers.len() + texts.len()));
+        }
+        if filter.active_only {
+            conditions.push("r.state = 'active'".into());
+        }
+        let filter_sql = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let sql = format!("{SELECT} {filter_sql} ORDER BY r.created_at, r.id");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for n in numbers {
+            query = query.bind(n);
+        }
+        for t in texts {
+            query = query.bind(t);
+        }
+        let mut conn = self.pool.acquire().await.context("acquire a connection")?;
+        let rows = query.fetch_all(&mut *conn).await.context("list reports")?;
+        let mut reports = rows.iter().map(read).collect::<Result<Vec<_>, _>>()?;
+        attach_figures(&mut conn, &mut reports).await?;
+        Ok(reports)
+    }
+}
