@@ -510,3 +510,40 @@ async fn updates_received_while_stopped_are_handled_after_a_restart() {
     let _ = chat.expect(alice.id, 0).await;
     chat.stop().await;
 }
+
+#[tokio::test]
+async fn webhook_mode_stores_then_answers() {
+    use duban::bot::inbox::Mode;
+    let db = TestDb::sqlite().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/telegram/hook");
+    let mode = Mode::Webhook {
+        url: url.clone(),
+        listen: format!("127.0.0.1:{port}").parse().unwrap(),
+    };
+    let mut chat = Chat::start_in(&db.store, settings(), None, mode).await;
+    assert_eq!(chat.server.webhook_url(), url);
+
+    let alice = chat.contact(1001, "张三", "区科技局").await;
+    let receipt = chat.send(&alice, "/report 8 已新增高新技术企业18家").await;
+    assert!(text(&receipt).starts_with("已记录第8项进展"), "{receipt:?}");
+    assert_eq!(chat.reports().await.len(), 1);
+    assert_eq!(chat.server.calls("getUpdates"), 0);
+    assert_eq!(chat.server.webhook_failures(), 0);
+
+    // Without Telegram's secret header nothing is stored.
+    let forged = reqwest::Client::new()
+        .post(&url)
+        .body(r#"{"update_id":999,"message":{"message_id":1,"date":0,"chat":{"id":1,"type":"private"},"text":"/report 8 x"}}"#)
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
+    assert!(chat.store.inbox_item(999).await.unwrap().is_none());
+    chat.stop().await;
+}

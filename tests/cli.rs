@@ -215,3 +215,135 @@ fn reading_before_any_import_says_what_to_do() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("duban import"), "{}", stderr(&out));
 }
+
+#[test]
+fn invite_prints_a_single_use_link_and_refuses_unknown_units() {
+    let env = Env::new();
+    assert!(env.run(&["import", SEED]).status.success());
+    let out = Command::new(env!("CARGO_BIN_EXE_duban"))
+        .args(["invite", "--unit", "区科技局", "--expires", "3d"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DUBAN_DATABASE_URL", &env.db_url)
+        .env("DUBAN_BOT_USERNAME", "duban_bot")
+        .env_remove("DUBAN_BOT_TOKEN")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("邀请链接（区科技局联络员，有效至"),
+        "{text}"
+    );
+    assert!(text.contains("https://t.me/duban_bot?start="), "{text}");
+
+    let unknown = env.run(&["invite", "--unit", "科技"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("您是不是要找：区科技局"),
+        "{}",
+        stderr(&unknown)
+    );
+    let bad = env.run(&["invite", "--admin", "--expires", "soon"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).starts_with("有效期“soon”无效"),
+        "{}",
+        stderr(&bad)
+    );
+    let none = env.run(&["invite"]);
+    assert_eq!(
+        none.status.code(),
+        Some(2),
+        "one of --unit, --supervisor, --admin"
+    );
+
+    let audit = env.run(&["audit"]);
+    assert!(audit.status.success());
+    assert!(stdout(&audit).contains("invite"), "{}", stdout(&audit));
+    assert!(stdout(&audit).contains("区科技局"), "{}", stdout(&audit));
+    let bad_since = env.run(&["audit", "--since", "yesterday"]);
+    assert_eq!(bad_since.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn reports_are_listed_as_table_json_and_csv() {
+    use duban::store::{NewReport, ReportFigure, Store};
+    let env = Env::new();
+    assert!(env.run(&["import", SEED]).status.success());
+    let store = Store::connect(&env.db_url).await.unwrap();
+    let notice = store.latest_notice_id().await.unwrap().unwrap();
+    let task = store.task(notice, 8).await.unwrap().unwrap();
+    let unit = store.unit_named("区科技局").await.unwrap().unwrap();
+    let report = NewReport {
+        task_id: task.id,
+        unit_id: unit.id,
+        period: "2022-03".into(),
+        user_id: 1001,
+        light: None,
+        text: "已新增高新技术企业18家，另有\"储备\"企业".into(),
+        update_id: 7,
+        corrects: None,
+        figures: vec![ReportFigure {
+            target_position: 0,
+            metric: "高新技术企业".into(),
+            text: "18家".into(),
+            value: 18.0,
+            target_value: 30.0,
+            unit: "家".into(),
+        }],
+    };
+    store.store_report(&report, 1_646_874_000).await.unwrap();
+    store.close().await;
+
+    let table = env.run(&["reports", "--period", "2022-03"]);
+    assert!(table.status.success(), "{}", stderr(&table));
+    assert!(stdout(&table).contains("区科技局"), "{}", stdout(&table));
+    assert!(stdout(&table).contains("共 1 条。"), "{}", stdout(&table));
+    let json = env.run(&["reports", "--unit", "区科技局", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value[0]["task_number"], 8);
+    assert_eq!(value[0]["figures"][0]["value"], 18.0);
+    let csv = env.run(&["reports", "--task", "8", "--format", "csv"]);
+    let csv = stdout(&csv);
+    assert!(csv.starts_with("编号,期间,任务,单位"), "{csv}");
+    assert!(
+        csv.contains("\"已新增高新技术企业18家，另有\"\"储备\"\"企业\""),
+        "{csv}"
+    );
+    let empty = env.run(&["reports", "--period", "2022-04"]);
+    assert!(
+        stdout(&empty).contains("没有符合条件的报告"),
+        "{}",
+        stdout(&empty)
+    );
+    let unknown = env.run(&["reports", "--unit", "不存在"]);
+    assert_eq!(unknown.status.code(), Some(2));
+
+    let inbox = env.run(&["inbox"]);
+    assert!(stdout(&inbox).contains("收件箱为空"), "{}", stdout(&inbox));
+    let failed = env.run(&["inbox", "--failed"]);
+    assert!(
+        stdout(&failed).contains("没有处理失败的消息"),
+        "{}",
+        stdout(&failed)
+    );
+
+    let store = Store::connect(&env.db_url).await.unwrap();
+    let update = duban::store::Incoming {
+        update_id: 42,
+        chat_id: Some(1001),
+        payload: r#"{"update_id":42,"message":{"text":"/report 8 已完成"}}"#.into(),
+    };
+    store.inbox_put(&[update], 1_646_874_000).await.unwrap();
+    assert!(store.inbox_attempt_failed(42, "boom", 0, 1).await.unwrap());
+    store.close().await;
+    let failed = env.run(&["inbox", "--failed"]);
+    let text = stdout(&failed);
+    assert!(
+        text.contains("boom") && text.contains("/report 8 已完成"),
+        "{text}"
+    );
+    assert!(text.contains("共 1 条处理失败"), "{text}");
+    let counts = stdout(&env.run(&["inbox"]));
+    assert!(counts.contains("失败"), "{counts}");
+}

@@ -140,6 +140,7 @@ pub async fn start(
         me,
         handler: schema(),
         in_flight: Mutex::new(HashSet::new()),
+        finished: Mutex::new(Vec::new()),
     });
     tasks.spawn(processor.run(wake, stopped));
     Ok(Running {
@@ -334,8 +335,10 @@ struct Processor {
     bot: Bot,
     me: Me,
     handler: UpdateHandler<anyhow::Error>,
-    /// Updates handed to a chat worker and not finished yet.
+    /// Updates handed to a chat worker and not yet seen finished by the processor.
     in_flight: Mutex<HashSet<i64>>,
+    /// Updates the workers finished since the processor last looked.
+    finished: Mutex<Vec<i64>>,
 }
 
 impl Processor {
@@ -347,7 +350,18 @@ impl Processor {
         let mut workers: HashMap<i64, mpsc::UnboundedSender<InboxItem>> = HashMap::new();
         let mut running = JoinSet::new();
         loop {
-            match self.ctx.store.inbox_due(self.ctx.clock.unix(), BATCH).await {
+            // An update leaves `in_flight` only once a read of the inbox that began after it
+            // finished has been made: a read that began earlier may still show it pending, and
+            // must not hand it out again.
+            let finished = std::mem::take(&mut *self.finished.lock().expect("finished lock"));
+            let due = self.ctx.store.inbox_due(self.ctx.clock.unix(), BATCH).await;
+            {
+                let mut in_flight = self.in_flight.lock().expect("in-flight lock");
+                for id in finished {
+                    in_flight.remove(&id);
+                }
+            }
+            match due {
                 Ok(due) => {
                     for item in due {
                         if !self
@@ -396,7 +410,7 @@ impl Processor {
         while let Some(item) = items.recv().await {
             let id = item.update_id;
             self.handle(item).await;
-            self.in_flight.lock().expect("in-flight lock").remove(&id);
+            self.finished.lock().expect("finished lock").push(id);
         }
     }
 

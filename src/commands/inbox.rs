@@ -38,6 +38,10 @@ pub async fn run(settings: &Settings, failed: bool) -> Result<()> {
     }
     let counts = store.inbox_counts().await?;
     store.close().await;
+    if counts.is_empty() {
+        println!("收件箱为空：还没有收到任何更新。");
+        return Ok(());
+    }
     let rows: Vec<Vec<String>> = counts
         .iter()
         .map(|(state, n)| vec![state_name(state).to_owned(), n.to_string()])

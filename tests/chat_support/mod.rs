@@ -64,6 +64,15 @@ impl Chat {
         settings: BotSettings,
         server: Option<BotApiServer>,
     ) -> Chat {
+        Chat::start_in(store, settings, server, Mode::Polling).await
+    }
+
+    pub async fn start_in(
+        store: &Store,
+        settings: BotSettings,
+        server: Option<BotApiServer>,
+        mode: Mode,
+    ) -> Chat {
         let server = match server {
             Some(server) => server,
             None => BotApiServer::start(BotApiOptions::default()).await.unwrap(),
@@ -71,15 +80,9 @@ impl Chat {
         import_seed(store).await;
         // 10 March 2022, 09:00 in Beijing: period 2022-03.
         let clock = Clock::manual(Utc.with_ymd_and_hms(2022, 3, 10, 1, 0, 0).unwrap());
-        let running = inbox::start(
-            store.clone(),
-            clock.clone(),
-            settings,
-            server.bot(),
-            Mode::Polling,
-        )
-        .await
-        .expect("the bot starts");
+        let running = inbox::start(store.clone(), clock.clone(), settings, server.bot(), mode)
+            .await
+            .expect("the bot starts");
         Chat {
             server,
             store: store.clone(),

@@ -1,0 +1,192 @@
+//! `duban run` as a process: killed between receiving an update and storing its effect, then
+//! restarted, the report exists exactly once; SIGTERM stops it cleanly; the token is required
+//! and never printed.
+
+mod chat_support;
+
+use chat_support::{WAIT, import_seed, text};
+use duban::botapi::{BotApiOptions, BotApiServer, TestUser};
+use duban::store::{InviteSpec, ReportFilter, Role, Store};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "424242:SECRET-do-not-print-me";
+
+struct Setup {
+    server: BotApiServer,
+    store: Store,
+    url: String,
+    _dir: tempfile::TempDir,
+    alice: TestUser,
+}
+
+async fn setup() -> Setup {
+    let server = BotApiServer::start(BotApiOptions {
+        token: TOKEN.into(),
+        ..BotApiOptions::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("duban.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    import_seed(&store).await;
+    let unit = store.unit_named("区科技局").await.unwrap();
+    let spec = InviteSpec {
+        role: Role::Contact,
+        unit,
+        leader: None,
+        expires_at: i64::MAX,
+        created_by: "cli".into(),
+    };
+    store.create_invite("h", &spec, 0).await.unwrap();
+    store.redeem_invite("h", 1001, "张三", 0).await.unwrap();
+    let alice = TestUser::new(1001, "张三");
+    server.add_user(&alice);
+    Setup {
+        server,
+        store,
+        url,
+        _dir: dir,
+        alice,
+    }
+}
+
+fn duban_run(setup: &Setup, failpoint: Option<&str>) -> Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_duban"));
+    command
+        .arg("run")
+        .env("DUBAN_BOT_TOKEN", TOKEN)
+        .env("DUBAN_TELEGRAM_API_URL", setup.server.url())
+        .env("DUBAN_DATABASE_URL", &setup.url)
+        .env("DUBAN_LOG", "debug")
+        .env_remove("DUBAN_FAILPOINT")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(point) = failpoint {
+        command.env("DUBAN_FAILPOINT", point);
+    }
+    command.spawn().expect("start duban run")
+}
+
+/// Waits for the process to end by itself.
+async fn wait_exit(mut child: Child) -> Output {
+    let deadline = Instant::now() + WAIT;
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "duban run did not exit");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// SIGTERM, then waits for a clean exit.
+async fn terminate(child: Child) -> Output {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    wait_exit(child).await
+}
+
+fn printed(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+async fn killed_at_then_restarted(point: &str) {
+    let setup = setup().await;
+    let child = duban_run(&setup, Some(point));
+    let update = setup
+        .server
+        .send_text(&setup.alice, 1001, "/report 8 已新增高新技术企业18家");
+    let crashed = wait_exit(child).await;
+    assert!(!crashed.status.success(), "{point}: the failpoint aborts");
+    assert!(printed(&crashed).contains(&format!("failpoint {point}")));
+    let stored = setup.store.inbox_item(i64::from(update)).await.unwrap();
+
+    let child = duban_run(&setup, None);
+    let sent = setup.server.wait_for_sent(1001, 1, WAIT).await.unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let item = setup.store.inbox_item(i64::from(update)).await.unwrap();
+        if item.is_some_and(|i| i.state == "done") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{point}: not handled after the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let stopped = terminate(child).await;
+
+    assert!(text(&sent[0]).starts_with("已记录第8项进展"), "{sent:?}");
+    let reports = setup.store.reports(&ReportFilter::default()).await.unwrap();
+    assert_eq!(reports.len(), 1, "{point}: exactly one report");
+    assert!(
+        stored.is_some(),
+        "{point}: the update was stored before the crash"
+    );
+    let item = setup
+        .store
+        .inbox_item(reports[0].update_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(item.state, "done");
+    assert!(stopped.status.success(), "{}", printed(&stopped));
+    assert!(
+        printed(&stopped).contains("已停止"),
+        "{}",
+        printed(&stopped)
+    );
+    for output in [&crashed, &stopped] {
+        assert!(!printed(output).contains("SECRET"), "the token was printed");
+    }
+}
+
+#[tokio::test]
+async fn killed_before_handling_an_update_the_report_exists_once_after_restart() {
+    killed_at_then_restarted("before_handle").await;
+}
+
+#[tokio::test]
+async fn killed_after_storing_the_effect_the_report_exists_once_after_restart() {
+    killed_at_then_restarted("after_handle").await;
+}
+
+#[tokio::test]
+async fn killed_right_after_storing_updates_nothing_is_lost() {
+    killed_at_then_restarted("after_store").await;
+}
+
+#[tokio::test]
+async fn run_needs_the_token_from_the_environment() {
+    let output = Command::new(env!("CARGO_BIN_EXE_duban"))
+        .arg("run")
+        .env_remove("DUBAN_BOT_TOKEN")
+        .env("DUBAN_DATABASE_URL", "sqlite::memory:")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("缺少环境变量 DUBAN_BOT_TOKEN"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn webhook_options_come_together() {
+    let output = Command::new(env!("CARGO_BIN_EXE_duban"))
+        .args(["run", "--webhook-url", "https://example.org/hook"])
+        .env("DUBAN_BOT_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--listen"));
+}
