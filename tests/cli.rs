@@ -276,7 +276,9 @@ async fn reports_are_listed_as_table_json_and_csv() {
     let unit = store.unit_named("区科技局").await.unwrap().unwrap();
     let report = NewReport {
         task_id: task.id,
+        task_number: 8,
         unit_id: unit.id,
+        unit_name: "区科技局".into(),
         period: "2022-03".into(),
         user_id: 1001,
         light: None,

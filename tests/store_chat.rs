@@ -25,7 +25,7 @@ on_both_backends! {
 
         let due: Vec<i64> = store.inbox_due(101, 10).await.unwrap().iter().map(|i| i.update_id).collect();
         assert_eq!(due, [1, 2, 3]);
-        store.inbox_done(1, 102).await.unwrap();
+        store.inbox_done(&[1], 102).await.unwrap();
         assert!(!store.inbox_attempt_failed(2, "boom", 200, 2).await.unwrap());
         let due: Vec<i64> = store.inbox_due(150, 10).await.unwrap().iter().map(|i| i.update_id).collect();
         assert_eq!(due, [3], "2 waits for its retry time");
@@ -46,7 +46,9 @@ on_both_backends! {
         let unit = store.unit_named("区科技局").await.unwrap().unwrap();
         let mut report = NewReport {
             task_id: task.id,
+            task_number: 8,
             unit_id: unit.id,
+            unit_name: "区科技局".into(),
             period: "2022-03".into(),
             user_id: 1001,
             light: Some(Light::Blue),

@@ -32,6 +32,9 @@ use tokio::task::JoinSet;
 const POLL_TIMEOUT_SECS: u32 = 10;
 /// How many due updates the processor takes from the inbox at a time.
 const BATCH: i64 = 256;
+/// How many updates are handled at once, across chats: a bound on memory and on the tasks
+/// competing with SQLite's one writer for the runtime.
+const CONCURRENCY: usize = 64;
 /// The longest wait before a failed update is tried again.
 const MAX_BACKOFF_SECS: i64 = 300;
 const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
@@ -141,8 +144,10 @@ pub async fn start(
         handler: schema(),
         in_flight: Mutex::new(HashSet::new()),
         finished: Mutex::new(Vec::new()),
+        wake,
+        slots: tokio::sync::Semaphore::new(CONCURRENCY),
     });
-    tasks.spawn(processor.run(wake, stopped));
+    tasks.spawn(processor.run(stopped));
     Ok(Running {
         stop,
         tasks,
@@ -337,33 +342,60 @@ struct Processor {
     handler: UpdateHandler<anyhow::Error>,
     /// Updates handed to a chat worker and not yet seen finished by the processor.
     in_flight: Mutex<HashSet<i64>>,
-    /// Updates the workers finished since the processor last looked.
-    finished: Mutex<Vec<i64>>,
+    /// Updates the workers finished since the processor last looked, and whether they
+    /// succeeded: the processor marks the successes done, many in one transaction.
+    finished: Mutex<Vec<(i64, bool)>>,
+    /// Wakes the processor: new updates stored, or a worker finished one.
+    wake: Arc<Notify>,
+    /// How many updates are handled at once, across chats.
+    slots: tokio::sync::Semaphore,
 }
 
 impl Processor {
-    async fn run(
-        self: Arc<Self>,
-        wake: Arc<Notify>,
-        mut stop: watch::Receiver<bool>,
-    ) -> anyhow::Result<()> {
+    /// Hands pending updates to chat workers. On a wake it reads only what arrived since it
+    /// last looked (above the highest id handed out); once a second it reads everything due,
+    /// which picks up retries and whatever an earlier run left.
+    async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) -> anyhow::Result<()> {
         let mut workers: HashMap<i64, mpsc::UnboundedSender<InboxItem>> = HashMap::new();
         let mut running = JoinSet::new();
+        let mut high_water = i64::MIN;
+        let mut full_scan = true;
         loop {
             // An update leaves `in_flight` only once a read of the inbox that began after it
             // finished has been made: a read that began earlier may still show it pending, and
             // must not hand it out again.
             let finished = std::mem::take(&mut *self.finished.lock().expect("finished lock"));
-            let due = self.ctx.store.inbox_due(self.ctx.clock.unix(), BATCH).await;
+            let done: Vec<i64> = finished
+                .iter()
+                .filter(|(_, ok)| *ok)
+                .map(|(id, _)| *id)
+                .collect();
+            if let Err(e) = self
+                .ctx
+                .store
+                .inbox_done(&done, self.ctx.clock.unix())
+                .await
+            {
+                // They stay pending and are handled again: handlers are idempotent.
+                tracing::error!(error = %e, "could not mark updates done");
+            }
+            let due = if full_scan {
+                self.ctx.store.inbox_due(self.ctx.clock.unix(), BATCH).await
+            } else {
+                self.ctx.store.inbox_after(high_water, BATCH).await
+            };
             {
                 let mut in_flight = self.in_flight.lock().expect("in-flight lock");
-                for id in finished {
+                for (id, _) in finished {
                     in_flight.remove(&id);
                 }
             }
+            let mut more = false;
             match due {
                 Ok(due) => {
+                    more = due.len() as i64 == BATCH;
                     for item in due {
+                        high_water = high_water.max(item.update_id);
                         if !self
                             .in_flight
                             .lock()
@@ -394,56 +426,76 @@ impl Processor {
                     tracing::error!(error = %e, "a chat worker panicked");
                 }
             }
-            tokio::select! {
-                _ = wake.notified() => {}
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                _ = stop.changed() => break,
+            if more && !full_scan {
+                continue;
             }
+            full_scan = tokio::select! {
+                _ = self.wake.notified() => false,
+                _ = tokio::time::sleep(Duration::from_secs(1)) => true,
+                _ = stop.changed() => break,
+            };
         }
-        // Let every worker finish what it was handed, then stop.
+        // Let every worker finish what it was handed, mark it, then stop.
         drop(workers);
         while running.join_next().await.is_some() {}
+        let finished = std::mem::take(&mut *self.finished.lock().expect("finished lock"));
+        let done: Vec<i64> = finished
+            .iter()
+            .filter(|(_, ok)| *ok)
+            .map(|(id, _)| *id)
+            .collect();
+        self.ctx
+            .store
+            .inbox_done(&done, self.ctx.clock.unix())
+            .await?;
         Ok(())
     }
 
     async fn work(self: Arc<Self>, mut items: mpsc::UnboundedReceiver<InboxItem>) {
         while let Some(item) = items.recv().await {
             let id = item.update_id;
-            self.handle(item).await;
-            self.finished.lock().expect("finished lock").push(id);
+            let permit = self
+                .slots
+                .acquire()
+                .await
+                .expect("the slots are never closed");
+            let ok = self.handle(item).await;
+            drop(permit);
+            self.finished.lock().expect("finished lock").push((id, ok));
         }
     }
 
-    async fn handle(&self, item: InboxItem) {
-        let store = &self.ctx.store;
+    /// Runs one update through the schema; true when it succeeded (the processor then marks
+    /// it done). A failure is recorded here, with the time of the next attempt.
+    async fn handle(&self, item: InboxItem) -> bool {
         failpoint("before_handle");
         let result = self.dispatch(&item).await;
         failpoint("after_handle");
-        let now = self.ctx.clock.unix();
-        let outcome = match result {
-            Ok(()) => store.inbox_done(item.update_id, now).await.map(|()| None),
-            Err(e) => {
-                let error = format!("{e:#}");
-                tracing::warn!(
-                    update_id = item.update_id,
-                    error,
-                    "handling an update failed"
-                );
-                let retry_at = now + (1i64 << item.attempts.clamp(0, 8)).min(MAX_BACKOFF_SECS);
-                let max = self.ctx.settings.inbox_attempts;
-                store
-                    .inbox_attempt_failed(item.update_id, &error, retry_at, max)
-                    .await
-                    .map(|gave_up| gave_up.then_some(error))
-            }
+        let Err(e) = result else {
+            return true;
         };
-        match outcome {
-            Ok(Some(error)) => self.tell_admins(item.update_id, &error).await,
-            Ok(None) => {}
+        let error = format!("{e:#}");
+        tracing::warn!(
+            update_id = item.update_id,
+            error,
+            "handling an update failed"
+        );
+        let now = self.ctx.clock.unix();
+        let retry_at = now + (1i64 << item.attempts.clamp(0, 8)).min(MAX_BACKOFF_SECS);
+        let max = self.ctx.settings.inbox_attempts;
+        match self
+            .ctx
+            .store
+            .inbox_attempt_failed(item.update_id, &error, retry_at, max)
+            .await
+        {
+            Ok(true) => self.tell_admins(item.update_id, &error).await,
+            Ok(false) => {}
             Err(e) => {
-                tracing::error!(update_id = item.update_id, error = %e, "could not update the inbox")
+                tracing::error!(update_id = item.update_id, error = %e, "could not record a failed attempt")
             }
         }
+        false
     }
 
     async fn dispatch(&self, item: &InboxItem) -> anyhow::Result<()> {

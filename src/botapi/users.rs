@@ -167,6 +167,11 @@ impl BotApiServer {
         })
     }
 
+    /// How many messages the bot sent, to all chats (cheaper than `all_sent().len()`).
+    pub fn sent_count(&self) -> usize {
+        self.shared.lock().sent.len()
+    }
+
     /// Every message the bot sent, in order.
     pub fn all_sent(&self) -> Vec<SentMessage> {
         self.with(|i| i.sent.clone())

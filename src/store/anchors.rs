@@ -51,6 +51,7 @@ impl Store {
             }
             Anchor::Receipt { report_id } => ("receipt", None, None, Some(*report_id), None),
         };
+        let _turn = self.write_turn().await;
         sqlx::query(
             "INSERT INTO bot_messages (chat_id, message_id, kind, task_id, light, report_id, \
              user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \

@@ -3,10 +3,10 @@
 //! is kept once.
 
 use super::error::Context;
-use super::{Store, StoreError};
+use super::{Backend, Store, StoreError};
 use serde::Serialize;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Connection, Row};
 
 /// An update as the inbox holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,6 +47,32 @@ fn read(row: &AnyRow) -> Result<InboxItem, StoreError> {
     })
 }
 
+async fn insert_updates(
+    conn: &mut AnyConnection,
+    batch: &[Incoming],
+    now: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let mut fresh = Vec::with_capacity(batch.len());
+    for update in batch {
+        let stored = sqlx::query(
+            "INSERT INTO inbox (update_id, payload, chat_id, next_attempt_at, received_at) \
+             VALUES ($1, $2, $3, $4, $4) ON CONFLICT (update_id) DO NOTHING",
+        )
+        .bind(update.update_id)
+        .bind(&update.payload)
+        .bind(update.chat_id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .context("store an update")?
+        .rows_affected();
+        if stored > 0 {
+            fresh.push(update.update_id);
+        }
+    }
+    Ok(fresh)
+}
+
 impl Store {
     /// Stores a batch of updates in one transaction; returns the ids that were new (a
     /// redelivered update is not stored again and not returned).
@@ -54,27 +80,35 @@ impl Store {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tx = self.begin_write().await?;
-        let mut fresh = Vec::with_capacity(batch.len());
-        for update in batch {
-            let stored = sqlx::query(
-                "INSERT INTO inbox (update_id, payload, chat_id, next_attempt_at, received_at) \
-                 VALUES ($1, $2, $3, $4, $4) ON CONFLICT (update_id) DO NOTHING",
-            )
-            .bind(update.update_id)
-            .bind(&update.payload)
-            .bind(update.chat_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .context("store an update")?
-            .rows_affected();
-            if stored > 0 {
-                fresh.push(update.update_id);
-            }
+        if self.backend == Backend::Postgres {
+            let mut tx = self.begin_write().await?;
+            let fresh = insert_updates(&mut tx, batch, now).await?;
+            tx.commit().await.context("commit a batch of updates")?;
+            return Ok(fresh);
         }
-        tx.commit().await.context("commit a batch of updates")?;
-        Ok(fresh)
+        // On SQLite this commit, the one Telegram is told about, is synced to disk (FULL);
+        // the connections' default, NORMAL, may lose the last commits to a power cut.
+        let _turn = self.write_turn.clone().lock_owned().await;
+        let mut conn = self.pool.acquire().await.context("acquire a connection")?;
+        sqlx::query("PRAGMA synchronous = FULL")
+            .execute(&mut *conn)
+            .await
+            .context("make the inbox commit durable")?;
+        let result = async {
+            let mut tx = conn
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .context("begin a transaction")?;
+            let fresh = insert_updates(&mut tx, batch, now).await?;
+            tx.commit().await.context("commit a batch of updates")?;
+            Ok(fresh)
+        }
+        .await;
+        sqlx::query("PRAGMA synchronous = NORMAL")
+            .execute(&mut *conn)
+            .await
+            .context("restore the connection's sync mode")?;
+        result
     }
 
     /// Pending updates whose time has come, oldest first.
@@ -89,6 +123,22 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .context("load due updates")?;
+        rows.iter().map(read).collect()
+    }
+
+    /// Pending updates above `after`, oldest first: what arrived since the processor last
+    /// looked, without reading again what it is working on.
+    pub async fn inbox_after(&self, after: i64, limit: i64) -> Result<Vec<InboxItem>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} WHERE state = 'pending' AND update_id > $1 \
+             ORDER BY update_id LIMIT $2"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .context("load new updates")?;
         rows.iter().map(read).collect()
     }
 
@@ -132,16 +182,27 @@ impl Store {
             .collect()
     }
 
-    pub async fn inbox_done(&self, update_id: i64, now: i64) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE inbox SET state = 'done', attempts = attempts + 1, handled_at = $2 \
-             WHERE update_id = $1",
-        )
-        .bind(update_id)
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .context("mark an update done")?;
+    /// Marks updates handled, in one transaction.
+    pub async fn inbox_done(&self, update_ids: &[i64], now: i64) -> Result<(), StoreError> {
+        if update_ids.is_empty() {
+            return Ok(());
+        }
+        let ids = update_ids
+            .iter()
+            .map(|id| id.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "UPDATE inbox SET state = 'done', attempts = attempts + 1, handled_at = $1 \
+             WHERE update_id IN ({ids})"
+        );
+        let mut tx = self.begin_write().await?;
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .context("mark updates done")?;
+        tx.commit().await.context("commit updates done")?;
         Ok(())
     }
 
@@ -154,6 +215,7 @@ impl Store {
         retry_at: i64,
         max_attempts: u32,
     ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
         let attempts: i64 = sqlx::query_scalar(
             "UPDATE inbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 \
              WHERE update_id = $1 RETURNING attempts",
@@ -161,17 +223,18 @@ impl Store {
         .bind(update_id)
         .bind(error)
         .bind(retry_at)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .context("record a failed attempt")?;
-        if attempts < i64::from(max_attempts) {
-            return Ok(false);
+        let failed = attempts >= i64::from(max_attempts);
+        if failed {
+            sqlx::query("UPDATE inbox SET state = 'failed' WHERE update_id = $1")
+                .bind(update_id)
+                .execute(&mut *tx)
+                .await
+                .context("mark an update failed")?;
         }
-        sqlx::query("UPDATE inbox SET state = 'failed' WHERE update_id = $1")
-            .bind(update_id)
-            .execute(&self.pool)
-            .await
-            .context("mark an update failed")?;
-        Ok(true)
+        tx.commit().await.context("commit a failed attempt")?;
+        Ok(failed)
     }
 }

@@ -38,9 +38,12 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 use sqlx::{Any, ConnectOptions, Transaction};
 use sqlx::{AnyConnection, AnyPool};
+use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -80,6 +83,34 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer at a time. Writers of this process queue here, in order, instead
+    /// of spinning in SQLite's busy handler (which sleeps in steps of milliseconds).
+    write_turn: Arc<Mutex<()>>,
+}
+
+/// A write transaction; on SQLite it holds the process's write turn until it ends.
+pub(crate) struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
 }
 
 impl Store {
@@ -111,7 +142,11 @@ impl Store {
             .run(&pool)
             .await
             .map_err(StoreError::Migrate)?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            write_turn: Arc::new(Mutex::new(())),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -132,12 +167,26 @@ impl Store {
     /// Begins a transaction that will write. SQLite takes the write lock at once, so that a
     /// transaction that reads first cannot fail later on upgrading its lock (`SQLITE_BUSY`
     /// would not wait for the busy timeout there).
-    async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+    /// The write turn for a single statement (autocommit) on SQLite; nothing on PostgreSQL.
+    async fn write_turn(&self) -> Option<OwnedMutexGuard<()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.write_turn.clone().lock_owned().await),
+            Backend::Postgres => None,
+        }
+    }
+
+    async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        let (tx, turn) = match self.backend {
+            Backend::Sqlite => {
+                let turn = self.write_turn.clone().lock_owned().await;
+                (self.pool.begin_with("BEGIN IMMEDIATE").await, Some(turn))
+            }
+            Backend::Postgres => (self.pool.begin().await, None),
         };
-        tx.context("begin a transaction")
+        Ok(WriteTx {
+            tx: tx.context("begin a transaction")?,
+            _turn: turn,
+        })
     }
 }
 
@@ -149,6 +198,12 @@ async fn sqlite_pragmas(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
         .execute(&mut *conn)
         .await?;
     sqlx::query("PRAGMA foreign_keys = ON")
+        .execute(&mut *conn)
+        .await?;
+    // In WAL mode NORMAL loses nothing when the process dies; after a power loss the last
+    // commits may roll back. The inbox, where an update is acknowledged, commits with FULL
+    // (see `inbox_put`), and everything else is derived from it and redone if lost.
+    sqlx::query("PRAGMA synchronous = NORMAL")
         .execute(&mut *conn)
         .await?;
     // WAL is a property of the file; switching needs an exclusive lock, so only the first

@@ -4,6 +4,7 @@
 use super::audit;
 use super::codes::{code, int, narrow, parse_code};
 use super::error::Context;
+use super::tasks::multi_row_insert;
 use super::{Store, StoreError};
 use crate::progress::Light;
 use serde::{Deserialize, Serialize};
@@ -38,7 +39,10 @@ pub struct ReportFigure {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewReport {
     pub task_id: i64,
+    /// The task's number and the unit's name, for the audit trail.
+    pub task_number: u32,
     pub unit_id: i64,
+    pub unit_name: String,
     pub period: String,
     pub user_id: i64,
     pub light: Option<Light>,
@@ -178,7 +182,7 @@ async fn attach_figures(
     Ok(())
 }
 
-/// `第3项 区发改局 🟡`: how the audit trail names a report.
+/// `报告 #3 第8项 区科技局 2022-03 黄`: how the audit trail names a report.
 fn describe(report: &Report) -> String {
     let light = report.light.map(|l| l.name()).unwrap_or("未标注");
     format!(
@@ -196,13 +200,46 @@ impl Store {
         report: &NewReport,
         now: i64,
     ) -> Result<(Report, bool), StoreError> {
-        let mut tx = self.begin_write().await?;
-        if let Some(existing) = load(&mut tx, "r.update_id", report.update_id).await? {
-            return Ok((existing, false));
+        match self.insert_report(report, now).await? {
+            Some(id) => {
+                let stored = Report {
+                    id,
+                    task_id: report.task_id,
+                    task_number: report.task_number,
+                    unit_id: report.unit_id,
+                    unit: report.unit_name.clone(),
+                    period: report.period.clone(),
+                    user_id: report.user_id,
+                    user_name: None,
+                    light: report.light,
+                    text: report.text.clone(),
+                    update_id: report.update_id,
+                    corrects: report.corrects,
+                    state: ReportState::Active,
+                    created_at: now,
+                    changed_at: None,
+                    figures: report.figures.clone(),
+                };
+                Ok((stored, true))
+            }
+            None => {
+                let mut conn = self.pool.acquire().await.context("acquire a connection")?;
+                let stored = load(&mut conn, "r.update_id", report.update_id)
+                    .await?
+                    .ok_or_else(|| StoreError::Corrupt("a stored report is missing".into()))?;
+                Ok((stored, false))
+            }
         }
-        let id: i64 = sqlx::query_scalar(
+    }
+
+    /// The write of [`store_report`](Self::store_report), kept short: it holds SQLite's one
+    /// writer. Returns the new report's id, or None when the update's report was stored before.
+    async fn insert_report(&self, report: &NewReport, now: i64) -> Result<Option<i64>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO reports (task_id, unit_id, period, user_id, light, text, update_id, \
-             corrects, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+             corrects, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (update_id) DO NOTHING RETURNING id",
         )
         .bind(report.task_id)
         .bind(report.unit_id)
@@ -213,25 +250,35 @@ impl Store {
         .bind(report.update_id)
         .bind(report.corrects)
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
         .context("save a report")?;
-        for (position, f) in report.figures.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO report_figures (report_id, position, target_position, metric, text, \
-                 value, target_value, unit) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(id)
-            .bind(int(position))
-            .bind(int(f.target_position))
-            .bind(&f.metric)
-            .bind(&f.text)
-            .bind(f.value)
-            .bind(f.target_value)
-            .bind(&f.unit)
-            .execute(&mut *tx)
-            .await
-            .context("save a figure of a report")?;
+        let Some(id) = id else {
+            return Ok(None);
+        };
+        if !report.figures.is_empty() {
+            let sql = multi_row_insert(
+                "report_figures (report_id, position, target_position, metric, text, value, \
+                 target_value, unit)",
+                8,
+                report.figures.len(),
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (position, f) in report.figures.iter().enumerate() {
+                query = query
+                    .bind(id)
+                    .bind(int(position))
+                    .bind(int(f.target_position))
+                    .bind(&f.metric)
+                    .bind(&f.text)
+                    .bind(f.value)
+                    .bind(f.target_value)
+                    .bind(&f.unit);
+            }
+            query
+                .execute(&mut *tx)
+                .await
+                .context("save the figures of a report")?;
         }
         if let Some(old) = report.corrects {
             sqlx::query(
@@ -244,17 +291,19 @@ impl Store {
             .await
             .context("mark a corrected report")?;
         }
-        let stored = load(&mut tx, "r.id", id)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("a report just stored is missing".into()))?;
+        let light = report.light.map(|l| l.name()).unwrap_or("未标注");
+        let subject = format!(
+            "报告 #{id} 第{}项 {} {} {light}",
+            report.task_number, report.unit_name, report.period
+        );
         let (action, detail) = match report.corrects {
-            Some(old) => ("correct", format!("更正报告 #{old}：{}", stored.text)),
-            None => ("report", stored.text.clone()),
+            Some(old) => ("correct", format!("更正报告 #{old}：{}", report.text)),
+            None => ("report", report.text.clone()),
         };
         let actor = report.user_id.to_string();
-        audit::record(&mut tx, now, &actor, action, &describe(&stored), &detail).await?;
+        audit::record(&mut tx, now, &actor, action, &subject, &detail).await?;
         tx.commit().await.context("commit a report")?;
-        Ok((stored, true))
+        Ok(Some(id))
     }
 
     pub async fn report(&self, id: i64) -> Result<Option<Report>, StoreError> {

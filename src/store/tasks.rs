@@ -278,7 +278,7 @@ async fn insert_children(
 
 /// `INSERT INTO {table_and_columns} VALUES ($1, …), (…)` for `rows` rows of `columns` values:
 /// one round trip instead of one per row, in the `$N` syntax both backends accept.
-fn multi_row_insert(table_and_columns: &str, columns: usize, rows: usize) -> String {
+pub(crate) fn multi_row_insert(table_and_columns: &str, columns: usize, rows: usize) -> String {
     let mut sql = format!("INSERT INTO {table_and_columns} VALUES ");
     for row in 0..rows {
         if row > 0 {

@@ -272,6 +272,11 @@ async fn submit(
         Ok(unit_id) => unit_id,
         Err(refusal) => return say(bot, msg, refusal).await,
     };
+    let unit_name = match (&corrects, task.units.iter().find(|u| u.unit_id == unit_id)) {
+        (Some(old), _) => old.unit.clone(),
+        (None, Some(unit)) => unit.name.clone(),
+        (None, None) => String::new(),
+    };
     let (marker, text) = Light::strip_marker(text);
     if text.is_empty() {
         return say(bot, msg, texts::empty_report()).await;
@@ -299,7 +304,9 @@ async fn submit(
         .collect();
     let new = NewReport {
         task_id: task.id,
+        task_number: task.number,
         unit_id,
+        unit_name,
         period: corrects
             .as_ref()
             .map(|old| old.period.clone())

@@ -1,6 +1,8 @@
 //! `duban bench`: the figures the issues set goals for, measured on this machine in one run.
 //! Timings are medians over repeated runs; nothing here asserts a time (machines are noisy).
 
+mod chat;
+
 use crate::commands::demo::SEED_NOTICE;
 use crate::commands::{load_directory, read_notice};
 use crate::config::Settings;
@@ -57,6 +59,18 @@ pub async fn run(settings: &Settings, runs: usize) -> Result<()> {
         ms(mid(samples))
     );
 
+    let (chats, per_chat) = (200, 5);
+    let figures = chat::throughput(&matrix, &scratch.0, chats, per_chat).await?;
+    println!(
+        "  进展回复：存储并回执（{} 条，{chats} 个会话） {:.0} 条/秒",
+        figures.updates, figures.duban
+    );
+    println!(
+        "  对照：teloxide 裸回显机器人（同样的更新）     {:.0} 条/秒   比值 {:.2}，目标 ≥ 0.7",
+        figures.echo,
+        figures.duban / figures.echo
+    );
+
     let big = synthetic_notice(10_000);
     let big_runs = runs.clamp(1, 5);
     let parse_big = median(big_runs, || {
@@ -74,7 +88,7 @@ pub async fn run(settings: &Settings, runs: usize) -> Result<()> {
 /// A notice of `tasks` tasks made from the seed's own task lines, renumbered, with a section
 /// heading every 50 tasks: realistic text at any size.
 pub fn synthetic_notice(tasks: usize) -> String {
-    let seed = include_str!("../seeds/yanzhou-2022-task-notice.txt");
+    let seed = include_str!("../../seeds/yanzhou-2022-task-notice.txt");
     let lines: Vec<&str> = seed
         .lines()
         .filter(|l| l.contains("承办单位") && l.chars().next().is_some_and(|c| c.is_ascii_digit()))

@@ -1,0 +1,149 @@
+//! Replies stored and acknowledged per second through duban's whole path (inbox, schema,
+//! store, receipt), next to a bare teloxide echo bot on the same kind of local Bot API server
+//! with the same updates. Both see every update queued at once, from many chats.
+
+use crate::bot::BotSettings;
+use crate::bot::inbox::{self, Mode};
+use crate::botapi::{BotApiOptions, BotApiServer, TestUser};
+use crate::clock::Clock;
+use crate::matrix::Matrix;
+use crate::progress::Cycle;
+use crate::store::{InviteSpec, Role, Store};
+use anyhow::{Context, Result, bail};
+use std::path::Path;
+use std::time::{Duration, Instant};
+use teloxide::prelude::*;
+
+/// Replies per second of both bots for `chats × per_chat` updates.
+pub struct Throughput {
+    pub updates: usize,
+    pub duban: f64,
+    pub echo: f64,
+}
+
+pub async fn throughput(
+    matrix: &Matrix,
+    scratch: &Path,
+    chats: usize,
+    per_chat: usize,
+) -> Result<Throughput> {
+    let duban = duban_replies(matrix, scratch, chats, per_chat).await?;
+    let echo = echo_replies(chats, per_chat).await?;
+    let updates = chats * per_chat;
+    Ok(Throughput {
+        updates,
+        duban: updates as f64 / duban.as_secs_f64(),
+        echo: updates as f64 / echo.as_secs_f64(),
+    })
+}
+
+fn user(i: usize) -> TestUser {
+    TestUser::new(100_000 + i as i64, format!("联络员{i}"))
+}
+
+/// Queues every update at once and waits until the bot has answered each.
+async fn measure(server: &BotApiServer, chats: usize, per_chat: usize) -> Result<Duration> {
+    let users: Vec<TestUser> = (0..chats).map(user).collect();
+    for u in &users {
+        server.add_user(u);
+    }
+    let before = server.sent_count();
+    let total = chats * per_chat;
+    let start = Instant::now();
+    for k in 0..per_chat {
+        for u in &users {
+            server.send_text(u, u.id, &format!("/report 8 已新增高新技术企业{}家", k + 1));
+        }
+    }
+    while server.sent_count() < before + total {
+        if start.elapsed() > Duration::from_secs(300) {
+            bail!(
+                "{} of {total} answers after 300 s",
+                server.sent_count() - before
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    Ok(start.elapsed())
+}
+
+async fn duban_replies(
+    matrix: &Matrix,
+    scratch: &Path,
+    chats: usize,
+    per_chat: usize,
+) -> Result<Duration> {
+    let url = format!("sqlite://{}", scratch.join("chat-bench.db").display());
+    let store = Store::connect(&url).await?;
+    store.import_matrix(matrix).await?;
+    let unit = store
+        .unit_named("区科技局")
+        .await?
+        .context("the seed has 区科技局")?;
+    for i in 0..chats {
+        let spec = InviteSpec {
+            role: Role::Contact,
+            unit: Some(unit.clone()),
+            leader: None,
+            expires_at: i64::MAX,
+            created_by: "bench".into(),
+        };
+        let hash = format!("bench-{i}");
+        store.create_invite(&hash, &spec, 0).await?;
+        store
+            .redeem_invite(&hash, user(i).id, &user(i).first_name, 0)
+            .await?;
+    }
+    let server = BotApiServer::start(BotApiOptions::default()).await?;
+    let settings = BotSettings {
+        admins: Vec::new(),
+        cycle: Cycle::Monthly,
+        edit_window_minutes: 30,
+        invite_days: 7,
+        inbox_attempts: 5,
+    };
+    let running = inbox::start(
+        store.clone(),
+        Clock::system(),
+        settings,
+        server.bot(),
+        Mode::Polling,
+    )
+    .await?;
+    let elapsed = measure(&server, chats, per_chat).await;
+    running.stop().await?;
+    let stored = store
+        .reports(&crate::store::ReportFilter::default())
+        .await?
+        .len();
+    store.close().await;
+    server.shutdown().await;
+    let elapsed = elapsed?;
+    if stored != chats * per_chat {
+        bail!("{stored} reports stored for {} updates", chats * per_chat);
+    }
+    Ok(elapsed)
+}
+
+async fn echo_replies(chats: usize, per_chat: usize) -> Result<Duration> {
+    let server = BotApiServer::start(BotApiOptions::default()).await?;
+    let handler = Update::filter_message().endpoint(|bot: Bot, msg: Message| async move {
+        bot.send_message(msg.chat.id, msg.text().unwrap_or_default())
+            .await?;
+        respond(())
+    });
+    let mut dispatcher = Dispatcher::builder(server.bot(), handler).build();
+    let shutdown = dispatcher.shutdown_token();
+    let task = tokio::spawn(async move { dispatcher.dispatch().await });
+    // Let the dispatcher start polling before the clock runs.
+    while server.calls("getUpdates") == 0 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let elapsed = measure(&server, chats, per_chat).await;
+    if let Ok(done) = shutdown.shutdown() {
+        done.await;
+    }
+    task.await.context("the echo bot")?;
+    server.shutdown().await;
+    elapsed
+}
