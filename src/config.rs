@@ -37,6 +37,8 @@ pub struct Settings {
     pub invite_days: u32,
     /// How many times a failing update is tried before it is marked failed for the admins.
     pub inbox_attempts: u32,
+    /// The holiday calendar: holidays and make-up working days.
+    pub calendar: PathBuf,
 }
 
 impl Default for Settings {
@@ -52,6 +54,7 @@ impl Default for Settings {
             edit_window_minutes: 30,
             invite_days: 7,
             inbox_attempts: 5,
+            calendar: PathBuf::from("seeds/holidays-cn-2022.toml"),
         }
     }
 }
@@ -139,6 +142,11 @@ pub const KEYS: &[Key] = &[
         name: "inbox_attempts",
         env: "DUBAN_INBOX_ATTEMPTS",
         from_env: number,
+    },
+    Key {
+        name: "calendar",
+        env: "DUBAN_CALENDAR",
+        from_env: text,
     },
 ];
 

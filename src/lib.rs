@@ -21,6 +21,8 @@ pub mod config;
 pub mod matrix;
 /// Progress of a task: status lights, reporting periods, figures read against targets — pure.
 pub mod progress;
+/// When things happen: the working-day calendar; schedules and the outbox to come.
+pub mod schedule;
 /// All SQL: one portable schema on SQLite and PostgreSQL through sqlx's Any driver.
 pub mod store;
 /// Logging setup.

@@ -93,11 +93,25 @@ enum Command {
         #[arg(long, value_name = "WHEN")]
         since: Option<String>,
     },
+    /// 工作日历
+    Calendar {
+        #[command(subcommand)]
+        action: CalendarAction,
+    },
     /// 性能基准：导入种子通知、解析 10,000 项任务的通知
     Bench {
         /// 每项测量的重复次数
         #[arg(long, default_value_t = 20)]
         runs: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarAction {
+    /// 查询某天是否工作日，以及落在非工作日的提醒顺延到哪天
+    Check {
+        /// 日期，例如 2022-10-03
+        date: String,
     },
 }
 
@@ -165,6 +179,9 @@ fn main() -> ExitCode {
             } => commands::reports::run(&settings, period, unit, task, format).await,
             Command::Inbox { failed } => commands::inbox::run(&settings, failed).await,
             Command::Audit { since } => commands::audit::run(&settings, since.as_deref()).await,
+            Command::Calendar {
+                action: CalendarAction::Check { date },
+            } => commands::calendar::check(&settings, &date),
             Command::Bench { runs } => duban::bench::run(&settings, runs).await,
         }
     });

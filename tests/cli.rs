@@ -349,3 +349,22 @@ async fn reports_are_listed_as_table_json_and_csv() {
     let counts = stdout(&env.run(&["inbox"]));
     assert!(counts.contains("失败"), "{counts}");
 }
+
+#[test]
+fn calendar_check_names_the_day_and_where_a_reminder_goes() {
+    let env = Env::new();
+    let holiday = env.run(&["calendar", "check", "2022-10-03"]);
+    assert!(holiday.status.success(), "{}", stderr(&holiday));
+    assert_eq!(
+        stdout(&holiday),
+        "2022-10-03 星期一：国庆节假期，非工作日\n  落在这天的提醒顺延到 2022-10-08（星期六）\n  落在这天的提醒提前到 2022-09-30（星期五）\n"
+    );
+    let make_up = env.run(&["calendar", "check", "2022-01-29"]);
+    assert_eq!(
+        stdout(&make_up),
+        "2022-01-29 星期六：调休上班日（春节），是工作日\n"
+    );
+    let bad = env.run(&["calendar", "check", "2022-13-01"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("不是日期"), "{}", stderr(&bad));
+}
