@@ -39,6 +39,9 @@ pub struct Settings {
     pub inbox_attempts: u32,
     /// The holiday calendar: holidays and make-up working days.
     pub calendar: PathBuf,
+    /// Day of the month reports are due (of the quarter's last month for quarterly periods;
+    /// weekly periods are due on Friday).
+    pub due_day: u32,
 }
 
 impl Default for Settings {
@@ -55,6 +58,7 @@ impl Default for Settings {
             invite_days: 7,
             inbox_attempts: 5,
             calendar: PathBuf::from("seeds/holidays-cn-2022.toml"),
+            due_day: 25,
         }
     }
 }
@@ -147,6 +151,11 @@ pub const KEYS: &[Key] = &[
         name: "calendar",
         env: "DUBAN_CALENDAR",
         from_env: text,
+    },
+    Key {
+        name: "due_day",
+        env: "DUBAN_DUE_DAY",
+        from_env: number,
     },
 ];
 
@@ -251,6 +260,9 @@ impl Settings {
                     self.bot_username
                 ),
             ));
+        }
+        if !(1..=31).contains(&self.due_day) {
+            return Err(invalid(key("due_day"), "应为 1 到 31 之间的日子".into()));
         }
         for (name, value) in [
             ("edit_window_minutes", self.edit_window_minutes),

@@ -93,6 +93,8 @@ enum Command {
         #[arg(long, value_name = "WHEN")]
         since: Option<String>,
     },
+    /// 报告期：起止、截止日和报告数
+    Periods,
     /// 工作日历
     Calendar {
         #[command(subcommand)]
@@ -179,6 +181,7 @@ fn main() -> ExitCode {
             } => commands::reports::run(&settings, period, unit, task, format).await,
             Command::Inbox { failed } => commands::inbox::run(&settings, failed).await,
             Command::Audit { since } => commands::audit::run(&settings, since.as_deref()).await,
+            Command::Periods => commands::periods::run(&settings).await,
             Command::Calendar {
                 action: CalendarAction::Check { date },
             } => commands::calendar::check(&settings, &date),

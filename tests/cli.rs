@@ -321,6 +321,16 @@ async fn reports_are_listed_as_table_json_and_csv() {
     let unknown = env.run(&["reports", "--unit", "不存在"]);
     assert_eq!(unknown.status.code(), Some(2));
 
+    let periods = stdout(&env.run(&["periods"]));
+    let march = periods
+        .lines()
+        .find(|l| l.starts_with("2022-03"))
+        .unwrap_or_else(|| panic!("{periods}"));
+    for cell in ["2022-03-01 至 2022-03-31", "2022-03-25", "1/71"] {
+        assert!(march.contains(cell), "{cell} in {march}");
+    }
+    assert!(periods.contains("（本期）"), "{periods}");
+
     let inbox = env.run(&["inbox"]);
     assert!(stdout(&inbox).contains("收件箱为空"), "{}", stdout(&inbox));
     let failed = env.run(&["inbox", "--failed"]);

@@ -8,6 +8,7 @@ pub mod import;
 pub mod inbox;
 pub mod invite;
 pub mod matrix;
+pub mod periods;
 pub mod reports;
 pub mod run;
 pub mod units;

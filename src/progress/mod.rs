@@ -5,7 +5,7 @@ mod figures;
 mod period;
 
 pub use figures::{Figure, read_figures};
-pub use period::{Cycle, period_label};
+pub use period::{Cycle, due_date, parse_period, period_bounds, period_label};
 
 use serde::{Deserialize, Serialize};
 

@@ -348,6 +348,34 @@ impl Store {
         }))
     }
 
+    /// Per period of the notice: (period, active reports, tasks reported on, units reporting),
+    /// by period.
+    pub async fn period_counts(
+        &self,
+        notice_id: i64,
+    ) -> Result<Vec<(String, i64, i64, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT r.period, COUNT(*) AS reports, COUNT(DISTINCT r.task_id) AS tasks, \
+             COUNT(DISTINCT r.unit_id) AS units FROM reports r JOIN tasks t ON t.id = r.task_id \
+             WHERE t.notice_id = $1 AND r.state = 'active' GROUP BY r.period ORDER BY r.period",
+        )
+        .bind(notice_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("count reports by period")?;
+        rows.iter()
+            .map(|row| {
+                const WHAT: &str = "read a period count";
+                Ok((
+                    row.try_get("period").context(WHAT)?,
+                    row.try_get("reports").context(WHAT)?,
+                    row.try_get("tasks").context(WHAT)?,
+                    row.try_get("units").context(WHAT)?,
+                ))
+            })
+            .collect()
+    }
+
     /// Reports that match `filter`, oldest first.
     pub async fn reports(&self, filter: &ReportFilter) -> Result<Vec<Report>, StoreError> {
         let mut conditions = Vec::new();
