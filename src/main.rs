@@ -1,7 +1,8 @@
 //! The `duban` command line: parses arguments and calls into the library.
 
 use clap::{Args, Parser, Subcommand};
-use duban::commands::{self, UserError, invite::Invitee, matrix::Filter};
+use duban::bot::invites::Invitee;
+use duban::commands::{self, UserError, matrix::Filter};
 use duban::config::Settings;
 use std::net::SocketAddr;
 use std::path::PathBuf;

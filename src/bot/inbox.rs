@@ -364,21 +364,7 @@ impl Processor {
             // An update leaves `in_flight` only once a read of the inbox that began after it
             // finished has been made: a read that began earlier may still show it pending, and
             // must not hand it out again.
-            let finished = std::mem::take(&mut *self.finished.lock().expect("finished lock"));
-            let done: Vec<i64> = finished
-                .iter()
-                .filter(|(_, ok)| *ok)
-                .map(|(id, _)| *id)
-                .collect();
-            if let Err(e) = self
-                .ctx
-                .store
-                .inbox_done(&done, self.ctx.clock.unix())
-                .await
-            {
-                // They stay pending and are handled again: handlers are idempotent.
-                tracing::error!(error = %e, "could not mark updates done");
-            }
+            let finished = self.mark_finished().await;
             let due = if full_scan {
                 self.ctx.store.inbox_due(self.ctx.clock.unix(), BATCH).await
             } else {
@@ -438,17 +424,29 @@ impl Processor {
         // Let every worker finish what it was handed, mark it, then stop.
         drop(workers);
         while running.join_next().await.is_some() {}
+        self.mark_finished().await;
+        Ok(())
+    }
+
+    /// Takes what the workers finished and marks the successes done, in one transaction.
+    /// Returns every finished update, successes and failures.
+    async fn mark_finished(&self) -> Vec<(i64, bool)> {
         let finished = std::mem::take(&mut *self.finished.lock().expect("finished lock"));
         let done: Vec<i64> = finished
             .iter()
             .filter(|(_, ok)| *ok)
             .map(|(id, _)| *id)
             .collect();
-        self.ctx
+        if let Err(e) = self
+            .ctx
             .store
             .inbox_done(&done, self.ctx.clock.unix())
-            .await?;
-        Ok(())
+            .await
+        {
+            // They stay pending and are handled again: handlers are idempotent.
+            tracing::error!(error = %e, "could not mark updates done");
+        }
+        finished
     }
 
     async fn work(self: Arc<Self>, mut items: mpsc::UnboundedReceiver<InboxItem>) {

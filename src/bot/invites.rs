@@ -1,7 +1,8 @@
 //! Invite codes: random, single-use, expiring, and stored only as their SHA-256. A code travels
 //! as the start parameter of a deep link, `https://t.me/<bot>?start=<code>`.
 
-use crate::store::{InviteSpec, Store, StoreError};
+use super::texts;
+use crate::store::{InviteSpec, Role, Store, StoreError};
 use sha2::{Digest, Sha256};
 
 /// Characters of a code: Telegram's start parameter allows A–Z, a–z, 0–9, _ and -.
@@ -29,6 +30,68 @@ pub async fn create(store: &Store, spec: &InviteSpec, now: i64) -> Result<String
     let code = new_code();
     store.create_invite(&hash(&code), spec, now).await?;
     Ok(code)
+}
+
+/// Who an invite is for, as an admin names them (in chat or on the command line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invitee {
+    Unit(String),
+    Supervisor { leader: Option<String> },
+    Admin,
+}
+
+/// A new invite's code and what it is for (`区科技局联络员`).
+pub struct Invite {
+    pub code: String,
+    pub what: String,
+}
+
+/// Resolves the names and creates the invite. `Ok(Err(text))` says, in Chinese, why not: an
+/// unknown unit (with suggestions) or leader.
+pub async fn invite(
+    store: &Store,
+    invitee: Invitee,
+    expires_at: i64,
+    created_by: &str,
+    now: i64,
+) -> Result<Result<Invite, String>, StoreError> {
+    let mut spec = InviteSpec {
+        role: Role::Contact,
+        unit: None,
+        leader: None,
+        expires_at,
+        created_by: created_by.to_owned(),
+    };
+    let what = match invitee {
+        Invitee::Unit(name) => {
+            let Some(unit) = store.unit_named(&name).await? else {
+                let suggestions = store.units_like(&name, 5).await?;
+                return Ok(Err(texts::unknown_unit(&name, &suggestions)));
+            };
+            let what = format!("{}联络员", unit.name);
+            spec.unit = Some(unit);
+            what
+        }
+        Invitee::Supervisor { leader: None } => {
+            spec.role = Role::Supervisor;
+            "督查".to_owned()
+        }
+        Invitee::Supervisor { leader: Some(name) } => {
+            let Some(leader) = store.leader_named(&name).await? else {
+                return Ok(Err(texts::unknown_leader(&name)));
+            };
+            spec.role = Role::Supervisor;
+            let what = format!("督查，关联领导{}", leader.name);
+            spec.leader = Some(leader);
+            what
+        }
+        Invitee::Admin => {
+            spec.role = Role::Admin;
+            "管理员".to_owned()
+        }
+    };
+    let code = create(store, &spec, now).await?;
+    Ok(Ok(Invite { code, what }))
 }
 
 /// The deep link that starts the bot with the code; without a username, the command to send.

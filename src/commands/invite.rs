@@ -1,19 +1,11 @@
 //! `duban invite`: an invite link for a unit contact, a supervisor or an admin.
 
 use super::{open_store, run::TOKEN_VAR, user_error};
-use crate::bot::invites;
+use crate::bot::invites::{self, Invite, Invitee};
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::store::{InviteSpec, Role, Store};
 use anyhow::Result;
 use teloxide::prelude::*;
-
-/// Who the invite is for.
-pub enum Invitee {
-    Unit(String),
-    Supervisor { leader: Option<String> },
-    Admin,
-}
 
 pub async fn run(settings: &Settings, invitee: Invitee, expires: Option<&str>) -> Result<()> {
     let seconds = match expires {
@@ -26,9 +18,9 @@ pub async fn run(settings: &Settings, invitee: Invitee, expires: Option<&str>) -
     };
     let store = open_store(&settings.database_url).await?;
     let now = Clock::system().unix();
-    let result = create(&store, invitee, now + seconds, now).await;
+    let result = invites::invite(&store, invitee, now + seconds, "cli", now).await;
     store.close().await;
-    let (code, what) = result?;
+    let Invite { code, what } = result?.map_err(user_error)?;
     let username = username(settings).await;
     println!(
         "邀请链接（{what}，有效至 {}，只能使用一次）：",
@@ -41,55 +33,6 @@ pub async fn run(settings: &Settings, invitee: Invitee, expires: Option<&str>) -
         );
     }
     Ok(())
-}
-
-async fn create(
-    store: &Store,
-    invitee: Invitee,
-    expires_at: i64,
-    now: i64,
-) -> Result<(String, String)> {
-    let mut spec = InviteSpec {
-        role: Role::Contact,
-        unit: None,
-        leader: None,
-        expires_at,
-        created_by: "cli".into(),
-    };
-    let what = match invitee {
-        Invitee::Unit(name) => {
-            let Some(unit) = store.unit_named(&name).await? else {
-                let suggestions = store.units_like(&name, 5).await?;
-                return Err(user_error(crate::bot::texts::unknown_unit(
-                    &name,
-                    &suggestions,
-                )));
-            };
-            let what = format!("{}联络员", unit.name);
-            spec.unit = Some(unit);
-            what
-        }
-        Invitee::Supervisor { leader } => {
-            spec.role = Role::Supervisor;
-            match leader {
-                None => "督查".to_owned(),
-                Some(name) => {
-                    let Some(leader) = store.leader_named(&name).await? else {
-                        return Err(user_error(crate::bot::texts::unknown_leader(&name)));
-                    };
-                    let what = format!("督查，关联领导{}", leader.name);
-                    spec.leader = Some(leader);
-                    what
-                }
-            }
-        }
-        Invitee::Admin => {
-            spec.role = Role::Admin;
-            "管理员".to_owned()
-        }
-    };
-    let code = invites::create(store, &spec, now).await?;
-    Ok((code, what))
 }
 
 /// The bot's username: from the config, else from Telegram when a token is set, else empty.

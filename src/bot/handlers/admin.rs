@@ -3,8 +3,9 @@
 
 use super::{HandlerResult, answer, answer_lines};
 use crate::bot::commands::Command;
-use crate::bot::{Actor, SharedCtx, invites, texts};
-use crate::store::{InviteSpec, Role};
+use crate::bot::invites::{self, Invitee};
+use crate::bot::{Actor, SharedCtx, texts};
+use crate::store::Role;
 use std::collections::HashMap;
 use teloxide::prelude::*;
 
@@ -89,54 +90,27 @@ pub async fn invite(
         Some((first, rest)) => (first, rest.trim()),
         None => (args, ""),
     };
-    let mut spec = InviteSpec {
-        role: Role::Contact,
-        unit: None,
-        leader: None,
-        expires_at: ctx.clock.unix() + i64::from(ctx.settings.invite_days) * 86_400,
-        created_by: actor.user_id.to_string(),
-    };
-    let what = match first {
+    let invitee = match first {
         "" => {
             answer(&bot, &msg, texts::invite_usage()).await?;
             return Ok(());
         }
-        "督查" | "督查人员" => {
-            spec.role = Role::Supervisor;
-            if !rest.is_empty() {
-                match ctx.store.leader_named(rest).await? {
-                    Some(leader) => spec.leader = Some(leader),
-                    None => {
-                        answer(&bot, &msg, texts::unknown_leader(rest)).await?;
-                        return Ok(());
-                    }
-                }
-            }
-            match &spec.leader {
-                Some(leader) => format!("督查，关联领导{}", leader.name),
-                None => "督查".to_owned(),
-            }
-        }
-        "管理员" => {
-            spec.role = Role::Admin;
-            "管理员".to_owned()
-        }
-        _ => match ctx.store.unit_named(args).await? {
-            Some(unit) => {
-                let what = format!("{}联络员", unit.name);
-                spec.unit = Some(unit);
-                what
-            }
-            None => {
-                let suggestions = ctx.store.units_like(args, 5).await?;
-                answer(&bot, &msg, texts::unknown_unit(args, &suggestions)).await?;
-                return Ok(());
-            }
+        "督查" | "督查人员" => Invitee::Supervisor {
+            leader: (!rest.is_empty()).then(|| rest.to_owned()),
         },
+        "管理员" => Invitee::Admin,
+        _ => Invitee::Unit(args.to_owned()),
     };
-    let code = invites::create(&ctx.store, &spec, ctx.clock.unix()).await?;
-    let link = invites::link(&ctx.username, &code);
-    let text = texts::invite_link(&link, &what, ctx.settings.invite_days);
+    let now = ctx.clock.unix();
+    let expires_at = now + i64::from(ctx.settings.invite_days) * 86_400;
+    let created_by = actor.user_id.to_string();
+    let text = match invites::invite(&ctx.store, invitee, expires_at, &created_by, now).await? {
+        Ok(invite) => {
+            let link = invites::link(&ctx.username, &invite.code);
+            texts::invite_link(&link, &invite.what, ctx.settings.invite_days)
+        }
+        Err(refusal) => refusal,
+    };
     answer(&bot, &msg, text).await?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Reading: `/tasks` for contacts (their unit's tasks and task cards), `/status` for
 //! supervisors and admins.
 
-use super::reporting::task_by_id;
+use super::reporting::task_with_notice;
 use super::{HandlerResult, answer, answer_lines, answer_with, pressed_on, toast};
 use crate::bot::{Actor, Ctx, SharedCtx, keyboards, texts};
 use crate::store::{Anchor, Report, ReportFilter, TaskSelection, TaskView};
@@ -110,9 +110,9 @@ pub async fn open_task(
     actor: Actor,
     task_id: i64,
 ) -> HandlerResult {
-    let task = task_by_id(&ctx, task_id).await?;
+    let found = task_with_notice(&ctx, task_id).await?;
     let message = q.message.as_ref().and_then(|m| m.regular_message());
-    let (Some(task), Some(message), Some(_)) = (task, message, pressed_on(&q)) else {
+    let (Some((notice, task)), Some(message), Some(_)) = (found, message, pressed_on(&q)) else {
         return toast(&bot, &q, texts::button_expired(), true).await;
     };
     if let Some((unit_id, unit)) = actor.unit()
@@ -120,7 +120,6 @@ pub async fn open_task(
     {
         return toast(&bot, &q, texts::not_your_task(task.number, unit), true).await;
     }
-    let notice = ctx.store.notice_of_task(task.id).await?.unwrap_or_default();
     let reports = current_reports(&ctx, notice).await?;
     send_card(&bot, &ctx, message, &task, &reports).await?;
     bot.answer_callback_query(q.id.clone()).await?;

@@ -331,15 +331,24 @@ async fn submit(
     Ok(())
 }
 
-pub(crate) async fn task_by_id(ctx: &Ctx, task_id: i64) -> anyhow::Result<Option<TaskView>> {
+/// A task by id, with the notice it belongs to.
+pub(crate) async fn task_with_notice(
+    ctx: &Ctx,
+    task_id: i64,
+) -> anyhow::Result<Option<(i64, TaskView)>> {
     let Some(notice) = ctx.store.notice_of_task(task_id).await? else {
         return Ok(None);
     };
-    Ok(ctx
+    let task = ctx
         .store
         .tasks(notice, TaskSelection::Id(task_id))
         .await?
-        .pop())
+        .pop();
+    Ok(task.map(|task| (notice, task)))
+}
+
+async fn task_by_id(ctx: &Ctx, task_id: i64) -> anyhow::Result<Option<TaskView>> {
+    Ok(task_with_notice(ctx, task_id).await?.map(|(_, task)| task))
 }
 
 fn update_id(update: &Update) -> i64 {
