@@ -1,7 +1,7 @@
 //! Admin commands: `/units`, `/contacts [单位]`, `/invite …`, `/remove <user>`, `/register`
 //! and `/unregister` in a group.
 
-use super::{HandlerResult, answer, answer_lines};
+use super::{HandlerResult, answer, answer_lines, first_word};
 use crate::bot::commands::Command;
 use crate::bot::invites::{self, Invitee};
 use crate::bot::{Actor, SharedCtx, texts};
@@ -86,10 +86,7 @@ pub async fn invite(
     args: String,
 ) -> HandlerResult {
     let args = args.trim();
-    let (first, rest) = match args.split_once(char::is_whitespace) {
-        Some((first, rest)) => (first, rest.trim()),
-        None => (args, ""),
-    };
+    let (first, rest) = first_word(args);
     let invitee = match first {
         "" => {
             answer(&bot, &msg, texts::invite_usage()).await?;

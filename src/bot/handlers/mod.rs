@@ -82,6 +82,24 @@ pub fn reply_to_bot(msg: &Message, me: &Me) -> Option<RepliedTo> {
         .map(RepliedTo)
 }
 
+/// A task number as people write it: `8`, `第8项`, `8.`, `8、`.
+pub(crate) fn task_number(text: &str) -> Option<u32> {
+    text.trim()
+        .trim_start_matches('第')
+        .trim_end_matches(['项', '.', '、', '：', ':'])
+        .parse()
+        .ok()
+}
+
+/// The first word of a command's arguments and the rest, trimmed.
+pub(crate) fn first_word(args: &str) -> (&str, &str) {
+    let args = args.trim();
+    match args.split_once(char::is_whitespace) {
+        Some((first, rest)) => (first, rest.trim()),
+        None => (args, ""),
+    }
+}
+
 pub async fn ignore() -> HandlerResult {
     Ok(())
 }
@@ -126,4 +144,21 @@ pub async fn group_not_registered_button(bot: Bot, q: CallbackQuery) -> HandlerR
 
 pub async fn stale_button(bot: Bot, q: CallbackQuery) -> HandlerResult {
     toast(&bot, &q, texts::button_expired(), true).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_numbers_as_people_write_them() {
+        for text in ["8", " 第8项", "8.", "8、", "第8项："] {
+            assert_eq!(task_number(text), Some(8), "{text}");
+        }
+        for text in ["", "八", "8a", "-1"] {
+            assert_eq!(task_number(text), None, "{text}");
+        }
+        assert_eq!(first_word(" 督查  崔增力 "), ("督查", "崔增力"));
+        assert_eq!(first_word("管理员"), ("管理员", ""));
+    }
 }

@@ -2,7 +2,7 @@
 //! supervisors and admins.
 
 use super::reporting::task_with_notice;
-use super::{HandlerResult, answer, answer_lines, answer_with, pressed_on, toast};
+use super::{HandlerResult, answer, answer_lines, answer_with, pressed_on, task_number, toast};
 use crate::bot::{Actor, Ctx, SharedCtx, keyboards, texts};
 use crate::store::{Anchor, Report, ReportFilter, TaskSelection, TaskView};
 use teloxide::prelude::*;
@@ -49,13 +49,9 @@ pub async fn tasks(
     };
     let args = args.trim();
     if !args.is_empty() {
-        let task = match args
-            .trim_start_matches('第')
-            .trim_end_matches('项')
-            .parse::<u32>()
-        {
-            Ok(number) => ctx.store.task(notice, number).await?,
-            Err(_) => None,
+        let task = match task_number(args) {
+            Some(number) => ctx.store.task(notice, number).await?,
+            None => None,
         };
         let Some(task) = task else {
             answer(&bot, &msg, texts::no_such_task(args)).await?;
@@ -141,11 +137,7 @@ pub async fn status(bot: Bot, ctx: SharedCtx, msg: Message, args: String) -> Han
         answer(&bot, &msg, text).await?;
         return Ok(());
     }
-    if let Ok(number) = query
-        .trim_start_matches('第')
-        .trim_end_matches('项')
-        .parse::<u32>()
-    {
+    if let Some(number) = task_number(query) {
         let Some(task) = ctx.store.task(notice, number).await? else {
             answer(&bot, &msg, texts::no_such_task(query)).await?;
             return Ok(());

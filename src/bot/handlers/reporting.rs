@@ -2,7 +2,9 @@
 //! a task, and a light button followed by a text (ForceReply). Then withdrawal and correction
 //! from the receipt's buttons, within the configured window.
 
-use super::{HandlerResult, RepliedTo, answer, answer_with, pressed_on, toast};
+use super::{
+    HandlerResult, RepliedTo, answer, answer_with, first_word, pressed_on, task_number, toast,
+};
 use crate::bot::{Actor, Ctx, SharedCtx, keyboards, texts};
 use crate::progress::{Light, read_figures};
 use crate::store::{
@@ -20,16 +22,8 @@ pub async fn command(
     update: Update,
     args: String,
 ) -> HandlerResult {
-    let args = args.trim();
-    let (number, text) = match args.split_once(char::is_whitespace) {
-        Some((number, text)) => (number, text.trim()),
-        None => (args, ""),
-    };
-    let number = number
-        .trim_start_matches('第')
-        .trim_end_matches('项')
-        .trim_end_matches(['.', '、', '：', ':']);
-    let Ok(number) = number.parse::<u32>() else {
+    let (number, text) = first_word(&args);
+    let Some(number) = task_number(number) else {
         answer(&bot, &msg, texts::report_usage()).await?;
         return Ok(());
     };
