@@ -190,3 +190,22 @@ async fn webhook_options_come_together() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--listen"));
 }
+
+#[tokio::test]
+async fn a_wrong_token_is_named_in_chinese_and_not_printed() {
+    let setup = setup().await;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_duban"));
+    command
+        .arg("run")
+        .env("DUBAN_BOT_TOKEN", "999:WRONG-secret")
+        .env("DUBAN_TELEGRAM_API_URL", setup.server.url())
+        .env("DUBAN_DATABASE_URL", &setup.url);
+    // Off the test's runtime thread: the in-process server must keep answering meanwhile.
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let printed = printed(&output);
+    assert!(printed.contains("请检查令牌 DUBAN_BOT_TOKEN"), "{printed}");
+    assert!(!printed.contains("WRONG-secret"), "{printed}");
+}

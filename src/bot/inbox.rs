@@ -83,10 +83,9 @@ pub async fn start(
     bot: Bot,
     mode: Mode,
 ) -> anyhow::Result<Running> {
-    let me = bot
-        .get_me()
-        .await
-        .context("ask the Bot API who the bot is (getMe); check the token and the API URL")?;
+    let me = bot.get_me().await.context(
+        "向 Bot API 查询机器人（getMe）失败：请检查令牌 DUBAN_BOT_TOKEN 和配置项 telegram_api_url",
+    )?;
     let username = me.username().to_owned();
     // Telegram wants the names without the slash that teloxide's list carries.
     let commands: Vec<BotCommand> = Command::bot_commands()
@@ -95,7 +94,7 @@ pub async fn start(
         .collect();
     bot.set_my_commands(commands)
         .await
-        .context("register the commands (setMyCommands)")?;
+        .context("注册命令列表（setMyCommands）失败")?;
     let ctx = Arc::new(Ctx {
         store: store.clone(),
         clock: clock.clone(),
@@ -109,7 +108,7 @@ pub async fn start(
         Mode::Polling => {
             bot.delete_webhook()
                 .await
-                .context("switch to long polling (deleteWebhook)")?;
+                .context("切换到长轮询（deleteWebhook）失败")?;
             let listener = Poller {
                 bot: bot.clone(),
                 store,
@@ -123,11 +122,11 @@ pub async fn start(
             let path = webhook_path(&url)?;
             let socket = tokio::net::TcpListener::bind(listen)
                 .await
-                .with_context(|| format!("listen on {listen}"))?;
-            bot.set_webhook(url.parse().context("the webhook URL")?)
+                .with_context(|| format!("无法监听 {listen}"))?;
+            bot.set_webhook(url.parse().context("webhook 地址无效")?)
                 .secret_token(secret.clone())
                 .await
-                .context("register the webhook (setWebhook)")?;
+                .context("注册 webhook（setWebhook）失败")?;
             let receiver = Arc::new(Receiver {
                 store,
                 clock,
@@ -156,7 +155,7 @@ pub async fn start(
 }
 
 fn webhook_path(url: &str) -> anyhow::Result<String> {
-    let parsed: reqwest::Url = url.parse().context("the webhook URL")?;
+    let parsed: reqwest::Url = url.parse().context("webhook 地址无效")?;
     Ok(match parsed.path() {
         "" => "/".to_owned(),
         path => path.to_owned(),

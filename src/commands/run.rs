@@ -50,15 +50,25 @@ pub async fn run(
         Mode::Polling => "长轮询".to_owned(),
         Mode::Webhook { url, listen } => format!("webhook {url}，监听 {listen}"),
     };
-    let running = inbox::start(
+    let started = inbox::start(
         store.clone(),
         Clock::system(),
         BotSettings::from(settings),
         bot,
         mode,
     )
-    .await
-    .with_context(|| format!("无法启动机器人（Bot API：{}）", settings.telegram_api_url))?;
+    .await;
+    let running = match started {
+        Ok(running) => running,
+        // A wrong token, an unreachable API or a port in use: all for the operator to fix.
+        Err(e) => {
+            store.close().await;
+            return Err(user_error(format!(
+                "无法启动机器人（Bot API：{}）：{e:#}",
+                settings.telegram_api_url
+            )));
+        }
+    };
     println!(
         "督办机器人 @{} 已启动（{described}）。按 Ctrl-C 停止。",
         running.username
