@@ -266,10 +266,6 @@ pub fn failed_for_admins(update_id: i64, error: &str) -> String {
     )
 }
 
-pub fn internal_error() -> String {
-    "抱歉，处理时出错了，系统会自动重试。".into()
-}
-
 // ---- reports -------------------------------------------------------------------------------
 
 pub fn report_usage() -> String {

@@ -5,24 +5,13 @@ use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 /// How often units report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Cycle {
     Weekly,
     #[default]
     Monthly,
     Quarterly,
-}
-
-impl Cycle {
-    pub fn parse(text: &str) -> Option<Cycle> {
-        match text {
-            "weekly" => Some(Cycle::Weekly),
-            "monthly" => Some(Cycle::Monthly),
-            "quarterly" => Some(Cycle::Quarterly),
-            _ => None,
-        }
-    }
 }
 
 /// The name of the period that holds `date`: `2022-03` (monthly), `2022-W09` (ISO week),
