@@ -305,7 +305,7 @@ pub fn light_prompt(number: u32, light: Light) -> String {
     )
 }
 
-pub fn light_prompt_toast() -> String {
+pub fn reply_prompt_toast() -> String {
     "请回复文字说明".into()
 }
 

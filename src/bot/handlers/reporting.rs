@@ -119,19 +119,39 @@ pub async fn light_pressed(
     if let Err(refusal) = authorize(&actor, &task, None) {
         return toast(&bot, &q, refusal, true).await;
     }
-    let prompt = bot
-        .send_message(chat, texts::light_prompt(task.number, light))
-        .reply_markup(keyboards::force_reply())
-        .await?;
     let anchor = Anchor::Prompt {
         task_id,
         light,
         user_id: actor.user_id,
     };
+    ask(
+        &bot,
+        &ctx,
+        &q,
+        chat,
+        texts::light_prompt(task.number, light),
+        anchor,
+    )
+    .await
+}
+
+/// After a button: asks for a text with a ForceReply prompt that a reply will refer to.
+async fn ask(
+    bot: &Bot,
+    ctx: &Ctx,
+    q: &CallbackQuery,
+    chat: ChatId,
+    text: String,
+    anchor: Anchor,
+) -> HandlerResult {
+    let prompt = bot
+        .send_message(chat, text)
+        .reply_markup(keyboards::force_reply())
+        .await?;
     ctx.store
         .remember_message(chat.0, prompt.id.0, &anchor, ctx.clock.unix())
         .await?;
-    toast(&bot, &q, texts::light_prompt_toast(), false).await
+    toast(bot, q, texts::reply_prompt_toast(), false).await
 }
 
 /// 撤回 on a receipt.
@@ -178,18 +198,19 @@ pub async fn correct(
     let Some((chat, _)) = pressed_on(&q) else {
         return toast(&bot, &q, texts::button_expired(), true).await;
     };
-    let prompt = bot
-        .send_message(chat, texts::correction_prompt(&report))
-        .reply_markup(keyboards::force_reply())
-        .await?;
     let anchor = Anchor::Correction {
         report_id: report.id,
         user_id: actor.user_id,
     };
-    ctx.store
-        .remember_message(chat.0, prompt.id.0, &anchor, ctx.clock.unix())
-        .await?;
-    toast(&bot, &q, texts::light_prompt_toast(), false).await
+    ask(
+        &bot,
+        &ctx,
+        &q,
+        chat,
+        texts::correction_prompt(&report),
+        anchor,
+    )
+    .await
 }
 
 /// The report, if `actor` may still withdraw or correct it; otherwise what to tell them.
