@@ -18,6 +18,13 @@ pub struct Clock(Arc<Source>);
 enum Source {
     System,
     Manual(Mutex<DateTime<Utc>>),
+    /// Starts at `origin` and runs `speed` times faster than real time (the demo, `duban run
+    /// --clock-speed`).
+    Scaled {
+        origin: DateTime<Utc>,
+        started: std::time::Instant,
+        speed: f64,
+    },
 }
 
 impl Clock {
@@ -30,11 +37,33 @@ impl Clock {
         Clock(Arc::new(Source::Manual(Mutex::new(at))))
     }
 
+    /// A clock that starts at `origin` and runs `speed` times as fast as real time.
+    pub fn scaled(origin: DateTime<Utc>, speed: f64) -> Clock {
+        Clock(Arc::new(Source::Scaled {
+            origin,
+            started: std::time::Instant::now(),
+            speed,
+        }))
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         match &*self.0 {
             Source::System => Utc::now(),
             Source::Manual(at) => *at.lock().expect("clock lock"),
+            Source::Scaled {
+                origin,
+                started,
+                speed,
+            } => {
+                let elapsed = started.elapsed().as_secs_f64() * speed;
+                *origin + Duration::milliseconds((elapsed * 1000.0) as i64)
+            }
         }
+    }
+
+    /// Whether this clock runs faster than real time.
+    pub fn is_scaled(&self) -> bool {
+        matches!(&*self.0, Source::Scaled { .. })
     }
 
     /// Seconds since the Unix epoch, as the database stores times.
@@ -50,7 +79,7 @@ impl Clock {
     /// Moves a manual clock; the system clock cannot be moved.
     pub fn set(&self, to: DateTime<Utc>) {
         match &*self.0 {
-            Source::System => panic!("the system clock cannot be set"),
+            Source::System | Source::Scaled { .. } => panic!("only a manual clock can be set"),
             Source::Manual(at) => *at.lock().expect("clock lock") = to,
         }
     }
@@ -64,6 +93,18 @@ impl Clock {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn a_scaled_clock_starts_at_its_origin_and_runs_faster() {
+        let start = Utc.with_ymd_and_hms(2022, 3, 1, 0, 0, 0).unwrap();
+        let clock = Clock::scaled(start, 3600.0);
+        let first = clock.now();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let later = clock.now();
+        assert!(first >= start && first < start + Duration::hours(1));
+        // 20 ms of real time are at least 72 s at 3600×.
+        assert!(later - first >= Duration::seconds(72), "{first} → {later}");
+    }
 
     #[test]
     fn a_manual_clock_moves_only_when_told() {

@@ -3,7 +3,11 @@
 //! 4's remaining work.
 
 mod calendar;
+mod fires;
+mod kind;
 mod plan;
 
 pub use calendar::{Calendar, CalendarError, DayKind, Shift, weekday_name};
+pub use fires::WorkingPlan;
+pub use kind::Kind;
 pub use plan::{EXAMPLE, Plan, PlanError};

@@ -68,6 +68,13 @@ impl Plan {
         &self.expression
     }
 
+    /// The cron times after `after`, in order, on every day (see `WorkingPlan` for working
+    /// days).
+    pub fn times_after(&self, after: DateTime<Utc>) -> impl Iterator<Item = DateTime<Utc>> + '_ {
+        let after = after.with_timezone(&office_offset());
+        self.schedule.after(&after).map(|t| t.with_timezone(&Utc))
+    }
+
     /// The next `n` fire times after `after`, in the office's time zone.
     pub fn next(&self, after: DateTime<Utc>, n: usize) -> Vec<DateTime<FixedOffset>> {
         let after = after.with_timezone(&office_offset());

@@ -1,0 +1,251 @@
+//! The outbox: every scheduled message is first a row with a unique dedupe key, then a Telegram
+//! message. Enqueueing a key again does nothing, so a scheduler that runs a fire time twice
+//! (a restart, a retry) sends nothing twice; the sender marks a row sent with the message id,
+//! and remembers the task the message is about so that a reply to it finds the task.
+
+use super::error::Context;
+use super::tasks::multi_row_insert;
+use super::{Store, StoreError, WriteTx};
+use sqlx::Row;
+
+/// A message to send, as the scheduler makes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutMessage {
+    /// Unique per message meant, e.g. `reminder:12:2022-03:1001:8`.
+    pub key: String,
+    pub chat_id: i64,
+    pub is_group: bool,
+    /// The sendMessage parameters except `chat_id` (text, reply_markup …).
+    pub payload: serde_json::Value,
+    /// The task a reply to this message reports on.
+    pub anchor_task: Option<i64>,
+}
+
+/// A pending row of the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    pub id: i64,
+    pub key: String,
+    pub chat_id: i64,
+    pub is_group: bool,
+    pub payload: String,
+    pub anchor_task: Option<i64>,
+    pub attempts: i64,
+}
+
+/// A row of the outbox as `duban outbox` and the tests see it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub key: String,
+    pub chat_id: i64,
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub message_id: Option<i64>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+/// Rows per INSERT: 7 parameters each, under SQLite's limit of 32,766 parameters.
+const ROWS_PER_INSERT: usize = 500;
+
+impl Store {
+    /// Enqueues `messages`; keys already in the outbox are left as they are. Returns how many
+    /// rows are new.
+    pub async fn enqueue(&self, messages: &[OutMessage], now: i64) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let added = insert(&mut tx, messages, now).await?;
+        tx.commit().await.context("commit the outbox")?;
+        Ok(added)
+    }
+
+    /// Enqueues the messages of the fire times up to `checked_at` and records that the
+    /// scheduler has handled them, in one transaction: after a crash either both happened or
+    /// neither, and enqueueing again is harmless anyway.
+    pub async fn enqueue_scheduled(
+        &self,
+        messages: &[OutMessage],
+        checked_at: i64,
+        now: i64,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let added = insert(&mut tx, messages, now).await?;
+        let updated = sqlx::query("UPDATE scheduler_state SET checked_at = $1 WHERE id = 1")
+            .bind(checked_at)
+            .execute(&mut *tx)
+            .await
+            .context("record the scheduler's progress")?
+            .rows_affected();
+        if updated == 0 {
+            sqlx::query("INSERT INTO scheduler_state (id, checked_at) VALUES (1, $1)")
+                .bind(checked_at)
+                .execute(&mut *tx)
+                .await
+                .context("record the scheduler's progress")?;
+        }
+        tx.commit().await.context("commit the outbox")?;
+        Ok(added)
+    }
+
+    /// Up to when the scheduler has handled fire times; `None` before its first run.
+    pub async fn scheduler_checked_at(&self) -> Result<Option<i64>, StoreError> {
+        sqlx::query_scalar("SELECT checked_at FROM scheduler_state WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await
+            .context("read the scheduler's progress")
+    }
+
+    /// Pending rows with an id above `after`, oldest first.
+    pub async fn outbox_pending(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Outgoing>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, dedupe_key, chat_id, is_group, payload, anchor_task, attempts FROM outbox \
+             WHERE state = 'pending' AND id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .context("load the outbox")?;
+        rows.iter()
+            .map(|row| {
+                const WHAT: &str = "read an outbox row";
+                Ok(Outgoing {
+                    id: row.try_get("id").context(WHAT)?,
+                    key: row.try_get("dedupe_key").context(WHAT)?,
+                    chat_id: row.try_get("chat_id").context(WHAT)?,
+                    is_group: row.try_get::<i64, _>("is_group").context(WHAT)? != 0,
+                    payload: row.try_get("payload").context(WHAT)?,
+                    anchor_task: row.try_get("anchor_task").context(WHAT)?,
+                    attempts: row.try_get("attempts").context(WHAT)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Marks rows sent with the Telegram message id each got, and remembers the task of those
+    /// that are about one, in one transaction.
+    pub async fn outbox_sent(&self, sent: &[(Outgoing, i32)], now: i64) -> Result<(), StoreError> {
+        if sent.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        for (row, message_id) in sent {
+            sqlx::query(
+                "UPDATE outbox SET state = 'sent', attempts = attempts + 1, message_id = $1, \
+                 sent_at = $2 WHERE id = $3",
+            )
+            .bind(i64::from(*message_id))
+            .bind(now)
+            .bind(row.id)
+            .execute(&mut *tx)
+            .await
+            .context("mark a message sent")?;
+            if let Some(task_id) = row.anchor_task {
+                sqlx::query(
+                    "INSERT INTO bot_messages (chat_id, message_id, kind, task_id, created_at) \
+                     VALUES ($1, $2, 'task', $3, $4) ON CONFLICT (chat_id, message_id) DO NOTHING",
+                )
+                .bind(row.chat_id)
+                .bind(i64::from(*message_id))
+                .bind(task_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .context("remember what a message is about")?;
+            }
+        }
+        tx.commit().await.context("commit sent messages")?;
+        Ok(())
+    }
+
+    /// Records a failed attempt; `give_up` marks the row failed for good.
+    pub async fn outbox_attempt_failed(
+        &self,
+        id: i64,
+        error: &str,
+        give_up: bool,
+    ) -> Result<(), StoreError> {
+        let state = if give_up { "failed" } else { "pending" };
+        let _turn = self.write_turn().await;
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $1, state = $2 WHERE id = $3",
+        )
+        .bind(error)
+        .bind(state)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .context("record a failed send")?;
+        Ok(())
+    }
+
+    /// The outbox, newest last; `state` narrows to pending, sent or failed.
+    pub async fn outbox(&self, state: Option<&str>) -> Result<Vec<OutboxEntry>, StoreError> {
+        let filter = if state.is_some() {
+            "WHERE state = $1"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "SELECT id, dedupe_key, chat_id, state, attempts, last_error, message_id, created_at, \
+             sent_at FROM outbox {filter} ORDER BY id"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if let Some(state) = state {
+            query = query.bind(state);
+        }
+        let rows = query
+            .fetch_all(&self.pool)
+            .await
+            .context("load the outbox")?;
+        rows.iter()
+            .map(|row| {
+                const WHAT: &str = "read an outbox row";
+                Ok(OutboxEntry {
+                    id: row.try_get("id").context(WHAT)?,
+                    key: row.try_get("dedupe_key").context(WHAT)?,
+                    chat_id: row.try_get("chat_id").context(WHAT)?,
+                    state: row.try_get("state").context(WHAT)?,
+                    attempts: row.try_get("attempts").context(WHAT)?,
+                    last_error: row.try_get("last_error").context(WHAT)?,
+                    message_id: row.try_get("message_id").context(WHAT)?,
+                    created_at: row.try_get("created_at").context(WHAT)?,
+                    sent_at: row.try_get("sent_at").context(WHAT)?,
+                })
+            })
+            .collect()
+    }
+}
+
+async fn insert(tx: &mut WriteTx, messages: &[OutMessage], now: i64) -> Result<u64, StoreError> {
+    let mut added = 0;
+    for chunk in messages.chunks(ROWS_PER_INSERT) {
+        let sql = multi_row_insert(
+            "outbox (dedupe_key, chat_id, is_group, payload, anchor_task, created_at, state)",
+            7,
+            chunk.len(),
+        ) + " ON CONFLICT (dedupe_key) DO NOTHING";
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for m in chunk {
+            query = query
+                .bind(m.key.as_str())
+                .bind(m.chat_id)
+                .bind(i64::from(m.is_group))
+                .bind(m.payload.to_string())
+                .bind(m.anchor_task)
+                .bind(now)
+                .bind("pending");
+        }
+        added += query
+            .execute(&mut **tx)
+            .await
+            .context("enqueue messages")?
+            .rows_affected();
+    }
+    Ok(added)
+}

@@ -1,0 +1,89 @@
+//! The follow-up's tables on both backends: the outbox keeps a key once and records what was
+//! sent, schedule changes and drafts leave one audit entry each, and the scheduler's checkpoint
+//! is written with the rows it enqueues.
+
+mod chat_support;
+mod support;
+
+use chat_support::import_seed;
+use duban::schedule::Kind;
+use duban::store::{Anchor, OutMessage, ScheduleChange};
+use support::on_both_backends;
+
+fn message(key: &str, chat_id: i64, anchor_task: Option<i64>) -> OutMessage {
+    OutMessage {
+        key: key.into(),
+        chat_id,
+        is_group: false,
+        payload: serde_json::json!({ "text": key }),
+        anchor_task,
+    }
+}
+
+on_both_backends! {
+    async fn the_outbox_keeps_a_key_once_and_remembers_the_task_of_a_sent_message(db) {
+        let store = &db.store;
+        import_seed(store).await;
+        let notice = store.latest_notice_id().await.unwrap().unwrap();
+        let task = store.task(notice, 8).await.unwrap().unwrap();
+        let first = [message("reminder:a", 1001, Some(task.id)), message("reminder:b", 1002, None)];
+        assert_eq!(store.enqueue_scheduled(&first, 500, 100).await.unwrap(), 2);
+        assert_eq!(store.scheduler_checked_at().await.unwrap(), Some(500));
+        let again = [message("reminder:a", 1001, Some(task.id)), message("nudge:c", 1001, None)];
+        assert_eq!(store.enqueue_scheduled(&again, 600, 101).await.unwrap(), 1);
+        assert_eq!(store.scheduler_checked_at().await.unwrap(), Some(600));
+
+        let pending = store.outbox_pending(0, 10).await.unwrap();
+        let keys: Vec<&str> = pending.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["reminder:a", "reminder:b", "nudge:c"]);
+        assert_eq!(store.outbox_pending(pending[0].id, 10).await.unwrap().len(), 2);
+        store.outbox_sent(&[(pending[0].clone(), 41)], 102).await.unwrap();
+        store.outbox_attempt_failed(pending[1].id, "500 Internal Server Error", false).await.unwrap();
+        store.outbox_attempt_failed(pending[2].id, "403 Forbidden", true).await.unwrap();
+
+        assert_eq!(store.anchor(1001, 41).await.unwrap(), Some(Anchor::Task { task_id: task.id }));
+        let rows = store.outbox(None).await.unwrap();
+        let states: Vec<(&str, i64)> = rows.iter().map(|r| (r.state.as_str(), r.attempts)).collect();
+        assert_eq!(states, [("sent", 1), ("pending", 1), ("failed", 1)]);
+        assert_eq!(rows[0].message_id, Some(41));
+        assert_eq!(rows[2].last_error.as_deref(), Some("403 Forbidden"));
+        assert_eq!(store.outbox(Some("pending")).await.unwrap().len(), 1);
+    }
+
+    async fn schedule_changes_and_confirmed_drafts_are_audited(db) {
+        let store = &db.store;
+        import_seed(store).await;
+        let unit = store.unit_named("区科技局").await.unwrap().unwrap();
+        store.change_schedule(Kind::Nudge, Some((unit.id, &unit.name)), &ScheduleChange::Pause, "cli", 10).await.unwrap();
+        store.change_schedule(Kind::Reminder, None, &ScheduleChange::Set("0 0 9 20 * *".into()), "9001", 11).await.unwrap();
+        let draft = store.draft_schedule(Kind::Nudge, Some(&unit), "0 30 8 * * Mon", 9001, 12).await.unwrap();
+        let confirmed = store.confirm_schedule_draft(draft, "9001", 13).await.unwrap().unwrap();
+        assert_eq!(confirmed.unit.as_ref(), Some(&unit));
+        assert!(store.confirm_schedule_draft(draft, "9001", 14).await.unwrap().is_none());
+        let cancelled = store.draft_schedule(Kind::Reminder, None, "0 0 9 1 * *", 9001, 15).await.unwrap();
+        assert!(store.drop_schedule_draft(cancelled).await.unwrap());
+        assert!(!store.drop_schedule_draft(cancelled).await.unwrap());
+
+        let rows = store.schedule_rows().await.unwrap();
+        let summary: Vec<(Kind, Option<&str>, Option<&str>, bool)> = rows
+            .iter()
+            .map(|r| (r.kind, r.unit.as_ref().map(|u| u.name.as_str()), r.expression.as_deref(), r.paused))
+            .collect();
+        assert_eq!(summary, [
+            (Kind::Nudge, Some("区科技局"), Some("0 30 8 * * Mon"), true),
+            (Kind::Reminder, None, Some("0 0 9 20 * *"), false),
+        ]);
+        let audit: Vec<(String, String, String)> = store
+            .audit(None)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.actor, e.action, e.subject))
+            .collect();
+        assert_eq!(audit, [
+            ("cli".to_owned(), "schedule_pause".to_owned(), "nudge:区科技局".to_owned()),
+            ("9001".to_owned(), "schedule_set".to_owned(), "reminder".to_owned()),
+            ("9001".to_owned(), "schedule_set".to_owned(), "nudge:区科技局".to_owned()),
+        ]);
+    }
+}
