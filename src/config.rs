@@ -6,6 +6,7 @@
 //! messages follow from the table.
 
 use crate::progress::Cycle;
+use crate::schedule::{Kind, Plan, Shift};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -42,6 +43,25 @@ pub struct Settings {
     /// Day of the month reports are due (of the quarter's last month for quarterly periods;
     /// weekly periods are due on Friday).
     pub due_day: u32,
+    /// When each host unit's contacts get their tasks for the period (cron, seconds first,
+    /// Beijing time).
+    pub reminder: String,
+    /// When units with tasks still unreported are nudged.
+    pub nudge: String,
+    /// When, after the due date, supervisors get their leaders' unreported tasks.
+    pub escalation: String,
+    /// When the bulletin is compiled.
+    pub bulletin: String,
+    /// Where a schedule that falls on a day off goes: next, previous or skip.
+    pub shift: Shift,
+    /// Messages per second overall (Telegram allows about 30); 0 lifts the cap.
+    pub send_per_second: u32,
+    /// Messages per second to one chat (Telegram allows 1); 0 lifts the cap.
+    pub send_per_chat_per_second: u32,
+    /// Messages per minute to one group (Telegram allows 20); 0 lifts the cap.
+    pub send_per_group_per_minute: u32,
+    /// Times a scheduled message is tried (timeouts, 5xx) before the admins are told.
+    pub outbox_attempts: u32,
 }
 
 impl Default for Settings {
@@ -59,6 +79,15 @@ impl Default for Settings {
             inbox_attempts: 5,
             calendar: PathBuf::from("seeds/holidays-cn-2022.toml"),
             due_day: 25,
+            reminder: "0 0 9 18 * *".into(),
+            nudge: "0 0 9 23,25 * *".into(),
+            escalation: "0 0 9 26 * *".into(),
+            bulletin: "0 0 10 28 * *".into(),
+            shift: Shift::Next,
+            send_per_second: 30,
+            send_per_chat_per_second: 1,
+            send_per_group_per_minute: 20,
+            outbox_attempts: 8,
         }
     }
 }
@@ -155,6 +184,51 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "due_day",
         env: "DUBAN_DUE_DAY",
+        from_env: number,
+    },
+    Key {
+        name: "reminder",
+        env: "DUBAN_REMINDER",
+        from_env: text,
+    },
+    Key {
+        name: "nudge",
+        env: "DUBAN_NUDGE",
+        from_env: text,
+    },
+    Key {
+        name: "escalation",
+        env: "DUBAN_ESCALATION",
+        from_env: text,
+    },
+    Key {
+        name: "bulletin",
+        env: "DUBAN_BULLETIN",
+        from_env: text,
+    },
+    Key {
+        name: "shift",
+        env: "DUBAN_SHIFT",
+        from_env: text,
+    },
+    Key {
+        name: "send_per_second",
+        env: "DUBAN_SEND_PER_SECOND",
+        from_env: number,
+    },
+    Key {
+        name: "send_per_chat_per_second",
+        env: "DUBAN_SEND_PER_CHAT_PER_SECOND",
+        from_env: number,
+    },
+    Key {
+        name: "send_per_group_per_minute",
+        env: "DUBAN_SEND_PER_GROUP_PER_MINUTE",
+        from_env: number,
+    },
+    Key {
+        name: "outbox_attempts",
+        env: "DUBAN_OUTBOX_ATTEMPTS",
         from_env: number,
     },
 ];
@@ -268,12 +342,28 @@ impl Settings {
             ("edit_window_minutes", self.edit_window_minutes),
             ("invite_days", self.invite_days),
             ("inbox_attempts", self.inbox_attempts),
+            ("outbox_attempts", self.outbox_attempts),
         ] {
             if value == 0 {
                 return Err(invalid(key(name), "应为正整数".into()));
             }
         }
+        for kind in Kind::ALL {
+            if let Err(e) = Plan::parse(self.schedule(kind)) {
+                return Err(invalid(key(kind.code()), e.to_string()));
+            }
+        }
         Ok(())
+    }
+
+    /// The configured cron expression of a kind of schedule.
+    pub fn schedule(&self, kind: Kind) -> &str {
+        match kind {
+            Kind::Reminder => &self.reminder,
+            Kind::Nudge => &self.nudge,
+            Kind::Escalation => &self.escalation,
+            Kind::Bulletin => &self.bulletin,
+        }
     }
 }
 

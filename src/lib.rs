@@ -17,12 +17,16 @@ pub mod clock;
 pub mod commands;
 /// Settings: `config/duban.toml`, then `DUBAN_*` environment variables.
 pub mod config;
+/// Scheduled follow-up: the scheduler, the outbox sender and its rate limiter.
+pub mod followup;
 /// The domain: notice parser, quantitative targets, unit directory — pure, no I/O.
 pub mod matrix;
 /// Progress of a task: status lights, reporting periods, figures read against targets — pure.
 pub mod progress;
 /// When things happen: the working-day calendar; schedules and the outbox to come.
 pub mod schedule;
+/// The whole service on one clock: chat loop, scheduler, outbox sender.
+pub mod service;
 /// All SQL: one portable schema on SQLite and PostgreSQL through sqlx's Any driver.
 pub mod store;
 /// Logging setup.

@@ -2,7 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use duban::bot::invites::Invitee;
-use duban::commands::{self, UserError, matrix::Filter};
+use duban::commands::{self, UserError, matrix::Filter, schedule};
 use duban::config::Settings;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -57,6 +57,12 @@ enum Command {
         /// webhook 模式下本机监听的地址，例如 127.0.0.1:8443
         #[arg(long, value_name = "ADDR", requires = "webhook_url")]
         listen: Option<SocketAddr>,
+        /// 模拟时钟：以实际时间 N 倍的速度运行（演示用，例如 3600 让一小时一秒过去）
+        #[arg(long, value_name = "N")]
+        clock_speed: Option<f64>,
+        /// 模拟时钟的起点（北京时间），例如 2022-03-01T08:00；默认现在
+        #[arg(long, value_name = "TIME", requires = "clock_speed")]
+        clock_start: Option<String>,
     },
     /// 生成邀请链接（一次性，有有效期）
     Invite {
@@ -101,11 +107,47 @@ enum Command {
         #[command(subcommand)]
         action: CalendarAction,
     },
+    /// 时间表：提醒、催报、督促、通报（查看、修改、暂停、恢复）
+    Schedule {
+        #[command(subcommand)]
+        action: ScheduleAction,
+    },
     /// 性能基准：导入种子通知、进展回复吞吐（对照裸回显机器人）、解析 10,000 项任务的通知
     Bench {
         /// 每项测量的重复次数
         #[arg(long, default_value_t = 20)]
         runs: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum ScheduleAction {
+    /// 列出每个时间表和接下来三次触发时间
+    List,
+    /// 修改时间表（先预览，加 --yes 才保存）
+    Set {
+        /// 种类：reminder 提醒、nudge 催报、escalation 督促、bulletin 通报
+        kind: String,
+        /// cron 表达式，6 个字段（秒 分 时 日 月 星期），例如 "0 0 9 * * Mon-Fri"
+        expression: String,
+        /// 只改某单位自己的时间表（提醒、催报）
+        #[arg(long, value_name = "NAME")]
+        unit: Option<String>,
+        /// 确认保存
+        #[arg(long)]
+        yes: bool,
+    },
+    /// 暂停时间表
+    Pause {
+        kind: String,
+        #[arg(long, value_name = "NAME")]
+        unit: Option<String>,
+    },
+    /// 恢复时间表
+    Resume {
+        kind: String,
+        #[arg(long, value_name = "NAME")]
+        unit: Option<String>,
     },
 }
 
@@ -161,7 +203,12 @@ fn main() -> ExitCode {
             Command::Run {
                 webhook_url,
                 listen,
-            } => commands::run::run(&settings, webhook_url, listen).await,
+                clock_speed,
+                clock_start,
+            } => {
+                let clock = commands::run::clock(clock_speed, clock_start.as_deref())?;
+                commands::run::run(&settings, webhook_url, listen, clock).await
+            }
             Command::Invite {
                 who,
                 leader,
@@ -186,6 +233,27 @@ fn main() -> ExitCode {
             Command::Calendar {
                 action: CalendarAction::Check { date },
             } => commands::calendar::check(&settings, &date),
+            Command::Schedule { action } => {
+                let action = match action {
+                    ScheduleAction::List => schedule::Action::List,
+                    ScheduleAction::Set {
+                        kind,
+                        expression,
+                        unit,
+                        yes,
+                    } => schedule::Action::Set {
+                        kind,
+                        expression,
+                        unit,
+                        yes,
+                    },
+                    ScheduleAction::Pause { kind, unit } => schedule::Action::Pause { kind, unit },
+                    ScheduleAction::Resume { kind, unit } => {
+                        schedule::Action::Resume { kind, unit }
+                    }
+                };
+                commands::schedule::run(&settings, action).await
+            }
             Command::Bench { runs } => duban::bench::run(&settings, runs).await,
         }
     });

@@ -378,3 +378,84 @@ fn calendar_check_names_the_day_and_where_a_reminder_goes() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("不是日期"), "{}", stderr(&bad));
 }
+
+#[test]
+fn schedule_set_previews_saves_only_with_yes_and_refuses_a_bad_expression() {
+    let env = Env::new();
+    assert!(env.run(&["import", SEED]).status.success());
+
+    let list = env.run(&["schedule", "list"]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let listed = stdout(&list);
+    for line in [
+        "提醒 reminder",
+        "催报 nudge",
+        "督促 escalation",
+        "通报 bulletin",
+    ] {
+        assert!(listed.contains(line), "{listed}");
+    }
+    assert!(
+        listed.contains("0 0 9 18 * *") && listed.contains("配置"),
+        "{listed}"
+    );
+
+    let bad = env.run(&["schedule", "set", "nudge", "0 0 9 * * 2-6"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("不要用数字"), "{}", stderr(&bad));
+    let unit_for_escalation = env.run(&[
+        "schedule",
+        "set",
+        "escalation",
+        "0 0 9 27 * *",
+        "--unit",
+        "区科技局",
+    ]);
+    assert_eq!(unit_for_escalation.status.code(), Some(2));
+    assert!(stderr(&unit_for_escalation).contains("针对全区"));
+
+    let preview = env.run(&[
+        "schedule",
+        "set",
+        "nudge",
+        "0 30 8 * * Mon-Fri",
+        "--unit",
+        "区科技局",
+    ]);
+    assert!(preview.status.success(), "{}", stderr(&preview));
+    assert!(stdout(&preview).contains("未保存"), "{}", stdout(&preview));
+    assert!(!stdout(&env.run(&["schedule", "list"])).contains("0 30 8 * * Mon-Fri"));
+
+    let saved = env.run(&[
+        "schedule",
+        "set",
+        "nudge",
+        "0 30 8 * * Mon-Fri",
+        "--unit",
+        "区科技局",
+        "--yes",
+    ]);
+    assert!(saved.status.success(), "{}", stderr(&saved));
+    assert!(stdout(&saved).starts_with("已保存"), "{}", stdout(&saved));
+    let paused = env.run(&["schedule", "pause", "reminder"]);
+    assert!(paused.status.success(), "{}", stderr(&paused));
+    let listed = stdout(&env.run(&["schedule", "list"]));
+    let own = listed
+        .lines()
+        .find(|l| l.contains("区科技局"))
+        .unwrap_or_default();
+    assert!(
+        own.contains("0 30 8 * * Mon-Fri") && own.contains("已修改"),
+        "{listed}"
+    );
+    let reminder = listed
+        .lines()
+        .find(|l| l.contains("提醒 reminder"))
+        .unwrap();
+    assert!(reminder.contains("已暂停"), "{listed}");
+    let audit = stdout(&env.run(&["audit"]));
+    assert!(
+        audit.contains("schedule_set") && audit.contains("schedule_pause"),
+        "{audit}"
+    );
+}

@@ -2,12 +2,12 @@
 //! store, receipt), next to a bare teloxide echo bot on the same kind of local Bot API server
 //! with the same updates. Both see every update queued at once, from many chats.
 
-use crate::bot::BotSettings;
-use crate::bot::inbox::{self, Mode};
+use crate::bot::inbox::Mode;
 use crate::botapi::{BotApiOptions, BotApiServer, TestUser};
 use crate::clock::Clock;
+use crate::config::Settings;
 use crate::matrix::Matrix;
-use crate::progress::Cycle;
+use crate::service;
 use crate::store::{InviteSpec, Role, Store};
 use anyhow::{Context, Result, bail};
 use std::path::Path;
@@ -95,19 +95,20 @@ async fn duban_replies(
             .await?;
     }
     let server = BotApiServer::start(BotApiOptions::default()).await?;
-    let settings = BotSettings {
-        admins: Vec::new(),
-        cycle: Cycle::Monthly,
-        edit_window_minutes: 30,
-        invite_days: 7,
-        inbox_attempts: 5,
+    // The echo bot has no send limits; neither has duban here.
+    let settings = Settings {
+        send_per_second: 0,
+        send_per_chat_per_second: 0,
+        send_per_group_per_minute: 0,
+        ..Settings::default()
     };
-    let running = inbox::start(
+    let running = service::start(
         store.clone(),
         Clock::system(),
-        settings,
+        &settings,
         server.bot(),
         Mode::Polling,
+        service::TICK,
     )
     .await?;
     let elapsed = measure(&server, chats, per_chat).await;

@@ -2,15 +2,24 @@
 //! Timings are medians over repeated runs; nothing here asserts a time (machines are noisy).
 
 mod chat;
+mod fanout;
+
+pub use fanout::{FanOut, fan_out};
 
 use crate::commands::demo::SEED_NOTICE;
 use crate::commands::{load_directory, read_notice};
 use crate::config::Settings;
+use crate::followup::sender::SendLimits;
 use crate::matrix::{decode, parse_notice};
 use crate::store::Store;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+/// Messages of the fan-out under Telegram's limits (about 10 s at 30 a second).
+const FAN_OUT_CAPPED: usize = 300;
+/// Messages of the fan-out with the caps lifted.
+const FAN_OUT_LIFTED: usize = 10_000;
 
 pub async fn run(settings: &Settings, runs: usize) -> Result<()> {
     let runs = runs.max(1);
@@ -69,6 +78,22 @@ pub async fn run(settings: &Settings, runs: usize) -> Result<()> {
         "  对照：teloxide 裸回显机器人（同样的更新）     {:.0} 条/秒   比值 {:.2}，目标 ≥ 0.7",
         figures.echo,
         figures.duban / figures.echo
+    );
+
+    let capped = fan_out(&scratch.0, FAN_OUT_CAPPED, SendLimits::telegram()).await?;
+    println!(
+        "  定时消息外发，限速（{n} 条，{n} 个会话）     {:.2} s   下限 {:.2} s，比值 {:.3}，429 {} 次   目标 比值 ≤ 1.05、0 次 429",
+        capped.elapsed.as_secs_f64(),
+        capped.floor.unwrap_or_default().as_secs_f64(),
+        capped.ratio().unwrap_or_default(),
+        capped.rate_limited,
+        n = capped.messages,
+    );
+    let lifted = fan_out(&scratch.0, FAN_OUT_LIFTED, SendLimits::unlimited()).await?;
+    println!(
+        "  定时消息外发，不限速（{} 条，同样多会话）  {:.0} 条/秒   目标 ≥ 1000 条/秒",
+        lifted.messages,
+        lifted.per_second()
     );
 
     let big = synthetic_notice(10_000);

@@ -33,6 +33,10 @@ pub enum Command {
     Register(String),
     #[command(description = "取消本群登记（管理员）")]
     Unregister(String),
+    #[command(description = "时间表（管理员）：/schedule [set|pause|resume 种类 …]")]
+    Schedule(String),
+    #[command(description = "立即补发提醒（管理员）：/remind now [单位]")]
+    Remind(String),
 }
 
 impl Command {

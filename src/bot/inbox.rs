@@ -11,7 +11,8 @@ use super::commands::Command;
 use super::schema::schema;
 use super::{Actor, BotSettings, Ctx, Place, SharedCtx, texts};
 use crate::clock::Clock;
-use crate::store::{InboxItem, Incoming, Role, Store};
+use crate::followup::Followup;
+use crate::store::{InboxItem, Incoming, OutMessage, Role, Store};
 use anyhow::Context as _;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -82,6 +83,7 @@ pub async fn start(
     settings: BotSettings,
     bot: Bot,
     mode: Mode,
+    followup: Followup,
 ) -> anyhow::Result<Running> {
     let me = bot.get_me().await.context(
         "向 Bot API 查询机器人（getMe）失败：请检查令牌 DUBAN_BOT_TOKEN 和配置项 telegram_api_url",
@@ -100,6 +102,7 @@ pub async fn start(
         clock: clock.clone(),
         settings,
         username: username.clone(),
+        followup,
     });
     let (stop, stopped) = watch::channel(false);
     let wake = Arc::new(Notify::new());
@@ -511,7 +514,9 @@ impl Processor {
             actor,
             place
         ];
-        match self.handler.dispatch(deps).await {
+        let limiter = self.ctx.followup.limiter.clone();
+        let handled = super::handlers::SEND_LIMITER.scope(limiter, self.handler.dispatch(deps));
+        match handled.await {
             ControlFlow::Break(result) => result,
             ControlFlow::Continue(_) => Ok(()),
         }
@@ -531,10 +536,26 @@ impl Processor {
         }
         admins.sort_unstable();
         admins.dedup();
-        for admin in admins {
-            let text = texts::failed_for_admins(update_id, error);
-            if let Err(e) = self.bot.send_message(ChatId(admin), text).await {
-                tracing::warn!(admin, error = %e, "could not tell an admin about a failed update");
+        let text = texts::failed_for_admins(update_id, error);
+        let messages: Vec<OutMessage> = admins
+            .into_iter()
+            .map(|admin| OutMessage {
+                key: format!("inbox-failed:{update_id}:{admin}"),
+                chat_id: admin,
+                is_group: false,
+                payload: serde_json::json!({ "text": text }),
+                anchor_task: None,
+            })
+            .collect();
+        match self
+            .ctx
+            .store
+            .enqueue(&messages, self.ctx.clock.unix())
+            .await
+        {
+            Ok(_) => self.ctx.followup.outbox.notify_one(),
+            Err(e) => {
+                tracing::error!(error = %e, "could not tell the admins about a failed update")
             }
         }
     }

@@ -1,6 +1,6 @@
 //! Inline keyboards and the callback data their buttons carry (at most 64 bytes, as Telegram
 //! allows): `t:ID` opens a task, `l:ID:y` picks a light for a task, `w:ID` withdraws a report,
-//! `c:ID` corrects one.
+//! `c:ID` corrects one, `s:ID` / `x:ID` confirm / cancel a schedule change.
 
 use super::texts;
 use crate::progress::Light;
@@ -13,6 +13,8 @@ pub enum Action {
     Light(i64, Light),
     Withdraw(i64),
     Correct(i64),
+    ConfirmSchedule(i64),
+    CancelSchedule(i64),
 }
 
 fn light_code(light: Light) -> char {
@@ -31,6 +33,8 @@ impl Action {
             Action::Light(id, light) => format!("l:{id}:{}", light_code(light)),
             Action::Withdraw(id) => format!("w:{id}"),
             Action::Correct(id) => format!("c:{id}"),
+            Action::ConfirmSchedule(id) => format!("s:{id}"),
+            Action::CancelSchedule(id) => format!("x:{id}"),
         }
     }
 
@@ -43,6 +47,8 @@ impl Action {
             "t" => Action::OpenTask(id),
             "w" => Action::Withdraw(id),
             "c" => Action::Correct(id),
+            "s" => Action::ConfirmSchedule(id),
+            "x" => Action::CancelSchedule(id),
             "l" => {
                 let code = parts.next()?;
                 let light = Light::ALL
@@ -87,6 +93,14 @@ pub fn task_picker(tasks: &[(i64, u32)]) -> InlineKeyboardMarkup {
 }
 
 /// Asks for a reply; in a group only the person addressed sees it.
+/// Confirm or cancel a previewed schedule change.
+pub fn confirm_schedule(draft_id: i64) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new([[
+        Action::ConfirmSchedule(draft_id).button(texts::button_confirm()),
+        Action::CancelSchedule(draft_id).button(texts::button_cancel()),
+    ]])
+}
+
 pub fn force_reply() -> ForceReply {
     ForceReply::new().selective()
 }
@@ -102,6 +116,8 @@ mod tests {
             Action::Light(i64::MAX, Light::Done),
             Action::Withdraw(12),
             Action::Correct(13),
+            Action::ConfirmSchedule(14),
+            Action::CancelSchedule(15),
         ] {
             let data = action.encode();
             assert!(data.len() <= 64);
@@ -111,7 +127,9 @@ mod tests {
 
     #[test]
     fn foreign_data_is_not_an_action() {
-        for data in ["", "t", "t:x", "l:3", "l:3:q", "l:3:yy", "w:1:2", "x:1"] {
+        for data in [
+            "", "t", "t:x", "l:3", "l:3:q", "l:3:yy", "w:1:2", "q:1", "s:1:2",
+        ] {
             assert_eq!(Action::decode(data), None, "{data}");
         }
     }

@@ -13,6 +13,7 @@ pub mod texts;
 
 use crate::clock::{Clock, office_offset};
 use crate::config::Settings;
+use crate::followup::Followup;
 use crate::progress::{Cycle, period_label};
 use crate::store::{Member, Role, Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -27,6 +28,8 @@ pub struct Ctx {
     pub settings: BotSettings,
     /// The bot's username (from getMe), for invite links.
     pub username: String,
+    /// The scheduler and the outbox, for `/schedule` and `/remind`.
+    pub followup: Followup,
 }
 
 pub type SharedCtx = Arc<Ctx>;

@@ -12,7 +12,7 @@
 //! and `Place`.
 
 use super::commands::Command;
-use super::handlers::{self, admin, binding, reading, reporting};
+use super::handlers::{self, admin, binding, reading, reporting, schedules};
 use super::keyboards::Action;
 use super::{Actor, Place};
 use teloxide::dispatching::UpdateHandler;
@@ -120,6 +120,8 @@ fn commands() -> UpdateHandler<anyhow::Error> {
         .branch(case![Command::Contacts(args)].endpoint(admin::contacts))
         .branch(case![Command::Invite(args)].endpoint(admin::invite))
         .branch(case![Command::Remove(args)].endpoint(admin::remove))
+        .branch(case![Command::Schedule(args)].endpoint(schedules::schedule))
+        .branch(case![Command::Remind(args)].endpoint(schedules::remind))
 }
 
 fn buttons() -> UpdateHandler<anyhow::Error> {
@@ -129,6 +131,14 @@ fn buttons() -> UpdateHandler<anyhow::Error> {
                 .branch(dptree::filter(is_unbound).endpoint(binding::not_bound_button))
                 .branch(dptree::filter(hides_data).endpoint(handlers::group_not_registered_button))
                 .branch(case![Action::OpenTask(task_id)].endpoint(reading::open_task))
+                .branch(
+                    dptree::filter(|a: Action| {
+                        matches!(a, Action::ConfirmSchedule(_) | Action::CancelSchedule(_))
+                    })
+                    .branch(dptree::filter(is_not_admin).endpoint(handlers::admins_only_button))
+                    .branch(case![Action::ConfirmSchedule(draft)].endpoint(schedules::confirm))
+                    .branch(case![Action::CancelSchedule(draft)].endpoint(schedules::cancel)),
+                )
                 .branch(
                     dptree::filter(|a: Actor| is_bound(a.clone()) && !can_report(a))
                         .endpoint(reporting::refuse_supervisor_button),

@@ -1,9 +1,13 @@
 //! Every text the bot sends, in one place. Plain text (no parse mode), so that whatever a
 //! contact wrote comes back as written and nothing needs escaping.
 
+use crate::clock::office_offset;
+use crate::followup::scheduler::{Effective, Origin};
 use crate::matrix::{LeaderRole, Target, UnitRole};
 use crate::progress::Light;
-use crate::store::{Member, Report, ReportState, Role, TaskView};
+use crate::schedule::{EXAMPLE, Kind, Plan, weekday_name};
+use crate::store::{Member, Named, Report, ReportState, Role, ScheduleDraft, TaskView};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::fmt::Write;
 
 /// Longest report text accepted, in characters.
@@ -185,6 +189,7 @@ pub fn help(role: Option<Role>) -> String {
              /remove 用户ID 解除某人的绑定\n\
              /report 任务编号 内容 代主办单位报告进展\n\
              /register 在群里登记本群；/unregister 取消登记\n\
+             /schedule 时间表；/schedule set|pause|resume 种类 … 修改；/remind now [单位] 补发提醒\n\
              /whoami 我的身份",
         ),
     }
@@ -671,6 +676,266 @@ pub fn removed(member: &Member) -> String {
 
 pub fn not_a_member(user_id: &str) -> String {
     format!("ID 为 {user_id} 的用户没有绑定。")
+}
+
+// ---- follow-up: reminders, nudges, escalation ----------------------------------------------
+
+fn date_text(date: NaiveDate) -> String {
+    format!(
+        "{}月{}日（{}）",
+        date.month(),
+        date.day(),
+        weekday_name(date)
+    )
+}
+
+/// How long until the due date, from `today`.
+fn time_left(due: NaiveDate, today: NaiveDate) -> String {
+    match (due - today).num_days() {
+        0 => "今天截止".into(),
+        days if days > 0 => format!("距截止还有{days}天"),
+        days => format!("已超过截止日期{}天", -days),
+    }
+}
+
+/// A reminder about one task (a unit with few tasks gets one per task): a reply to it reports
+/// on the task.
+pub fn reminder_task(task: &TaskView, period: &str, due: NaiveDate) -> String {
+    let mut text = format!(
+        "【督办提醒】请报送第{}项任务本期（{period}）进展，截止{}。\n\n{}\n",
+        task.number,
+        date_text(due),
+        task.text
+    );
+    if !task.targets.is_empty() {
+        let targets: Vec<String> = task.targets.iter().map(target_text).collect();
+        writeln!(text, "目标：{}", targets.join("；")).unwrap();
+    }
+    text.push_str("\n直接回复本消息即可报告进展，或点下方按钮选择状态。");
+    short(&text, MESSAGE_LIMIT)
+}
+
+/// A reminder listing a unit's tasks (a unit with many tasks gets one list and a task picker).
+pub fn reminder_list(unit: &str, tasks: &[&TaskView], period: &str, due: NaiveDate) -> Vec<String> {
+    let mut lines = vec![format!(
+        "【督办提醒】{unit}主办的{}项任务请于{}前报送本期（{period}）进展：",
+        tasks.len(),
+        date_text(due)
+    )];
+    for task in tasks {
+        lines.push(format!(
+            "第{}项 {}",
+            task.number,
+            short(&task.text, SHORT_TASK_CHARS)
+        ));
+        if !task.targets.is_empty() {
+            let targets: Vec<String> = task.targets.iter().map(target_text).collect();
+            lines.push(format!("  目标：{}", targets.join("；")));
+        }
+    }
+    lines.push(String::new());
+    lines.push("点下方任务编号打开任务后回复，或发送 /report 编号 内容。".into());
+    split_lines(&lines)
+}
+
+/// A nudge to a unit whose tasks are still unreported.
+pub fn nudge(
+    unit: &str,
+    silent: &[&TaskView],
+    period: &str,
+    due: NaiveDate,
+    today: NaiveDate,
+) -> Vec<String> {
+    let mut lines = vec![format!(
+        "【催报】{unit}还有{}项任务本期（{period}）未报送进展，{}（{}）：",
+        silent.len(),
+        time_left(due, today),
+        date_text(due)
+    )];
+    for task in silent {
+        lines.push(format!(
+            "第{}项 {}",
+            task.number,
+            short(&task.text, SHORT_TASK_CHARS)
+        ));
+    }
+    lines.push(String::new());
+    lines.push("点下方任务编号打开任务后回复，或发送 /report 编号 内容。".into());
+    split_lines(&lines)
+}
+
+/// After the due date: the unreported tasks of one lead leader (`leader`), or of everyone
+/// (`None`, for admins), each with the host units that stayed silent.
+pub fn escalation(
+    leader: Option<&str>,
+    silent: &[(&TaskView, Vec<&str>)],
+    period: &str,
+    due: NaiveDate,
+) -> Vec<String> {
+    let whose = leader.map_or("全部".to_owned(), |l| format!("{l}牵头的"));
+    let mut lines = vec![format!(
+        "【督促】本期（{period}）已过截止日期{}，{whose}任务中有{}项未报送进展：",
+        date_text(due),
+        silent.len()
+    )];
+    for (task, units) in silent {
+        lines.push(format!(
+            "第{}项 {}（主办：{}）",
+            task.number,
+            short(&task.text, SHORT_TASK_CHARS),
+            units.join("、")
+        ));
+    }
+    split_lines(&lines)
+}
+
+// ---- schedules ----------------------------------------------------------------------------
+
+/// A fire time as admins read it: 3月18日（星期五）09:00.
+pub fn fire_time(at: DateTime<Utc>) -> String {
+    let local = at.with_timezone(&office_offset());
+    format!(
+        "{} {}",
+        date_text(local.date_naive()),
+        local.format("%H:%M")
+    )
+}
+
+fn times_text(times: &[DateTime<Utc>]) -> String {
+    if times.is_empty() {
+        return "（近期不会触发）".into();
+    }
+    times
+        .iter()
+        .map(|t| fire_time(*t))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+fn whose(kind: Kind, unit: Option<&Named>) -> String {
+    match unit {
+        Some(unit) => format!("{}的{}", unit.name, kind.label()),
+        None => format!("{}（{}）", kind.label(), kind.code()),
+    }
+}
+
+/// `/schedule`: every schedule with its next fire times.
+pub fn schedule_list(entries: &[(Effective, Vec<DateTime<Utc>>)], shift: &str) -> Vec<String> {
+    let mut lines = vec![format!("时间表（北京时间；{shift}）：")];
+    for (e, times) in entries {
+        let origin = match e.origin {
+            Origin::Config => "配置文件",
+            Origin::Changed => "管理员修改",
+        };
+        let paused = if e.paused { " 【已暂停】" } else { "" };
+        lines.push(format!(
+            "{}：{}（{origin}）{paused}",
+            whose(e.kind, e.unit.as_ref()),
+            e.plan.expression()
+        ));
+        if !e.paused {
+            lines.push(format!("  接下来：{}", times_text(times)));
+        }
+    }
+    if entries.iter().any(|(e, _)| e.kind == Kind::Bulletin) {
+        lines.push("（通报的编制在后续版本提供，目前到点不发送。）".into());
+    }
+    lines.push(String::new());
+    lines.push(schedule_usage());
+    split_lines(&lines)
+}
+
+pub fn schedule_usage() -> String {
+    format!(
+        "用法：/schedule set 种类 时间表 [单位]；/schedule pause 种类 [单位]；/schedule resume 种类 [单位]；/remind now [单位]。\n\
+         种类：提醒 reminder、催报 nudge、督促 escalation、通报 bulletin。\n\
+         时间表 6 个字段（秒 分 时 日 月 星期），例如：{EXAMPLE}"
+    )
+}
+
+pub fn unknown_kind(word: &str) -> String {
+    format!(
+        "没有“{word}”这种时间表。种类：提醒 reminder、催报 nudge、督促 escalation、通报 bulletin。"
+    )
+}
+
+pub fn office_wide_only(kind: Kind) -> String {
+    format!(
+        "{}针对全区，不能按单位设置；去掉单位名即可修改全区的{}时间表。",
+        kind.label(),
+        kind.label()
+    )
+}
+
+pub fn schedule_preview(
+    kind: Kind,
+    unit: Option<&Named>,
+    plan: &Plan,
+    times: &[DateTime<Utc>],
+) -> String {
+    format!(
+        "将把{}时间表改为：{}\n接下来三次：{}\n确认保存吗？（保存前原时间表不变）",
+        whose(kind, unit),
+        plan.expression(),
+        times_text(times)
+    )
+}
+
+pub fn schedule_saved(draft: &ScheduleDraft, times: &[DateTime<Utc>]) -> String {
+    format!(
+        "已保存：{}时间表为 {}。\n接下来：{}",
+        whose(draft.kind, draft.unit.as_ref()),
+        draft.expression,
+        times_text(times)
+    )
+}
+
+pub fn schedule_cancelled() -> String {
+    "已取消，时间表没有改动。".into()
+}
+
+pub fn schedule_draft_gone() -> String {
+    "这个改动已经确认或取消过了。".into()
+}
+
+pub fn schedule_paused(kind: Kind, unit: Option<&Named>, paused: bool) -> String {
+    if paused {
+        format!(
+            "已暂停{}时间表，恢复请用 /schedule resume。",
+            whose(kind, unit)
+        )
+    } else {
+        format!("已恢复{}时间表。", whose(kind, unit))
+    }
+}
+
+pub fn button_confirm() -> String {
+    "✅ 确认保存".into()
+}
+
+pub fn button_cancel() -> String {
+    "取消".into()
+}
+
+pub fn remind_usage() -> String {
+    "用法：/remind now [单位]：立即向（某单位或全部）主办单位联络员补发本期提醒。".into()
+}
+
+pub fn reminders_queued(messages: u64, unit: Option<&Named>) -> String {
+    let whom = unit.map_or("各主办单位".to_owned(), |u| u.name.clone());
+    if messages == 0 {
+        return format!("{whom}没有需要提醒的联络员（没有主办任务，或还没有联络员绑定）。");
+    }
+    format!("已安排向{whom}的联络员发送{messages}条提醒，将按发送限速陆续送达。")
+}
+
+/// To each admin when the outbox gave up on a message (the user blocked the bot, the bot left
+/// the group, or Telegram kept failing).
+pub fn send_gave_up(chat_id: i64, key: &str, error: &str) -> String {
+    format!(
+        "无法向会话 {chat_id} 发送消息（{key}）：{}。对方可能已屏蔽机器人或退出群组，请核实联系人。",
+        short(error, 200)
+    )
 }
 
 // ---- splitting -----------------------------------------------------------------------------

@@ -1,7 +1,7 @@
-//! Injected failures and Telegram's flood limits, so the bot's retry paths and the benchmarks'
-//! 429 counts can be exercised without the real service.
+//! Injected failures, Telegram's flood limits and users who blocked the bot, so the bot's retry
+//! paths and the benchmarks' 429 counts can be exercised without the real service.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use super::state::ApiError;
@@ -124,6 +124,8 @@ pub(crate) struct Faults {
     rate_limit: Option<RateLimit>,
     global_window: VecDeque<Instant>,
     chat_windows: HashMap<i64, VecDeque<Instant>>,
+    /// Chats whose user blocked the bot (or that the bot left): sending there answers 403.
+    blocked: HashSet<i64>,
     pub(crate) stats: FaultStats,
 }
 
@@ -135,6 +137,10 @@ impl Faults {
 
     pub(crate) fn clear(&mut self) {
         self.plans.clear();
+    }
+
+    pub(crate) fn block(&mut self, chat: i64) {
+        self.blocked.insert(chat);
     }
 
     pub(crate) fn set_rate_limit(&mut self, limit: Option<RateLimit>) {
@@ -159,6 +165,9 @@ impl Faults {
             });
         }
         if SENDING_METHODS.contains(&lower) {
+            if chat.is_some_and(|c| self.blocked.contains(&c)) {
+                return Err(ApiError::new(403, "Forbidden: bot was blocked by the user"));
+            }
             self.rate_limited(chat)?;
         }
         Ok(())

@@ -248,6 +248,12 @@ impl BotApiServer {
         self.with(|i| i.faults.clear());
     }
 
+    /// The user of `chat_id` blocks the bot: from now on every message sent there is answered
+    /// 403 `Forbidden: bot was blocked by the user`, as Telegram does.
+    pub fn block_bot(&self, chat_id: i64) {
+        self.with(|i| i.faults.block(chat_id));
+    }
+
     /// Sets or removes the flood limits.
     pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
         self.with(|i| i.faults.set_rate_limit(limit));

@@ -11,6 +11,7 @@ pub mod matrix;
 pub mod periods;
 pub mod reports;
 pub mod run;
+pub mod schedule;
 pub mod units;
 
 use crate::matrix::{Matrix, UnitDirectory, decode, parse_notice};

@@ -1,10 +1,10 @@
 //! `duban run`: the bot, until Ctrl-C or SIGTERM.
 
 use super::{open_store, user_error};
-use crate::bot::BotSettings;
-use crate::bot::inbox::{self, Mode};
-use crate::clock::Clock;
+use crate::bot::inbox::Mode;
+use crate::clock::{Clock, office_offset};
 use crate::config::Settings;
+use crate::service;
 use anyhow::{Context, Result};
 use std::net::SocketAddr;
 use teloxide::Bot;
@@ -16,6 +16,7 @@ pub async fn run(
     settings: &Settings,
     webhook_url: Option<String>,
     listen: Option<SocketAddr>,
+    clock: Clock,
 ) -> Result<()> {
     let token = std::env::var(TOKEN_VAR)
         .ok()
@@ -50,14 +51,10 @@ pub async fn run(
         Mode::Polling => "长轮询".to_owned(),
         Mode::Webhook { url, listen } => format!("webhook {url}，监听 {listen}"),
     };
-    let started = inbox::start(
-        store.clone(),
-        Clock::system(),
-        BotSettings::from(settings),
-        bot,
-        mode,
-    )
-    .await;
+    let simulated = clock
+        .is_scaled()
+        .then(|| crate::bot::format_time(clock.unix()));
+    let started = service::start(store.clone(), clock, settings, bot, mode, service::TICK).await;
     let running = match started {
         Ok(running) => running,
         // A wrong token, an unreachable API or a port in use: all for the operator to fix.
@@ -73,12 +70,41 @@ pub async fn run(
         "督办机器人 @{} 已启动（{described}）。按 Ctrl-C 停止。",
         running.username
     );
+    if let Some(start) = simulated {
+        println!("模拟时钟：从 {start}（北京时间）起加速运行。");
+    }
     shutdown_signal().await;
     println!("正在停止：处理完手头的消息后退出……");
     running.stop().await?;
     store.close().await;
     println!("已停止。");
     Ok(())
+}
+
+/// The system clock, or with `--clock-speed N` a clock that runs N times as fast from
+/// `--clock-start` (Beijing time) or now.
+pub fn clock(speed: Option<f64>, start: Option<&str>) -> Result<Clock> {
+    let Some(speed) = speed else {
+        return Ok(Clock::system());
+    };
+    if !(speed.is_finite() && speed > 0.0) {
+        return Err(user_error(format!(
+            "--clock-speed “{speed}”应为正数，例如 3600"
+        )));
+    }
+    let origin = match start {
+        None => chrono::Utc::now(),
+        Some(text) => chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+            .ok()
+            .and_then(|t| t.and_local_timezone(office_offset()).single())
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .ok_or_else(|| {
+                user_error(format!(
+                    "--clock-start “{text}”不是时间，应写成 2022-03-01T08:00（北京时间）"
+                ))
+            })?,
+    };
+    Ok(Clock::scaled(origin, speed))
 }
 
 /// Ctrl-C, or SIGTERM (systemd, docker stop).

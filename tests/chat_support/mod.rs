@@ -5,13 +5,13 @@
 #![allow(dead_code)]
 
 use chrono::{TimeZone, Utc};
-use duban::bot::BotSettings;
-use duban::bot::inbox::{self, Mode, Running};
+use duban::bot::inbox::Mode;
 use duban::bot::invites;
 use duban::botapi::{BotApiOptions, BotApiServer, CallbackAnswer, SentMessage, TestUser};
 use duban::clock::Clock;
+use duban::config::Settings;
 use duban::matrix::{UnitDirectory, parse_notice};
-use duban::progress::Cycle;
+use duban::service::{self, Service};
 use duban::store::{InviteSpec, Named, Report, ReportFilter, Role, Store};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -20,15 +20,21 @@ pub const WAIT: Duration = Duration::from_secs(15);
 /// The admin named in the settings.
 pub const ADMIN: i64 = 9001;
 
-pub fn settings() -> BotSettings {
-    BotSettings {
+/// The default settings with the test admin, fewer attempts, and the send caps lifted (the
+/// follow-up tests set them where they matter).
+pub fn settings() -> Settings {
+    Settings {
         admins: vec![ADMIN],
-        cycle: Cycle::Monthly,
-        edit_window_minutes: 30,
-        invite_days: 7,
         inbox_attempts: 3,
+        send_per_second: 0,
+        send_per_chat_per_second: 0,
+        send_per_group_per_minute: 0,
+        ..Settings::default()
     }
 }
+
+/// How often the scheduler ticks in tests (real time).
+pub const TICK: Duration = Duration::from_millis(20);
 
 /// Imports the seed notice (71 tasks) into `store` unless a notice is there already.
 pub async fn import_seed(store: &Store) {
@@ -48,7 +54,7 @@ pub struct Chat {
     pub server: BotApiServer,
     pub store: Store,
     pub clock: Clock,
-    running: Option<Running>,
+    running: Option<Service>,
     /// How many bot messages of each chat the test has looked at.
     seen: HashMap<i64, usize>,
 }
@@ -61,7 +67,7 @@ impl Chat {
     /// With `server` given, the bot attaches to it (a restart); else a new server starts.
     pub async fn start_with(
         store: &Store,
-        settings: BotSettings,
+        settings: Settings,
         server: Option<BotApiServer>,
     ) -> Chat {
         Chat::start_in(store, settings, server, Mode::Polling).await
@@ -69,20 +75,38 @@ impl Chat {
 
     pub async fn start_in(
         store: &Store,
-        settings: BotSettings,
+        settings: Settings,
         server: Option<BotApiServer>,
         mode: Mode,
+    ) -> Chat {
+        // 10 March 2022, 09:00 in Beijing: period 2022-03.
+        let clock = Clock::manual(Utc.with_ymd_and_hms(2022, 3, 10, 1, 0, 0).unwrap());
+        Chat::start_on(store, settings, server, mode, clock).await
+    }
+
+    /// The service on `clock` (a restart passes the clock it had).
+    pub async fn start_on(
+        store: &Store,
+        settings: Settings,
+        server: Option<BotApiServer>,
+        mode: Mode,
+        clock: Clock,
     ) -> Chat {
         let server = match server {
             Some(server) => server,
             None => BotApiServer::start(BotApiOptions::default()).await.unwrap(),
         };
         import_seed(store).await;
-        // 10 March 2022, 09:00 in Beijing: period 2022-03.
-        let clock = Clock::manual(Utc.with_ymd_and_hms(2022, 3, 10, 1, 0, 0).unwrap());
-        let running = inbox::start(store.clone(), clock.clone(), settings, server.bot(), mode)
-            .await
-            .expect("the bot starts");
+        let running = service::start(
+            store.clone(),
+            clock.clone(),
+            &settings,
+            server.bot(),
+            mode,
+            TICK,
+        )
+        .await
+        .expect("the bot starts");
         Chat {
             server,
             store: store.clone(),
@@ -116,6 +140,12 @@ impl Chat {
             .unwrap_or_else(|e| panic!("{e}; sent so far: {:#?}", self.server.sent(chat)));
         self.seen.insert(chat, seen + n);
         sent[seen..seen + n].to_vec()
+    }
+
+    /// Counts everything `chat` got so far as seen (scheduled messages), so that `expect`
+    /// waits for what comes next.
+    pub fn seen_all(&mut self, chat: i64) {
+        self.seen.insert(chat, self.server.sent(chat).len());
     }
 
     /// The user writes in their private chat; returns the bot's one answer.

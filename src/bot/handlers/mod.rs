@@ -5,12 +5,20 @@ pub mod admin;
 pub mod binding;
 pub mod reading;
 pub mod reporting;
+pub mod schedules;
 
 use super::texts;
+use crate::followup::sender::{Limiter, Slot};
 use teloxide::prelude::*;
 use teloxide::types::{Me, MessageId, ReplyMarkup, ReplyParameters};
 
 pub type HandlerResult = anyhow::Result<()>;
+
+tokio::task_local! {
+    /// The service's send limiter. The processor runs every handler in its scope, so that the
+    /// answers below wait their turn under the same caps as the outbox.
+    pub(crate) static SEND_LIMITER: Limiter;
+}
 
 /// Answers `msg`: in a private chat a plain message, in a group a reply to it.
 pub(crate) async fn answer(bot: &Bot, msg: &Message, text: String) -> anyhow::Result<Message> {
@@ -23,6 +31,7 @@ pub(crate) async fn answer_with(
     text: String,
     markup: Option<ReplyMarkup>,
 ) -> anyhow::Result<Message> {
+    let _turn = send_turn(msg.chat.id, !msg.chat.is_private()).await;
     let mut request = bot.send_message(msg.chat.id, text);
     if !msg.chat.is_private() {
         request =
@@ -32,6 +41,13 @@ pub(crate) async fn answer_with(
         request = request.reply_markup(markup);
     }
     Ok(request.await?)
+}
+
+/// Waits until a message to `chat` may go under the service's caps; keep the slot until the
+/// message is sent. Outside a handler (no limiter in scope) there is nothing to wait for.
+pub(crate) async fn send_turn(chat: ChatId, is_group: bool) -> Option<Slot> {
+    let limiter = SEND_LIMITER.try_with(Limiter::clone).ok()?;
+    Some(limiter.acquire(chat.0, is_group).await)
 }
 
 /// Sends several messages in order; the last one carries `markup`.
@@ -127,6 +143,10 @@ pub async fn group_not_registered(bot: Bot, msg: Message) -> HandlerResult {
 pub async fn admins_only(bot: Bot, msg: Message) -> HandlerResult {
     answer(&bot, &msg, texts::admins_only()).await?;
     Ok(())
+}
+
+pub async fn admins_only_button(bot: Bot, q: CallbackQuery) -> HandlerResult {
+    toast(&bot, &q, texts::admins_only(), true).await
 }
 
 /// An edited message changes nothing; in a group only edits of replies to the bot are

@@ -3,7 +3,8 @@
 //! from the receipt's buttons, within the configured window.
 
 use super::{
-    HandlerResult, RepliedTo, answer, answer_with, first_word, pressed_on, task_number, toast,
+    HandlerResult, RepliedTo, answer, answer_with, first_word, pressed_on, send_turn, task_number,
+    toast,
 };
 use crate::bot::{Actor, Ctx, SharedCtx, keyboards, texts};
 use crate::progress::{Light, read_figures};
@@ -144,6 +145,8 @@ async fn ask(
     text: String,
     anchor: Anchor,
 ) -> HandlerResult {
+    // Group chats have negative ids.
+    let _turn = send_turn(chat, chat.0 < 0).await;
     let prompt = bot
         .send_message(chat, text)
         .reply_markup(keyboards::force_reply())

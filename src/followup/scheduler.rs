@@ -1,0 +1,325 @@
+//! The scheduler: on each tick, the fire times since the last tick (shifted onto working days)
+//! become outbox rows. After downtime the window is the whole downtime, and only the latest
+//! fire of each schedule in it counts — missed fires are caught up once per kind and unit, not
+//! once per missed tick — and only while its period is still open.
+
+use super::planner::{self, Fire, Scope, Situation};
+use crate::clock::{Clock, office_offset};
+use crate::config::Settings;
+use crate::progress::{Cycle, due_date, period_label};
+use crate::schedule::{Calendar, Kind, Plan, Shift, WorkingPlan};
+use crate::store::{Named, OutMessage, ReportFilter, ScheduleRow, Store, TaskSelection};
+use anyhow::{Context, Result};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// The scheduler records its progress at least this often even when nothing fires, so that the
+/// window it scans after a restart stays short.
+const CHECKPOINT_EVERY: Duration = Duration::hours(1);
+
+/// A schedule in effect.
+#[derive(Debug, Clone)]
+pub struct Effective {
+    pub kind: Kind,
+    /// `None`: the office-wide schedule of the kind; else a unit's own.
+    pub unit: Option<Named>,
+    pub plan: Plan,
+    pub paused: bool,
+    /// Where the expression comes from.
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The config file (or its environment variable).
+    Config,
+    /// Changed by an admin (chat or CLI).
+    Changed,
+}
+
+/// Turns fire times into outbox rows. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Scheduler(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    clock: Clock,
+    calendar: Calendar,
+    shift: Shift,
+    cycle: Cycle,
+    due_day: u32,
+    defaults: BTreeMap<Kind, Plan>,
+    admins: Vec<i64>,
+}
+
+impl Scheduler {
+    pub fn new(
+        settings: &Settings,
+        calendar: Calendar,
+        store: Store,
+        clock: Clock,
+    ) -> Result<Self> {
+        let mut defaults = BTreeMap::new();
+        for kind in Kind::ALL {
+            let plan = Plan::parse(settings.schedule(kind))
+                .with_context(|| format!("配置项 {} 的时间表无效", kind.code()))?;
+            defaults.insert(kind, plan);
+        }
+        Ok(Scheduler(Arc::new(Inner {
+            store,
+            clock,
+            calendar,
+            shift: settings.shift,
+            cycle: settings.cycle,
+            due_day: settings.due_day,
+            defaults,
+            admins: settings.admins.clone(),
+        })))
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.0.clock
+    }
+
+    /// Where fire times on days off go.
+    pub fn shift(&self) -> Shift {
+        self.0.shift
+    }
+
+    /// A plan on the working-day calendar of this scheduler.
+    pub fn working<'a>(&'a self, plan: &'a Plan) -> WorkingPlan<'a> {
+        WorkingPlan {
+            plan,
+            calendar: &self.0.calendar,
+            shift: self.0.shift,
+        }
+    }
+
+    /// The next `n` fire times of `plan` from now.
+    pub fn preview(&self, plan: &Plan, n: usize) -> Vec<DateTime<Utc>> {
+        self.working(plan).next(self.0.clock.now(), n)
+    }
+
+    /// Every schedule in effect: the four office-wide ones, then the units' own.
+    pub async fn schedules(&self) -> Result<Vec<Effective>> {
+        let rows = self.0.store.schedule_rows().await?;
+        Ok(effective(&self.0.defaults, &rows))
+    }
+
+    /// Enqueues the messages of the fire times since the last tick; returns how many rows are
+    /// new.
+    pub async fn tick(&self) -> Result<u64> {
+        let inner = &self.0;
+        let now = inner.clock.now();
+        let Some(last) = inner.store.scheduler_checked_at().await? else {
+            // The first start: fire times before it are not caught up.
+            inner
+                .store
+                .enqueue_scheduled(&[], now.timestamp(), now.timestamp())
+                .await?;
+            return Ok(0);
+        };
+        let last = DateTime::from_timestamp(last, 0).unwrap_or(now);
+        if now <= last {
+            return Ok(0);
+        }
+        let schedules = self.schedules().await?;
+        let today = office_day(now);
+        let mut fires = Vec::new();
+        for e in schedules.iter().filter(|e| !e.paused) {
+            let Some(at) = self.working(&e.plan).between(last, now).pop() else {
+                continue;
+            };
+            let day = office_day(at);
+            let period = period_label(inner.cycle, day);
+            if period != period_label(inner.cycle, today) {
+                tracing::info!(kind = e.kind.code(), %period, "period closed: missed fire dropped");
+                continue;
+            }
+            if e.kind == Kind::Bulletin {
+                tracing::info!("bulletin fire: the bulletin is not compiled yet");
+                continue;
+            }
+            let scope = match &e.unit {
+                Some(unit) => Scope::Unit(unit.id),
+                None => Scope::Office {
+                    except: own_schedules(&schedules, e.kind),
+                },
+            };
+            let prefix = match e.kind {
+                Kind::Reminder => format!("reminder:{period}"),
+                kind => format!("{}:{period}:{day}", kind.code()),
+            };
+            fires.push(Fire {
+                kind: e.kind,
+                scope,
+                day,
+                prefix,
+            });
+        }
+        if fires.is_empty() {
+            if now - last >= CHECKPOINT_EVERY {
+                inner
+                    .store
+                    .enqueue_scheduled(&[], now.timestamp(), now.timestamp())
+                    .await?;
+            }
+            return Ok(0);
+        }
+        let messages = self.plan(&fires, today).await?;
+        let added = inner
+            .store
+            .enqueue_scheduled(&messages, now.timestamp(), now.timestamp())
+            .await?;
+        tracing::info!(
+            fires = fires.len(),
+            messages = messages.len(),
+            added,
+            "scheduled"
+        );
+        Ok(added)
+    }
+
+    /// `/remind now [单位]`: this period's reminder again, now, to one unit or all; `tag` (the
+    /// update or a timestamp) keeps a retried command from sending twice. Returns the rows added.
+    pub async fn remind_now(&self, unit: Option<i64>, tag: &str) -> Result<u64> {
+        let now = self.0.clock.now();
+        let fire = Fire {
+            kind: Kind::Reminder,
+            scope: match unit {
+                Some(id) => Scope::Unit(id),
+                None => Scope::Office {
+                    except: BTreeSet::new(),
+                },
+            },
+            day: office_day(now),
+            prefix: format!("remind:{tag}"),
+        };
+        let messages = self.plan(&[fire], office_day(now)).await?;
+        Ok(self.0.store.enqueue(&messages, now.timestamp()).await?)
+    }
+
+    /// The messages of `fires`, all in the period of `today`.
+    async fn plan(&self, fires: &[Fire], today: NaiveDate) -> Result<Vec<OutMessage>> {
+        let inner = &self.0;
+        let Some(notice) = inner.store.latest_notice_id().await? else {
+            return Ok(Vec::new());
+        };
+        let period = period_label(inner.cycle, today);
+        let tasks = inner.store.tasks(notice, TaskSelection::All).await?;
+        let reports = inner
+            .store
+            .reports(&ReportFilter {
+                notice_id: Some(notice),
+                period: Some(period.clone()),
+                active_only: true,
+                ..ReportFilter::default()
+            })
+            .await?;
+        let members = inner.store.members(None).await?;
+        let situation = Situation {
+            period: &period,
+            due: due_date(inner.cycle, today, inner.due_day),
+            tasks: &tasks,
+            reports: &reports,
+            members: &members,
+            config_admins: &inner.admins,
+        };
+        Ok(fires
+            .iter()
+            .flat_map(|fire| planner::plan(fire, &situation))
+            .collect())
+    }
+}
+
+fn office_day(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&office_offset()).date_naive()
+}
+
+/// Units that the office-wide schedule of `kind` leaves out: those with their own expression
+/// or paused.
+fn own_schedules(schedules: &[Effective], kind: Kind) -> BTreeSet<i64> {
+    schedules
+        .iter()
+        .filter(|e| e.kind == kind)
+        .filter_map(|e| e.unit.as_ref().map(|u| u.id))
+        .collect()
+}
+
+/// The schedules in effect from the config's and the rows admins changed. A unit row that only
+/// resumed (no expression, not paused) is no schedule of its own.
+fn effective(defaults: &BTreeMap<Kind, Plan>, rows: &[ScheduleRow]) -> Vec<Effective> {
+    let mut out = Vec::new();
+    for (kind, default) in defaults {
+        let office = rows.iter().find(|r| r.kind == *kind && r.unit.is_none());
+        let changed =
+            office.and_then(|r| r.expression.as_deref().and_then(|e| Plan::parse(e).ok()));
+        let office_plan = changed.clone().unwrap_or_else(|| default.clone());
+        out.push(Effective {
+            kind: *kind,
+            unit: None,
+            plan: office_plan.clone(),
+            paused: office.is_some_and(|r| r.paused),
+            origin: if changed.is_some() {
+                Origin::Changed
+            } else {
+                Origin::Config
+            },
+        });
+        for row in rows.iter().filter(|r| r.kind == *kind) {
+            let Some(unit) = &row.unit else {
+                continue;
+            };
+            let own = row.expression.as_deref().and_then(|e| Plan::parse(e).ok());
+            if own.is_none() && !row.paused {
+                continue;
+            }
+            out.push(Effective {
+                kind: *kind,
+                unit: Some(unit.clone()),
+                plan: own.unwrap_or_else(|| office_plan.clone()),
+                paused: row.paused,
+                origin: Origin::Changed,
+            });
+        }
+    }
+    out
+}
+
+/// Ticks the scheduler every `every` (real time) until stopped.
+pub struct Ticking {
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Ticking {
+    /// `after_enqueue` runs when a tick added rows (it wakes the sender).
+    pub fn start(
+        scheduler: Scheduler,
+        every: std::time::Duration,
+        after_enqueue: impl Fn() + Send + 'static,
+    ) -> Ticking {
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(async move {
+            loop {
+                match scheduler.tick().await {
+                    Ok(0) => {}
+                    Ok(_) => after_enqueue(),
+                    Err(e) => tracing::error!("scheduler tick failed: {e:#}"),
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = stopped.changed() => return,
+                }
+            }
+        });
+        Ticking { stop, task }
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
