@@ -9,7 +9,7 @@ mod chat_support;
 use chat_support::{ADMIN, Chat, TICK, WAIT, button, settings, text};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use duban::bot::inbox::Mode;
-use duban::botapi::{BotApiServer, FaultKind, FaultPlan, TestUser};
+use duban::botapi::{BotApiServer, FaultKind, FaultPlan, RateLimit, TestUser};
 use duban::clock::{Clock, office_offset};
 use duban::config::Settings;
 use duban::matrix::{LeaderRole, UnitRole};
@@ -515,5 +515,29 @@ async fn admins_change_schedules_in_chat_and_the_next_fire_follows() {
     step_to(&chat, march(25, 21)).await;
     assert_eq!(count(&chat, B1, "【督办提醒】"), 2);
     assert_eq!(count(&chat, A, "【督办提醒】"), cast.a_tasks.len());
+    chat.stop().await.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_to_commands_wait_for_the_same_limiter_as_the_outbox() {
+    let db = db().await;
+    let limited = Settings {
+        send_per_second: 30,
+        send_per_chat_per_second: 1,
+        send_per_group_per_minute: 20,
+        ..settings()
+    };
+    let mut chat = start(&db.store, limited, None, Clock::manual(march(1, 8))).await;
+    let user = chat.user(1001, "张三");
+    chat.server.set_rate_limit(Some(RateLimit::telegram()));
+
+    // Three commands at once: Telegram would refuse the second answer within the same second.
+    for _ in 0..3 {
+        chat.server.send_text(&user, user.id, "/help");
+    }
+    let answers = chat.expect(user.id, 3).await;
+
+    assert!(answers.iter().all(|a| text(a).starts_with("督办机器人")));
+    assert_eq!(chat.server.fault_stats().rate_limited, 0);
     chat.stop().await.shutdown().await;
 }

@@ -191,10 +191,10 @@ impl BotApiServer {
             if sent.len() >= count {
                 return Ok(sent);
             }
-            if tokio::time::timeout_at(deadline, changes.changed())
-                .await
-                .is_err()
-            {
+            // A server that keeps changing (a bot polling in a loop) must not keep us past
+            // the deadline: check it before every wait, not only when the wait times out.
+            let changed = tokio::time::timeout_at(deadline, changes.changed()).await;
+            if tokio::time::Instant::now() >= deadline || changed.is_err() {
                 bail!(
                     "chat {chat}: {} of {count} messages after {timeout:?}",
                     sent.len()
