@@ -61,9 +61,12 @@ impl Clock {
         }
     }
 
-    /// Whether this clock runs faster than real time.
-    pub fn is_scaled(&self) -> bool {
-        matches!(&*self.0, Source::Scaled { .. })
+    /// For a scaled clock, where it started and how fast it runs.
+    pub fn simulation(&self) -> Option<(DateTime<Utc>, f64)> {
+        match &*self.0 {
+            Source::Scaled { origin, speed, .. } => Some((*origin, *speed)),
+            _ => None,
+        }
     }
 
     /// Seconds since the Unix epoch, as the database stores times.

@@ -209,3 +209,62 @@ async fn a_wrong_token_is_named_in_chinese_and_not_printed() {
     assert!(printed.contains("请检查令牌 DUBAN_BOT_TOKEN"), "{printed}");
     assert!(!printed.contains("WRONG-secret"), "{printed}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fast_clock_lives_to_the_reminder_of_the_18th() {
+    let setup = setup().await;
+    // 17 March 2022 08:00 in Beijing at a day a second: the reminder of the 18th, 09:00, is
+    // about a second away.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_duban"));
+    let child = command
+        .args([
+            "run",
+            "--clock-speed",
+            "86400",
+            "--clock-start",
+            "2022-03-17T08:00",
+        ])
+        .env("DUBAN_BOT_TOKEN", TOKEN)
+        .env("DUBAN_TELEGRAM_API_URL", setup.server.url())
+        .env("DUBAN_DATABASE_URL", &setup.url)
+        .env("DUBAN_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    let sent = setup.server.wait_for_sent(1001, 1, WAIT).await.unwrap();
+    let output = terminate(child).await;
+
+    assert!(text(&sent[0]).starts_with("【督办提醒】"), "{sent:?}");
+    assert!(text(&sent[0]).contains("截止3月25日"), "{sent:?}");
+    assert!(
+        printed(&output)
+            .contains("模拟时钟：从 2022-03-17 08:00（北京时间）起，以 86400 倍速运行。")
+    );
+    let rows = setup.store.outbox(None).await.unwrap();
+    assert!(
+        rows.iter().all(|r| r.key.starts_with("reminder:2022-03:")),
+        "{rows:?}"
+    );
+    assert!(rows.iter().any(|r| r.state == "sent"), "{rows:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_clock_speed_is_refused_in_chinese() {
+    let output = tokio::task::spawn_blocking(|| {
+        Command::new(env!("CARGO_BIN_EXE_duban"))
+            .args(["run", "--clock-speed", "0"])
+            .env("DUBAN_BOT_TOKEN", TOKEN)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        printed(&output).contains("--clock-speed “0”应为正数"),
+        "{}",
+        printed(&output)
+    );
+}

@@ -52,8 +52,8 @@ pub async fn run(
         Mode::Webhook { url, listen } => format!("webhook {url}，监听 {listen}"),
     };
     let simulated = clock
-        .is_scaled()
-        .then(|| crate::bot::format_time(clock.unix()));
+        .simulation()
+        .map(|(origin, speed)| (crate::bot::format_time(origin.timestamp()), speed));
     let started = service::start(store.clone(), clock, settings, bot, mode, service::TICK).await;
     let running = match started {
         Ok(running) => running,
@@ -70,8 +70,8 @@ pub async fn run(
         "督办机器人 @{} 已启动（{described}）。按 Ctrl-C 停止。",
         running.username
     );
-    if let Some(start) = simulated {
-        println!("模拟时钟：从 {start}（北京时间）起加速运行。");
+    if let Some((start, speed)) = simulated {
+        println!("模拟时钟：从 {start}（北京时间）起，以 {speed} 倍速运行。");
     }
     shutdown_signal().await;
     println!("正在停止：处理完手头的消息后退出……");
