@@ -11,6 +11,8 @@ pub mod bot;
 /// A local Telegram Bot API server on 127.0.0.1 that tests, the demo and the benchmarks run the
 /// real teloxide client against; tests act as users through it.
 pub mod botapi;
+/// The bulletin (督查通报): aggregation and renderers.
+pub mod bulletin;
 /// The one clock of the service, movable in tests and the demo.
 pub mod clock;
 /// The CLI commands; `main.rs` only parses arguments and calls these.

@@ -1,0 +1,11 @@
+//! The bulletin (督查通报): a period's state of every task, for the leaders. [`aggregate`]
+//! turns tasks and reports into a [`Bulletin`] (pure); the renderers turn that into what
+//! offices circulate.
+
+mod aggregate;
+mod model;
+
+pub use aggregate::{Heading, PeriodData, Thresholds, aggregate, expected_percent};
+pub use model::{
+    Bulletin, Changes, FigureStatus, LastReport, LeaderView, TaskStatus, Totals, UnitStatus,
+};
