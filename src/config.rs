@@ -62,6 +62,12 @@ pub struct Settings {
     pub send_per_group_per_minute: u32,
     /// Times a scheduled message is tried (timeouts, 5xx) before the admins are told.
     pub outbox_attempts: u32,
+    /// Who issues the bulletin (督查通报), as its heading names them.
+    pub issuer: String,
+    /// Points behind 序时进度 from which a task's derived light is yellow.
+    pub lag_yellow_points: u32,
+    /// Points behind 序时进度 beyond which a task's derived light is red.
+    pub lag_red_points: u32,
 }
 
 impl Default for Settings {
@@ -88,6 +94,9 @@ impl Default for Settings {
             send_per_chat_per_second: 1,
             send_per_group_per_minute: 20,
             outbox_attempts: 8,
+            issuer: "区政府督查室".into(),
+            lag_yellow_points: 10,
+            lag_red_points: 30,
         }
     }
 }
@@ -231,6 +240,21 @@ pub const KEYS: &[Key] = &[
         env: "DUBAN_OUTBOX_ATTEMPTS",
         from_env: number,
     },
+    Key {
+        name: "issuer",
+        env: "DUBAN_ISSUER",
+        from_env: text,
+    },
+    Key {
+        name: "lag_yellow_points",
+        env: "DUBAN_LAG_YELLOW_POINTS",
+        from_env: number,
+    },
+    Key {
+        name: "lag_red_points",
+        env: "DUBAN_LAG_RED_POINTS",
+        from_env: number,
+    },
 ];
 
 /// Why the settings could not be loaded. The messages are for the person starting the service.
@@ -347,6 +371,12 @@ impl Settings {
             if value == 0 {
                 return Err(invalid(key(name), "应为正整数".into()));
             }
+        }
+        if self.lag_yellow_points > self.lag_red_points || self.lag_red_points > 100 {
+            return Err(invalid(
+                key("lag_red_points"),
+                "黄灯、红灯的落后点数应满足 lag_yellow_points ≤ lag_red_points ≤ 100".into(),
+            ));
         }
         for kind in Kind::ALL {
             if let Err(e) = Plan::parse(self.schedule(kind)) {

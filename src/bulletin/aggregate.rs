@@ -27,6 +27,15 @@ pub struct Thresholds {
     pub red_points: f64,
 }
 
+impl From<&crate::config::Settings> for Thresholds {
+    fn from(s: &crate::config::Settings) -> Self {
+        Thresholds {
+            yellow_points: f64::from(s.lag_yellow_points),
+            red_points: f64::from(s.lag_red_points),
+        }
+    }
+}
+
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {

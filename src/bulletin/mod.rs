@@ -3,7 +3,9 @@
 //! offices circulate.
 
 mod aggregate;
+pub mod channels;
 mod model;
+pub mod render;
 
 pub use aggregate::{Heading, PeriodData, Thresholds, aggregate, expected_percent};
 pub use model::{

@@ -1,0 +1,1 @@
+//! The bulletin as a Word document (being written).

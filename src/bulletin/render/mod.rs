@@ -1,0 +1,5 @@
+//! The bulletin in the formats offices circulate: Telegram text (HTML parse mode), Markdown,
+//! HTML, Word `.docx`, Excel `.xlsx`. Each renderer reads a [`Bulletin`](super::Bulletin) only.
+
+pub mod docx;
+pub mod xlsx;

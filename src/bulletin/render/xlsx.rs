@@ -1,0 +1,1 @@
+//! The bulletin as an Excel workbook (being written).
