@@ -91,3 +91,116 @@ fn changes_name_new_completions_and_worse_lights() {
         })
     );
 }
+
+mod golden {
+    use super::bulletin_support::{bulletin, day, heading, tasks};
+    use duban::bulletin::render::{markdown, text};
+    use duban::bulletin::{PeriodData, Thresholds, aggregate};
+    use std::path::Path;
+
+    /// Compares with `tests/fixtures/bulletin/NAME`; `DUBAN_UPDATE_GOLDEN=1` rewrites it.
+    fn golden(name: &str, actual: &str) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/bulletin")
+            .join(name);
+        if std::env::var_os("DUBAN_UPDATE_GOLDEN").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, actual).unwrap();
+        }
+        let expected =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(actual, expected, "{name} differs from its golden file");
+    }
+
+    #[test]
+    fn telegram_text_matches_its_golden_file() {
+        let messages = text::telegram(&bulletin());
+        assert_eq!(messages.len(), 1);
+        golden("2022-03.telegram.html", &messages[0]);
+    }
+
+    #[test]
+    fn markdown_matches_its_golden_file() {
+        golden("2022-03.md", &markdown::markdown(&bulletin()));
+    }
+
+    #[test]
+    fn html_is_the_markdown_with_tables_and_escapes_what_a_contact_wrote() {
+        let page = markdown::html(&bulletin());
+        assert!(page.starts_with("<!DOCTYPE html>"));
+        assert!(page.contains("<h2>三、进度滞后</h2>"), "{page}");
+        assert!(page.contains("<th>主办单位</th>"), "{page}");
+        assert!(page.contains("<td>58.3%</td>"), "{page}");
+    }
+
+    #[test]
+    fn a_period_without_reports_says_so_in_every_section() {
+        let tasks = tasks();
+        let period = PeriodData {
+            label: "2022-03",
+            end: day(3, 31),
+            due: day(3, 25),
+            tasks: &tasks,
+            reports: &[],
+        };
+        let b = aggregate(heading(), &period, None, Thresholds::default());
+        assert_eq!((b.totals.reported, b.totals.unreported), (0, 6));
+        let md = markdown::markdown(&b);
+        assert!(md.contains("共6项任务，已反馈0项，未反馈6项"), "{md}");
+        assert!(md.contains("## 二、已完成\n\n无"), "{md}");
+        assert!(md.contains("## 三、进度滞后\n\n无"), "{md}");
+        assert!(
+            md.contains("| 4 | 改造老旧小区22个。 | 区住建局 | 未反馈 |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("未反馈单位：区交通局1项，区住建局2项，区科技局2项，区财政局2项。"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn a_long_bulletin_is_split_on_line_boundaries_under_telegram_s_limit() {
+        let mut b = bulletin();
+        let template = b.tasks[3].clone();
+        for n in 7..400 {
+            let mut task = template.clone();
+            task.number = n;
+            task.text = format!("第{n}项任务：{}", "推进重点项目建设，".repeat(4));
+            b.tasks.push(task);
+        }
+        let messages = text::telegram(&b);
+        assert!(messages.len() > 1);
+        for m in &messages {
+            assert!(m.chars().count() <= 4096);
+            // Every line is whole: tags opened on a line close on it.
+            for line in m.lines() {
+                assert_eq!(
+                    line.matches("<b>").count(),
+                    line.matches("</b>").count(),
+                    "{line}"
+                );
+            }
+        }
+        let all: String = messages.join("\n");
+        assert!(all.contains(
+            "\n第399项 第399项任务：推进重点项目建设，推进重点项目建设，推进重点…：区住建局未反馈\n"
+        ));
+        assert!(
+            all.ends_with("王强：牵头2项；滞后 第6项；未反馈 第4项；已完成 无"),
+            "{all}"
+        );
+    }
+
+    #[test]
+    fn what_a_contact_wrote_is_escaped_for_telegram() {
+        let mut b = bulletin();
+        b.tasks[0].text = "<script>alert(1)</script> & 更多".into();
+        let message = text::telegram(&b).join("\n");
+        assert!(
+            message.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; 更多"),
+            "{message}"
+        );
+        assert!(!message.contains("<script>"));
+    }
+}

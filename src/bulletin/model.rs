@@ -83,8 +83,10 @@ impl TaskStatus {
         self.last_report.is_some()
     }
 
+    /// Lagging by the report or by the figures (and not done).
     pub fn is_lagging(&self) -> bool {
-        matches!(self.light(), Some(Light::Yellow | Light::Red))
+        let lags = |l: Option<Light>| matches!(l, Some(Light::Yellow | Light::Red));
+        self.light() != Some(Light::Done) && (lags(self.reported) || lags(self.derived))
     }
 }
 

@@ -2,4 +2,7 @@
 //! HTML, Word `.docx`, Excel `.xlsx`. Each renderer reads a [`Bulletin`](super::Bulletin) only.
 
 pub mod docx;
+pub mod markdown;
+pub mod sections;
+pub mod text;
 pub mod xlsx;

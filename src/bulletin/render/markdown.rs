@@ -1,0 +1,63 @@
+//! The bulletin as Markdown (robots, files) and as a standalone HTML page.
+
+use super::sections::{Table, sections, subtitle};
+use super::text::escape;
+use crate::bulletin::Bulletin;
+
+/// Escapes the characters that would break a Markdown table cell or start markup.
+fn cell(text: &str) -> String {
+    text.replace('|', "｜").replace('\n', " ")
+}
+
+fn markdown_table(table: &Table, out: &mut String) {
+    out.push_str(&format!("| {} |\n", table.header.join(" | ")));
+    out.push_str(&format!("|{}\n", " --- |".repeat(table.header.len())));
+    for row in &table.rows {
+        let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+}
+
+pub fn markdown(b: &Bulletin) -> String {
+    let mut out = format!("# {}\n\n", b.title);
+    for line in subtitle(b) {
+        out.push_str(&format!("{line}  \n"));
+    }
+    for section in sections(b) {
+        let kept = out.trim_end_matches('\n').len();
+        out.truncate(kept);
+        out.push_str(&format!("\n\n## {}\n\n", section.title));
+        match &section.table {
+            Some(table) => {
+                markdown_table(table, &mut out);
+                for note in &section.notes {
+                    out.push_str(&format!("\n{note}\n"));
+                }
+            }
+            None => {
+                for line in &section.lines {
+                    out.push_str(&format!("{line}\n\n"));
+                }
+            }
+        }
+    }
+    out.trim_end().to_owned() + "\n"
+}
+
+/// A standalone page (UTF-8, no scripts) for browsers and mail: the Markdown rendered by
+/// pulldown-cmark, with tables.
+pub fn html(b: &Bulletin) -> String {
+    let source = markdown(b);
+    let parser = pulldown_cmark::Parser::new_ext(&source, pulldown_cmark::Options::ENABLE_TABLES);
+    let mut body = String::new();
+    pulldown_cmark::html::push_html(&mut body, parser);
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        escape(&b.title)
+    )
+}
+
+const STYLE: &str = "body{font-family:FangSong,\"仿宋\",serif;max-width:60em;margin:2em auto}\
+    h1{text-align:center}table{border-collapse:collapse}\
+    td,th{border:1px solid #999;padding:.2em .5em}";

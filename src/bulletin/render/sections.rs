@@ -1,0 +1,386 @@
+//! The bulletin's wording, once, for the text renderers (Telegram, Markdown, HTML): the heading
+//! and six sections — 总体情况, 已完成, 进度滞后, 未按时反馈, 量化指标完成情况, 单位排名 — plus
+//! the lead leaders' view. Each section has lines (for chat) and, where the content is a list
+//! of like rows, a table (for documents).
+
+use crate::bot::format_time;
+use crate::bulletin::{Bulletin, FigureStatus, TaskStatus};
+use crate::progress::Light;
+use chrono::Datelike;
+
+/// Task texts in lists are cut to this many characters.
+const SHORT_TASK: usize = 30;
+
+pub struct Section {
+    pub title: &'static str,
+    /// The section as sentences, one per line.
+    pub lines: Vec<String>,
+    /// The same rows as a table, where the section is one.
+    pub table: Option<Table>,
+    /// Lines a document shows after the table (the chat lines hold them already).
+    pub notes: Vec<String>,
+}
+
+pub struct Table {
+    pub header: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// `2022年3月31日`.
+pub fn chinese_date(date: chrono::NaiveDate) -> String {
+    format!("{}年{}月{}日", date.year(), date.month(), date.day())
+}
+
+/// The lines under the title: number, issuer, date; period, due date and 序时进度.
+pub fn subtitle(b: &Bulletin) -> Vec<String> {
+    vec![
+        format!("第{}期", b.number),
+        format!("{}　　{}", b.issuer, chinese_date(b.date)),
+        format!(
+            "报告期 {}，{}截止；序时进度 {:.1}%",
+            b.period,
+            chinese_date(b.due),
+            b.expected_percent
+        ),
+    ]
+}
+
+pub fn light_text(light: Option<Light>) -> String {
+    match light {
+        Some(l) => format!("{}{}", l.emoji(), l.name()),
+        None => "—".into(),
+    }
+}
+
+/// 上报 and 研判, both when they disagree.
+pub fn lights(task: &TaskStatus) -> String {
+    match (task.reported, task.derived) {
+        (Some(r), Some(d)) if r != d => {
+            format!("上报{}，研判{}", light_text(Some(r)), light_text(Some(d)))
+        }
+        (Some(r), _) => format!("上报{}", light_text(Some(r))),
+        (None, Some(d)) => format!("研判{}", light_text(Some(d))),
+        (None, None) => "未反馈".into(),
+    }
+}
+
+pub fn figure_text(f: &FigureStatus) -> String {
+    format!(
+        "{} {}/{}{}（{:.1}%）",
+        f.metric,
+        number(f.value),
+        number(f.target),
+        f.unit,
+        f.percent
+    )
+}
+
+fn number(value: f64) -> String {
+    let text = format!("{value:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+fn short(text: &str) -> String {
+    crate::bot::texts::short(text, SHORT_TASK)
+}
+
+fn none_if_empty(lines: &mut Vec<String>) {
+    if lines.is_empty() {
+        lines.push("无".into());
+    }
+}
+
+pub fn sections(b: &Bulletin) -> Vec<Section> {
+    vec![
+        overview(b),
+        completed(b),
+        lagging(b),
+        silent(b),
+        figures(b),
+        ranking(b),
+        leaders(b),
+    ]
+}
+
+fn overview(b: &Bulletin) -> Section {
+    let t = &b.totals;
+    let mut counts = vec![
+        format!("🔵蓝{}项", t.blue),
+        format!("🟡黄{}项", t.yellow),
+        format!("🔴红{}项", t.red),
+        format!("✅完成{}项", t.done),
+    ];
+    if t.unlabelled > 0 {
+        counts.push(format!("未标注{}项", t.unlabelled));
+    }
+    let mut lines = vec![format!(
+        "共{}项任务，已反馈{}项，未反馈{}项。已反馈的任务中：{}。",
+        t.tasks,
+        t.reported,
+        t.unreported,
+        counts.join("，")
+    )];
+    if let Some(changes) = &b.changes {
+        let mut said = Vec::new();
+        if !changes.completed.is_empty() {
+            let numbers: Vec<String> = changes
+                .completed
+                .iter()
+                .map(|n| format!("第{n}项"))
+                .collect();
+            said.push(format!("新完成{}", numbers.join("、")));
+        }
+        if !changes.worsened.is_empty() {
+            let worse: Vec<String> = changes
+                .worsened
+                .iter()
+                .map(|(n, was, is)| format!("第{n}项（{}→{}）", was.name(), is.name()))
+                .collect();
+            said.push(format!("灯色转差{}", worse.join("、")));
+        }
+        if !said.is_empty() {
+            lines.push(format!("较上期：{}。", said.join("；")));
+        }
+    }
+    Section {
+        title: "一、总体情况",
+        lines,
+        table: None,
+        notes: Vec::new(),
+    }
+}
+
+fn completed(b: &Bulletin) -> Section {
+    let mut lines: Vec<String> = b
+        .tasks
+        .iter()
+        .filter(|t| t.light() == Some(Light::Done))
+        .map(|t| {
+            format!(
+                "第{}项 {}（{}）",
+                t.number,
+                short(&t.text),
+                t.hosts.join("、")
+            )
+        })
+        .collect();
+    none_if_empty(&mut lines);
+    Section {
+        title: "二、已完成",
+        lines,
+        table: None,
+        notes: Vec::new(),
+    }
+}
+
+fn lagging(b: &Bulletin) -> Section {
+    let tasks: Vec<&TaskStatus> = b.tasks.iter().filter(|t| t.is_lagging()).collect();
+    let mut lines: Vec<String> = tasks
+        .iter()
+        .map(|t| {
+            format!(
+                "第{}项 {}（主办：{}；牵头领导：{}）{}",
+                t.number,
+                short(&t.text),
+                t.hosts.join("、"),
+                t.lead_leaders.join("、"),
+                lights(t)
+            )
+        })
+        .collect();
+    let rows = tasks
+        .iter()
+        .map(|t| {
+            vec![
+                t.number.to_string(),
+                short(&t.text),
+                t.hosts.join("、"),
+                t.lead_leaders.join("、"),
+                light_text(t.reported),
+                light_text(t.derived),
+            ]
+        })
+        .collect::<Vec<_>>();
+    let table = (!rows.is_empty()).then(|| Table {
+        header: vec!["编号", "任务", "主办单位", "牵头领导", "上报", "研判"],
+        rows,
+    });
+    none_if_empty(&mut lines);
+    Section {
+        title: "三、进度滞后",
+        lines,
+        table,
+        notes: Vec::new(),
+    }
+}
+
+fn silent(b: &Bulletin) -> Section {
+    // One task per line: a long list must split between messages, not be cut.
+    let mut lines = Vec::new();
+    let mut rows = Vec::new();
+    for t in b.tasks.iter().filter(|t| !t.silent_hosts.is_empty()) {
+        let units = t.silent_hosts.join("、");
+        lines.push(format!(
+            "第{}项 {}：{}未反馈",
+            t.number,
+            short(&t.text),
+            units
+        ));
+        rows.push(vec![
+            t.number.to_string(),
+            short(&t.text),
+            units,
+            "未反馈".into(),
+        ]);
+    }
+    for t in &b.tasks {
+        if let Some(r) = t.last_report.as_ref().filter(|r| r.late) {
+            let when = format_time(r.at);
+            lines.push(format!(
+                "第{}项 {}：{}逾期反馈（{when}）",
+                t.number,
+                short(&t.text),
+                r.unit
+            ));
+            rows.push(vec![
+                t.number.to_string(),
+                short(&t.text),
+                r.unit.clone(),
+                format!("逾期（{when}）"),
+            ]);
+        }
+    }
+    let units: Vec<String> = b
+        .units
+        .iter()
+        .filter(|u| u.silent > 0)
+        .map(|u| format!("{}{}项", u.name, u.silent))
+        .collect();
+    let notes: Vec<String> = (!units.is_empty())
+        .then(|| format!("未反馈单位：{}。", units.join("，")))
+        .into_iter()
+        .collect();
+    lines.extend(notes.iter().cloned());
+    let table = (!rows.is_empty()).then(|| Table {
+        header: vec!["编号", "任务", "单位", "情况"],
+        rows,
+    });
+    none_if_empty(&mut lines);
+    Section {
+        title: "四、未按时反馈",
+        lines,
+        table,
+        notes,
+    }
+}
+
+fn figures(b: &Bulletin) -> Section {
+    let mut lines = Vec::new();
+    let mut rows = Vec::new();
+    for t in &b.tasks {
+        for f in &t.figures {
+            lines.push(format!("第{}项 {}", t.number, figure_text(f)));
+            rows.push(vec![
+                t.number.to_string(),
+                f.metric.clone(),
+                format!("{}{}", number(f.value), f.unit),
+                format!("{}{}", number(f.target), f.unit),
+                format!("{:.1}%", f.percent),
+            ]);
+        }
+    }
+    let table = (!rows.is_empty()).then(|| Table {
+        header: vec!["编号", "指标", "完成", "目标", "完成率"],
+        rows,
+    });
+    none_if_empty(&mut lines);
+    Section {
+        title: "五、量化指标完成情况",
+        lines,
+        table,
+        notes: Vec::new(),
+    }
+}
+
+fn ranking(b: &Bulletin) -> Section {
+    let mut lines = Vec::new();
+    let mut rows = Vec::new();
+    for (i, u) in b.units.iter().enumerate() {
+        lines.push(format!(
+            "{}. {}：主办{}项，按时反馈{}项，逾期{}项，未反馈{}项，完成{}项，滞后{}项",
+            i + 1,
+            u.name,
+            u.hosted,
+            u.on_time,
+            u.late,
+            u.silent,
+            u.completed,
+            u.lagging
+        ));
+        rows.push(vec![
+            (i + 1).to_string(),
+            u.name.clone(),
+            u.hosted.to_string(),
+            u.on_time.to_string(),
+            u.late.to_string(),
+            u.silent.to_string(),
+            u.completed.to_string(),
+            u.lagging.to_string(),
+        ]);
+    }
+    let table = (!rows.is_empty()).then(|| Table {
+        header: vec![
+            "名次",
+            "单位",
+            "主办",
+            "按时反馈",
+            "逾期",
+            "未反馈",
+            "完成",
+            "滞后",
+        ],
+        rows,
+    });
+    none_if_empty(&mut lines);
+    Section {
+        title: "六、单位排名",
+        lines,
+        table,
+        notes: Vec::new(),
+    }
+}
+
+fn leaders(b: &Bulletin) -> Section {
+    let list = |numbers: &[u32]| {
+        if numbers.is_empty() {
+            "无".to_owned()
+        } else {
+            numbers
+                .iter()
+                .map(|n| format!("第{n}项"))
+                .collect::<Vec<_>>()
+                .join("、")
+        }
+    };
+    let mut lines: Vec<String> = b
+        .leaders
+        .iter()
+        .map(|l| {
+            format!(
+                "{}：牵头{}项；滞后 {}；未反馈 {}；已完成 {}",
+                l.name,
+                l.tasks.len(),
+                list(&l.lagging),
+                list(&l.unreported),
+                list(&l.completed)
+            )
+        })
+        .collect();
+    none_if_empty(&mut lines);
+    Section {
+        title: "附：牵头领导任务情况",
+        lines,
+        table: None,
+        notes: Vec::new(),
+    }
+}
