@@ -68,6 +68,17 @@ pub struct Settings {
     pub lag_yellow_points: u32,
     /// Points behind 序时进度 beyond which a task's derived light is red.
     pub lag_red_points: u32,
+    /// 企业微信 group robot webhook (`https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…`)
+    /// the bulletin is posted to; empty: off.
+    pub wecom_webhook: String,
+    /// 钉钉 custom robot webhook (`https://oapi.dingtalk.com/robot/send?access_token=…`); empty:
+    /// off. Its signing secret comes only from the environment (`DUBAN_DINGTALK_SECRET`).
+    pub dingtalk_webhook: String,
+    /// 飞书 custom bot webhook (`https://open.feishu.cn/open-apis/bot/v2/hook/…`); empty: off.
+    /// Its signing secret comes only from the environment (`DUBAN_FEISHU_SECRET`).
+    pub feishu_webhook: String,
+    /// Any URL that receives the bulletin as JSON (with its Markdown); empty: off.
+    pub json_webhook: String,
 }
 
 impl Default for Settings {
@@ -97,6 +108,10 @@ impl Default for Settings {
             issuer: "区政府督查室".into(),
             lag_yellow_points: 10,
             lag_red_points: 30,
+            wecom_webhook: String::new(),
+            dingtalk_webhook: String::new(),
+            feishu_webhook: String::new(),
+            json_webhook: String::new(),
         }
     }
 }
@@ -255,6 +270,26 @@ pub const KEYS: &[Key] = &[
         env: "DUBAN_LAG_RED_POINTS",
         from_env: number,
     },
+    Key {
+        name: "wecom_webhook",
+        env: "DUBAN_WECOM_WEBHOOK",
+        from_env: text,
+    },
+    Key {
+        name: "dingtalk_webhook",
+        env: "DUBAN_DINGTALK_WEBHOOK",
+        from_env: text,
+    },
+    Key {
+        name: "feishu_webhook",
+        env: "DUBAN_FEISHU_WEBHOOK",
+        from_env: text,
+    },
+    Key {
+        name: "json_webhook",
+        env: "DUBAN_JSON_WEBHOOK",
+        from_env: text,
+    },
 ];
 
 /// Why the settings could not be loaded. The messages are for the person starting the service.
@@ -377,6 +412,21 @@ impl Settings {
                 key("lag_red_points"),
                 "黄灯、红灯的落后点数应满足 lag_yellow_points ≤ lag_red_points ≤ 100".into(),
             ));
+        }
+        for (name, url) in [
+            ("wecom_webhook", &self.wecom_webhook),
+            ("dingtalk_webhook", &self.dingtalk_webhook),
+            ("feishu_webhook", &self.feishu_webhook),
+            ("json_webhook", &self.json_webhook),
+        ] {
+            if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
+                // The query carries the robot's key: never echo it.
+                let shown = url.split('?').next().unwrap_or_default();
+                return Err(invalid(
+                    key(name),
+                    format!("“{shown}”不是网址，应以 http:// 或 https:// 开头（留空则不推送）"),
+                ));
+            }
         }
         for kind in Kind::ALL {
             if let Err(e) = Plan::parse(self.schedule(kind)) {

@@ -107,6 +107,18 @@ enum Command {
         #[command(subcommand)]
         action: CalendarAction,
     },
+    /// 督查通报：某报告期的通报，多种格式
+    Bulletin {
+        /// 报告期（如 2022-03）或期号（如 3）；默认本期
+        #[arg(long, value_name = "P")]
+        period: Option<String>,
+        /// 格式
+        #[arg(long, value_enum, default_value = "md")]
+        format: commands::bulletin::Format,
+        /// 写入文件（docx、xlsx 必须指定）
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+    },
     /// 时间表：提醒、催报、督促、通报（查看、修改、暂停、恢复）
     Schedule {
         #[command(subcommand)]
@@ -233,6 +245,13 @@ fn main() -> ExitCode {
             Command::Calendar {
                 action: CalendarAction::Check { date },
             } => commands::calendar::check(&settings, &date),
+            Command::Bulletin {
+                period,
+                format,
+                out,
+            } => {
+                commands::bulletin::run(&settings, period.as_deref(), format, out.as_deref()).await
+            }
             Command::Schedule { action } => {
                 let action = match action {
                     ScheduleAction::List => schedule::Action::List,

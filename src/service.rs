@@ -59,6 +59,7 @@ pub async fn start(
         scheduler: scheduler.clone(),
         outbox: sender.waker(),
         limiter,
+        settings: std::sync::Arc::new(settings.clone()),
     };
     let started = inbox::start(
         store,

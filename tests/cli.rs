@@ -459,3 +459,66 @@ fn schedule_set_previews_saves_only_with_yes_and_refuses_a_bad_expression() {
         "{audit}"
     );
 }
+
+#[test]
+fn bulletin_renders_a_period_keeps_its_number_and_refuses_the_future() {
+    let env = Env::new();
+    assert!(env.run(&["import", SEED]).status.success());
+
+    let md = env.run(&["bulletin", "--period", "2022-03", "--format", "md"]);
+    assert!(md.status.success(), "{}", stderr(&md));
+    let text = stdout(&md);
+    assert!(
+        text.starts_with("# 济宁市兖州区政府工作报告重点任务落实情况督查通报"),
+        "{text}"
+    );
+    assert!(text.contains("第1期"), "{text}");
+    assert!(text.contains("共71项任务，已反馈0项，未反馈71项"), "{text}");
+    // The same period keeps its number; it can be asked for by number.
+    let again = stdout(&env.run(&["bulletin", "--period", "1", "--format", "text"]));
+    assert!(
+        again.starts_with("<b>济宁市兖州区政府工作报告重点任务落实情况督查通报</b>\n第1期"),
+        "{again}"
+    );
+
+    let future = env.run(&["bulletin", "--period", "2099-01"]);
+    assert_eq!(future.status.code(), Some(2));
+    assert!(
+        stderr(&future).contains("报告期 2099-01 还没有开始"),
+        "{}",
+        stderr(&future)
+    );
+    let nonsense = env.run(&["bulletin", "--period", "三月"]);
+    assert_eq!(nonsense.status.code(), Some(2));
+    assert!(
+        stderr(&nonsense).contains("不是报告期"),
+        "{}",
+        stderr(&nonsense)
+    );
+    let binary = env.run(&["bulletin", "--period", "2022-03", "--format", "docx"]);
+    assert_eq!(binary.status.code(), Some(2));
+
+    for (format, magic) in [
+        ("docx", &b"PK"[..]),
+        ("xlsx", &b"PK"[..]),
+        ("html", &b"<!DOCTYPE html>"[..]),
+    ] {
+        let file = env.root.join(format!("bulletin.{format}"));
+        let out = env.run(&[
+            "bulletin",
+            "--period",
+            "2022-03",
+            "--format",
+            format,
+            "--out",
+            file.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            stdout(&out).starts_with("第1期通报（2022-03）已写入"),
+            "{}",
+            stdout(&out)
+        );
+        assert!(std::fs::read(&file).unwrap().starts_with(magic), "{format}");
+    }
+}

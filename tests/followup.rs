@@ -151,6 +151,8 @@ async fn delivered(store: &Store) -> Vec<(i64, String, String)> {
     let rows = store.outbox(None).await.unwrap();
     let mut out: Vec<(i64, String, String)> = rows
         .iter()
+        // A bulletin may take several messages: count its first.
+        .filter(|r| !r.key.starts_with("bulletin:") || r.key.ends_with(":1"))
         .map(|r| {
             assert_eq!(r.state, "sent", "{r:?}");
             let sent = DateTime::from_timestamp(r.sent_at.unwrap(), 0).unwrap();
@@ -181,6 +183,10 @@ fn expected(cast: &Cast, nudge_days: &[&str]) -> Vec<(i64, String, String)> {
     // The 26th is a Saturday: escalation moves to Monday the 28th.
     out.push((LEADER_SUP, "escalation".to_owned(), "03-28".to_owned()));
     out.push((ADMIN, "escalation".to_owned(), "03-28".to_owned()));
+    // The bulletin, on the 28th at 10:00, to every supervisor and admin.
+    for chat in [LEADER_SUP, IDLE_SUP, ADMIN] {
+        out.push((chat, "bulletin".to_owned(), "03-28".to_owned()));
+    }
     out.sort();
     out
 }
@@ -222,6 +228,14 @@ async fn report(chat: &mut Chat, cast: &Cast) {
         .send(&cast.b1, &format!("/report {first} 正在推进"))
         .await;
     assert!(text(&answer).contains("已记录"), "{answer:?}");
+}
+
+/// How many messages the bulletin took to `id`.
+async fn bulletin_parts(store: &Store, id: i64) -> usize {
+    let rows = store.outbox(None).await.unwrap();
+    rows.iter()
+        .filter(|r| r.chat_id == id && r.key.starts_with("bulletin:"))
+        .count()
 }
 
 fn count(chat: &Chat, id: i64, prefix: &str) -> usize {
@@ -330,11 +344,28 @@ async fn a_month_sends_reminders_nudges_to_the_silent_and_escalation_to_the_righ
         text(&to_admin).contains(&format!("全部任务中有{all}项未报送")),
         "{to_admin:?}"
     );
-    assert_eq!(
-        chat.server.sent(IDLE_SUP).len(),
-        1,
-        "only the answer to /start"
+    // The supervisor linked to no leader gets no escalation: the answer to /start, then the
+    // bulletin only.
+    let to_idle: Vec<String> = chat
+        .server
+        .sent(IDLE_SUP)
+        .iter()
+        .map(|m| text(m).to_owned())
+        .collect();
+    assert!(to_idle[0].starts_with("绑定成功"), "{to_idle:?}");
+    assert!(
+        to_idle[1].contains("督查通报")
+            && to_idle.len() == 1 + bulletin_parts(&db.store, IDLE_SUP).await,
+        "{to_idle:?}"
     );
+    let bulletin = chat
+        .server
+        .sent(ADMIN)
+        .into_iter()
+        .find(|m| text(m).starts_with("<b>") && text(m).contains("督查通报"))
+        .unwrap();
+    assert_eq!(bulletin.parse_mode.as_deref(), Some("HTML"));
+    assert!(text(&bulletin).contains("第1期"), "{bulletin:?}");
     chat.stop().await.shutdown().await;
 }
 
@@ -385,6 +416,11 @@ async fn with_a_fifth_of_the_sends_failing_every_message_arrives_exactly_once() 
     );
     assert_eq!(count(&chat, B1, "【催报】"), 2);
     assert_eq!(count(&chat, B2, "【催报】"), 2);
+    // Every part of the bulletin once, despite the faults.
+    assert_eq!(
+        chat.server.sent(IDLE_SUP).len(),
+        1 + bulletin_parts(&db.store, IDLE_SUP).await
+    );
     assert_eq!(
         count(&chat, ADMIN, "【督促】"),
         chat.store
@@ -392,7 +428,7 @@ async fn with_a_fifth_of_the_sends_failing_every_message_arrives_exactly_once() 
             .await
             .unwrap()
             .iter()
-            .filter(|r| r.chat_id == ADMIN)
+            .filter(|r| r.chat_id == ADMIN && r.key.starts_with("escalation:"))
             .count()
     );
     let stats = chat.server.fault_stats();
@@ -539,5 +575,52 @@ async fn answers_to_commands_wait_for_the_same_limiter_as_the_outbox() {
 
     assert!(answers.iter().all(|a| text(a).starts_with("督办机器人")));
     assert_eq!(chat.server.fault_stats().rate_limited, 0);
+    chat.stop().await.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supervisors_get_the_bulletin_on_demand_as_text_and_files() {
+    let db = db().await;
+    let mut chat = start(&db.store, settings(), None, Clock::manual(march(29, 9))).await;
+    let cast = cast(&mut chat).await;
+    let supervisor = chat.user(LEADER_SUP, "督查一");
+    chat.seen_all(LEADER_SUP);
+
+    let refused = chat.send(&cast.a, "/bulletin").await;
+    assert!(text(&refused).contains("督查人员和管理员"), "{refused:?}");
+    let future = chat.send(&supervisor, "/bulletin 2022-05").await;
+    assert_eq!(text(&future), "报告期 2022-05 还没有开始，无法编制通报。");
+    let unknown = chat.send(&supervisor, "/bulletin 9").await;
+    assert_eq!(text(&unknown), "还没有第9期通报。");
+
+    chat.server.send_text(&supervisor, LEADER_SUP, "/bulletin");
+    chat.settle().await;
+    let sent = chat.server.sent(LEADER_SUP);
+    // After the answers to /start and to the two refused requests.
+    let texts: Vec<_> = sent
+        .iter()
+        .filter(|m| m.document.is_none())
+        .skip(3)
+        .collect();
+    assert!(text(texts[0]).starts_with("<b>济宁市兖州区政府工作报告重点任务落实情况督查通报</b>"));
+    assert!(
+        texts
+            .iter()
+            .all(|m| m.parse_mode.as_deref() == Some("HTML"))
+    );
+    let files: Vec<&str> = sent
+        .iter()
+        .filter_map(|m| m.document.as_ref())
+        .map(|d| d.file_name.as_str())
+        .collect();
+    assert_eq!(
+        files,
+        ["督查通报第1期-2022-03.docx", "督查通报第1期-2022-03.xlsx"]
+    );
+    assert!(
+        sent.iter()
+            .filter_map(|m| m.document.as_ref())
+            .all(|d| d.bytes.starts_with(b"PK"))
+    );
     chat.stop().await.shutdown().await;
 }

@@ -1,6 +1,7 @@
 //! `duban bench`: the figures the issues set goals for, measured on this machine in one run.
 //! Timings are medians over repeated runs; nothing here asserts a time (machines are noisy).
 
+mod bulletin;
 mod chat;
 mod fanout;
 
@@ -94,6 +95,14 @@ pub async fn run(settings: &Settings, runs: usize) -> Result<()> {
         "  定时消息外发，不限速（{} 条，同样多会话）  {:.0} 条/秒   目标 ≥ 1000 条/秒",
         lifted.messages,
         lifted.per_second()
+    );
+
+    let timing = bulletin::bulletin(&bulletin::FULL)?;
+    println!(
+        "  通报：10,000项任务×500个单位×12期（{}条报告）汇总 {}，汇总+渲染（文字、Markdown、Word、Excel）{}   目标 < 1 s",
+        timing.reports,
+        ms(timing.aggregate),
+        ms(timing.total)
     );
 
     let big = synthetic_notice(10_000);

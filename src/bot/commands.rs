@@ -19,6 +19,8 @@ pub enum Command {
     Report(String),
     #[command(description = "查看进展：/status [任务编号|单位|领导]")]
     Status(String),
+    #[command(description = "督查通报：/bulletin [期号|报告期]")]
+    Bulletin(String),
     #[command(description = "单位列表（管理员）")]
     Units(String),
     #[command(description = "联络员名单（管理员）：/contacts [单位]")]
@@ -47,6 +49,7 @@ impl Command {
             Command::Tasks(_)
                 | Command::Report(_)
                 | Command::Status(_)
+                | Command::Bulletin(_)
                 | Command::Units(_)
                 | Command::Contacts(_)
                 | Command::Invite(_)

@@ -12,7 +12,7 @@
 //! and `Place`.
 
 use super::commands::Command;
-use super::handlers::{self, admin, binding, reading, reporting, schedules};
+use super::handlers::{self, admin, binding, bulletins, reading, reporting, schedules};
 use super::keyboards::Action;
 use super::{Actor, Place};
 use teloxide::dispatching::UpdateHandler;
@@ -113,6 +113,11 @@ fn commands() -> UpdateHandler<anyhow::Error> {
         .branch(
             case![Command::Status(args)]
                 .branch(dptree::filter(is_reader).endpoint(reading::status))
+                .endpoint(reading::readers_only),
+        )
+        .branch(
+            case![Command::Bulletin(args)]
+                .branch(dptree::filter(is_reader).endpoint(bulletins::bulletin))
                 .endpoint(reading::readers_only),
         )
         .branch(dptree::filter(is_not_admin).endpoint(handlers::admins_only))

@@ -179,11 +179,13 @@ pub fn help(role: Option<Role>) -> String {
             "您是督查人员，可以查看（不能报告）：\n\
              /status 本期总体情况\n\
              /status 任务编号 | 单位名 | 领导名 查看一项任务、一个单位或一位领导的任务\n\
+             /bulletin [期号|报告期] 督查通报（文字和 Word、Excel 文件）\n\
              /whoami 我的身份  /unbind 解除绑定",
         ),
         Some(Role::Admin) => text.push_str(
             "您是管理员，可以：\n\
              /status [任务编号|单位|领导] 查看进展\n\
+             /bulletin [期号|报告期] 督查通报\n\
              /units 单位列表  /contacts [单位] 联络员名单\n\
              /invite 单位名 邀请联络员；/invite 督查 [领导名]；/invite 管理员\n\
              /remove 用户ID 解除某人的绑定\n\

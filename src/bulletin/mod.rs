@@ -4,10 +4,12 @@
 
 mod aggregate;
 pub mod channels;
+mod compile;
 mod model;
 pub mod render;
 
 pub use aggregate::{Heading, PeriodData, Thresholds, aggregate, expected_percent};
+pub use compile::compile;
 pub use model::{
     Bulletin, Changes, FigureStatus, LastReport, LeaderView, TaskStatus, Totals, UnitStatus,
 };

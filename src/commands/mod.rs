@@ -2,6 +2,7 @@
 //! print for a person (Chinese) and return an error whose message says what to do.
 
 pub mod audit;
+pub mod bulletin;
 pub mod calendar;
 pub mod demo;
 pub mod import;

@@ -7,6 +7,7 @@ pub mod scheduler;
 pub mod sender;
 
 use crate::bot::texts;
+use crate::config::Settings;
 use crate::schedule::Kind;
 use crate::store::{Named, Store};
 use scheduler::Scheduler;
@@ -22,6 +23,8 @@ pub struct Followup {
     pub outbox: Arc<Notify>,
     /// The caps every message of the process goes through, answers included.
     pub limiter: Limiter,
+    /// The whole settings, for compiling bulletins.
+    pub settings: Arc<Settings>,
 }
 
 /// The kind and unit an admin named (chat or CLI), or what to tell them. Escalation and the

@@ -4,11 +4,14 @@
 //! once per missed tick — and only while its period is still open.
 
 use super::planner::{self, Fire, Scope, Situation};
+use crate::bulletin::channels::{Channels, deliver};
+use crate::bulletin::compile;
+use crate::bulletin::render::{markdown, text};
 use crate::clock::{Clock, office_offset};
 use crate::config::Settings;
 use crate::progress::{Cycle, due_date, period_label};
 use crate::schedule::{Calendar, Kind, Plan, Shift, WorkingPlan};
-use crate::store::{Named, OutMessage, ReportFilter, ScheduleRow, Store, TaskSelection};
+use crate::store::{Named, OutMessage, ReportFilter, Role, ScheduleRow, Store, TaskSelection};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::collections::{BTreeMap, BTreeSet};
@@ -52,6 +55,10 @@ struct Inner {
     due_day: u32,
     defaults: BTreeMap<Kind, Plan>,
     admins: Vec<i64>,
+    /// For compiling bulletins.
+    settings: Arc<Settings>,
+    /// The group robots the bulletin also goes to.
+    channels: Channels,
 }
 
 impl Scheduler {
@@ -76,6 +83,8 @@ impl Scheduler {
             due_day: settings.due_day,
             defaults,
             admins: settings.admins.clone(),
+            settings: Arc::new(settings.clone()),
+            channels: Channels::from_settings(settings, |name| std::env::var(name).ok()),
         })))
     }
 
@@ -128,6 +137,7 @@ impl Scheduler {
         let schedules = self.schedules().await?;
         let today = office_day(now);
         let mut fires = Vec::new();
+        let mut bulletins = Vec::new();
         for e in schedules.iter().filter(|e| !e.paused) {
             let Some(at) = self.working(&e.plan).between(last, now).pop() else {
                 continue;
@@ -139,7 +149,7 @@ impl Scheduler {
                 continue;
             }
             if e.kind == Kind::Bulletin {
-                tracing::info!("bulletin fire: the bulletin is not compiled yet");
+                bulletins.push((period, day));
                 continue;
             }
             let scope = match &e.unit {
@@ -158,6 +168,9 @@ impl Scheduler {
                 day,
                 prefix,
             });
+        }
+        for (period, day) in bulletins {
+            self.issue_bulletin(&period, day).await?;
         }
         if fires.is_empty() {
             if now - last >= CHECKPOINT_EVERY {
@@ -180,6 +193,59 @@ impl Scheduler {
             "scheduled"
         );
         Ok(added)
+    }
+
+    /// The bulletin of `period` to every supervisor and admin (Telegram text through the
+    /// outbox), and, the first time, to the configured group robots.
+    async fn issue_bulletin(&self, period: &str, day: NaiveDate) -> Result<()> {
+        let inner = &self.0;
+        let now = inner.clock.unix();
+        let compiled = compile(&inner.store, &inner.settings, Some(period), day, now).await?;
+        let bulletin = match compiled {
+            Ok(b) => b,
+            Err(refusal) => {
+                tracing::warn!(%period, "no bulletin: {refusal}");
+                return Ok(());
+            }
+        };
+        let members = inner.store.members(None).await?;
+        let readers: BTreeSet<i64> = members
+            .iter()
+            .filter(|m| matches!(m.role, Role::Supervisor | Role::Admin))
+            .map(|m| m.user_id)
+            .chain(inner.admins.iter().copied())
+            .collect();
+        let parts = text::telegram(&bulletin);
+        let messages: Vec<OutMessage> = readers
+            .iter()
+            .flat_map(|user| {
+                parts.iter().enumerate().map(move |(i, part)| OutMessage {
+                    key: format!("bulletin:{period}:{user}:{}", i + 1),
+                    chat_id: *user,
+                    is_group: false,
+                    payload: serde_json::json!({ "text": part, "parse_mode": "HTML" }),
+                    anchor_task: None,
+                })
+            })
+            .collect();
+        let added = inner.store.enqueue(&messages, now).await?;
+        let first_time = added > 0 || readers.is_empty();
+        tracing::info!(%period, number = bulletin.number, added, "bulletin issued");
+        if first_time && !inner.channels.is_empty() {
+            let channels = inner.channels.clone();
+            tokio::spawn(async move {
+                let markdown = markdown::markdown(&bulletin);
+                for d in deliver(&channels, &bulletin, &markdown).await {
+                    match d.result {
+                        Ok(()) => tracing::info!(channel = d.channel, "bulletin delivered"),
+                        Err(e) => {
+                            tracing::error!(channel = d.channel, "bulletin not delivered: {e}")
+                        }
+                    }
+                }
+            });
+        }
+        Ok(())
     }
 
     /// `/remind now [单位]`: this period's reminder again, now, to one unit or all; `tag` (the

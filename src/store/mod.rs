@@ -8,6 +8,7 @@
 
 mod anchors;
 mod audit;
+mod bulletins;
 mod codes;
 mod error;
 mod fingerprint;

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod binding;
+pub mod bulletins;
 pub mod reading;
 pub mod reporting;
 pub mod schedules;

@@ -1,0 +1,46 @@
+//! `/bulletin [期号|周期]` for supervisors and admins: the bulletin as Telegram text (HTML),
+//! then as Word and Excel files.
+
+use super::{HandlerResult, answer, send_turn};
+use crate::bot::SharedCtx;
+use crate::bulletin::compile;
+use crate::bulletin::render::{docx, text, xlsx};
+use teloxide::prelude::*;
+use teloxide::types::{InputFile, ParseMode, ReplyParameters};
+
+pub async fn bulletin(bot: Bot, ctx: SharedCtx, msg: Message, args: String) -> HandlerResult {
+    let settings = &ctx.followup.settings;
+    let compiled = compile(
+        &ctx.store,
+        settings,
+        Some(args.as_str()),
+        ctx.clock.office_date(),
+        ctx.clock.unix(),
+    )
+    .await?;
+    let b = match compiled {
+        Ok(b) => b,
+        Err(refusal) => {
+            answer(&bot, &msg, refusal).await?;
+            return Ok(());
+        }
+    };
+    let chat = msg.chat.id;
+    let group = !msg.chat.is_private();
+    for part in text::telegram(&b) {
+        let _turn = send_turn(chat, group).await;
+        let mut request = bot.send_message(chat, part).parse_mode(ParseMode::Html);
+        if group {
+            request = request
+                .reply_parameters(ReplyParameters::new(msg.id).allow_sending_without_reply());
+        }
+        request.await?;
+    }
+    let name = format!("督查通报第{}期-{}", b.number, b.period);
+    for (bytes, extension) in [(docx::docx(&b)?, "docx"), (xlsx::xlsx(&b)?, "xlsx")] {
+        let _turn = send_turn(chat, group).await;
+        let file = InputFile::memory(bytes).file_name(format!("{name}.{extension}"));
+        bot.send_document(chat, file).await?;
+    }
+    Ok(())
+}

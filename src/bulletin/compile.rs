@@ -1,0 +1,95 @@
+//! A period's bulletin from the database: the current tasks of the notice imported last, the
+//! period's and the previous period's active reports, and the bulletin's number.
+
+use super::{Bulletin, Heading, PeriodData, Thresholds, aggregate};
+use crate::config::Settings;
+use crate::progress::{due_date, parse_period, period_bounds, period_label};
+use crate::store::{ReportFilter, Store, TaskSelection};
+use chrono::NaiveDate;
+
+/// Which bulletin: `None` the current period's; `2022-03` a period's; `3` or `第3期` the
+/// bulletin numbered so.
+pub async fn compile(
+    store: &Store,
+    settings: &Settings,
+    which: Option<&str>,
+    today: NaiveDate,
+    now: i64,
+) -> anyhow::Result<Result<Bulletin, String>> {
+    let Some(notice) = store.latest_notice_id().await? else {
+        return Ok(Err(
+            "还没有导入任务通知，无法编制通报。请先运行 duban import。".into(),
+        ));
+    };
+    let cycle = settings.cycle;
+    let period = match which.map(str::trim).filter(|w| !w.is_empty()) {
+        None => period_label(cycle, today),
+        Some(word) => {
+            let number = word.trim_start_matches('第').trim_end_matches('期');
+            if let Ok(number) = number.parse::<u32>() {
+                match store.bulletin_period(number).await? {
+                    Some(period) => period,
+                    None => return Ok(Err(format!("还没有第{number}期通报。"))),
+                }
+            } else {
+                match parse_period(word) {
+                    Some((c, _)) if c == cycle => word.to_owned(),
+                    _ => {
+                        return Ok(Err(format!(
+                            "“{word}”不是报告期。报告期写作 {}（按配置项 cycle），或写期号，如 3。",
+                            period_label(cycle, today)
+                        )));
+                    }
+                }
+            }
+        }
+    };
+    let (_, first_day) = parse_period(&period).expect("a period label parses");
+    let (start, end) = period_bounds(cycle, first_day);
+    if start > today {
+        return Ok(Err(format!("报告期 {period} 还没有开始，无法编制通报。")));
+    }
+    let tasks = store.tasks(notice, TaskSelection::All).await?;
+    let reports_of = |period: String| ReportFilter {
+        notice_id: Some(notice),
+        period: Some(period),
+        active_only: true,
+        ..ReportFilter::default()
+    };
+    let reports = store.reports(&reports_of(period.clone())).await?;
+    let before = start.pred_opt().expect("a day before the period");
+    let (before_start, before_end) = period_bounds(cycle, before);
+    let previous_label = period_label(cycle, before_start);
+    let previous_reports = store.reports(&reports_of(previous_label.clone())).await?;
+    let district = store
+        .notice_issuer(notice)
+        .await?
+        .map(|issuer| issuer.trim_end_matches("人民政府").to_owned())
+        .unwrap_or_default();
+    let heading = Heading {
+        number: store.bulletin_number(&period, now).await?,
+        title: format!("{district}政府工作报告重点任务落实情况督查通报"),
+        issuer: settings.issuer.clone(),
+        date: today.min(end),
+    };
+    let current = PeriodData {
+        label: &period,
+        end: today.min(end),
+        due: due_date(cycle, start, settings.due_day),
+        tasks: &tasks,
+        reports: &reports,
+    };
+    let previous = PeriodData {
+        label: &previous_label,
+        end: before_end,
+        due: due_date(cycle, before_start, settings.due_day),
+        tasks: &tasks,
+        reports: &previous_reports,
+    };
+    Ok(Ok(aggregate(
+        heading,
+        &current,
+        (!previous_reports.is_empty()).then_some(&previous),
+        Thresholds::from(settings),
+    )))
+}

@@ -1,0 +1,67 @@
+//! `duban bulletin [--period P] [--format F] [--out FILE]`: a period's bulletin in one of the
+//! formats offices circulate, to a file or (text formats) to stdout.
+
+use super::{open_store, user_error};
+use crate::bulletin::render::{docx, markdown, text, xlsx};
+use crate::bulletin::{Bulletin, compile};
+use crate::clock::Clock;
+use crate::config::Settings;
+use anyhow::{Context, Result};
+use std::path::Path;
+
+/// The formats of `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Telegram 文本（HTML 格式），多条消息之间以 ---- 分隔
+    Text,
+    /// Markdown
+    Md,
+    /// 网页
+    Html,
+    /// Word 文档
+    Docx,
+    /// Excel 表格
+    Xlsx,
+}
+
+pub async fn run(
+    settings: &Settings,
+    period: Option<&str>,
+    format: Format,
+    out: Option<&Path>,
+) -> Result<()> {
+    let store = open_store(&settings.database_url).await?;
+    let clock = Clock::system();
+    let compiled = compile(&store, settings, period, clock.office_date(), clock.unix()).await;
+    store.close().await;
+    let bulletin = compiled?.map_err(user_error)?;
+    let bytes = render(&bulletin, format)?;
+    match out {
+        Some(path) => {
+            std::fs::write(path, &bytes).with_context(|| format!("无法写入 {}", path.display()))?;
+            println!(
+                "第{}期通报（{}）已写入 {}",
+                bulletin.number,
+                bulletin.period,
+                path.display()
+            );
+        }
+        None if matches!(format, Format::Docx | Format::Xlsx) => {
+            return Err(user_error(
+                "docx 和 xlsx 是二进制文件，请用 --out 文件名 指定写到哪里。",
+            ));
+        }
+        None => print!("{}", String::from_utf8_lossy(&bytes)),
+    }
+    Ok(())
+}
+
+fn render(b: &Bulletin, format: Format) -> Result<Vec<u8>> {
+    Ok(match format {
+        Format::Text => (text::telegram(b).join("\n\n----\n\n") + "\n").into_bytes(),
+        Format::Md => markdown::markdown(b).into_bytes(),
+        Format::Html => markdown::html(b).into_bytes(),
+        Format::Docx => docx::docx(b)?,
+        Format::Xlsx => xlsx::xlsx(b)?,
+    })
+}
