@@ -27,6 +27,8 @@ pub const FULL: Scale = Scale {
 pub struct Timing {
     pub reports: usize,
     pub aggregate: Duration,
+    /// The Word renderer alone (the slowest).
+    pub docx: Duration,
     pub total: Duration,
 }
 
@@ -151,7 +153,9 @@ pub fn bulletin(scale: &Scale) -> Result<Timing> {
     let aggregated = start.elapsed();
     let messages = text::telegram(&b);
     let md = markdown::markdown(&b);
+    let before_word = Instant::now();
     let word = docx::docx(&b)?;
+    let word_time = before_word.elapsed();
     let excel = xlsx::xlsx(&b)?;
     let total = start.elapsed();
     anyhow::ensure!(
@@ -161,6 +165,7 @@ pub fn bulletin(scale: &Scale) -> Result<Timing> {
     Ok(Timing {
         reports: all.iter().map(Vec::len).sum(),
         aggregate: aggregated,
+        docx: word_time,
         total,
     })
 }
