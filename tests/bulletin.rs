@@ -93,7 +93,7 @@ fn changes_name_new_completions_and_worse_lights() {
 }
 
 mod golden {
-    use super::bulletin_support::{bulletin, day, heading, tasks};
+    use super::bulletin_support::{all_done, bulletin, day, heading, tasks};
     use duban::bulletin::render::{markdown, text};
     use duban::bulletin::{PeriodData, Thresholds, aggregate};
     use std::path::Path;
@@ -157,6 +157,33 @@ mod golden {
             md.contains("未反馈单位：区交通局1项，区住建局2项，区科技局2项，区财政局2项。"),
             "{md}"
         );
+    }
+
+    #[test]
+    fn a_period_where_every_task_is_complete_has_nothing_lagging_or_silent() {
+        let tasks = tasks();
+        let reports = all_done();
+        let period = PeriodData {
+            label: "2022-03",
+            end: day(3, 31),
+            due: day(3, 25),
+            tasks: &tasks,
+            reports: &reports,
+        };
+        let b = aggregate(heading(), &period, None, Thresholds::default());
+        assert_eq!((b.totals.reported, b.totals.done), (6, 6));
+        assert!(
+            b.units
+                .iter()
+                .all(|u| u.completed == u.hosted && u.on_time == u.hosted)
+        );
+        let md = markdown::markdown(&b);
+        for n in 1..=6 {
+            assert!(md.contains(&format!("第{n}项 ")), "{md}");
+        }
+        assert!(md.contains("## 三、进度滞后\n\n无"), "{md}");
+        assert!(md.contains("## 四、未按时反馈\n\n无"), "{md}");
+        assert!(md.contains("✅完成6项"), "{md}");
     }
 
     #[test]

@@ -276,3 +276,24 @@ pub fn bulletin() -> Bulletin {
     };
     aggregate(heading(), &now, Some(&before), Thresholds::default())
 }
+
+/// Every host of every task reported 完成 on the 20th of March.
+pub fn all_done() -> Vec<Report> {
+    let mut id = 100;
+    let mut out = Vec::new();
+    for task in tasks() {
+        for host in task.units.iter().filter(|u| u.role == UnitRole::Host) {
+            id += 1;
+            out.push(report(
+                id,
+                task.number,
+                &host.name,
+                Some(Light::Done),
+                "已完成",
+                at(3, 20),
+                vec![],
+            ));
+        }
+    }
+    out
+}
