@@ -624,3 +624,34 @@ async fn supervisors_get_the_bulletin_on_demand_as_text_and_files() {
     );
     chat.stop().await.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulletin_fire_is_recorded_so_the_next_tick_does_not_issue_it_again() {
+    let db = db().await;
+    let clock = Clock::manual(march(28, 8));
+    let mut chat = start(&db.store, settings(), None, clock.clone()).await;
+    cast(&mut chat).await;
+    // The escalation of 09:00 fires and is recorded at 09:30.
+    step_to(&chat, march(28, 9) + Duration::minutes(30)).await;
+
+    // The bulletin fires at 10:00, half an hour after the last record.
+    let after = march(28, 10) + Duration::seconds(1);
+    step_to(&chat, after).await;
+    clock.set(after + Duration::seconds(5));
+    tokio::time::sleep(TICK * 5).await;
+
+    assert_eq!(
+        chat.store.scheduler_checked_at().await.unwrap(),
+        Some(after.timestamp())
+    );
+    let bulletins = chat.store.outbox(None).await.unwrap();
+    let first_parts = bulletins
+        .iter()
+        .filter(|r| r.key.starts_with("bulletin:") && r.key.ends_with(":1"))
+        .count();
+    assert_eq!(
+        first_parts, 3,
+        "one bulletin for each of two supervisors and the admin"
+    );
+    chat.stop().await.shutdown().await;
+}

@@ -169,11 +169,12 @@ impl Scheduler {
                 prefix,
             });
         }
-        for (period, day) in bulletins {
-            self.issue_bulletin(&period, day).await?;
+        for (period, day) in &bulletins {
+            self.issue_bulletin(period, *day).await?;
         }
         if fires.is_empty() {
-            if now - last >= CHECKPOINT_EVERY {
+            // A bulletin issued must not be issued again at the next tick: record the progress.
+            if !bulletins.is_empty() || now - last >= CHECKPOINT_EVERY {
                 inner
                     .store
                     .enqueue_scheduled(&[], now.timestamp(), now.timestamp())
