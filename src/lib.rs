@@ -1,7 +1,8 @@
 //! duban (督办): follows up the tasks of a government task-decomposition notice.
 //!
 //! Data flows one way: notice text → [`matrix`] (pure parsing) → [`store`] (SQL) → the CLI and the
-//! bot ([`bot`]); later the scheduler and the bulletin.
+//! bot ([`bot`]); the scheduler and the outbox sender ([`followup`]) on the same clock; the bulletin
+//! ([`bulletin`]) from the stored reports.
 
 /// Benchmarks that `duban bench` prints.
 pub mod bench;
@@ -25,7 +26,7 @@ pub mod followup;
 pub mod matrix;
 /// Progress of a task: status lights, reporting periods, figures read against targets — pure.
 pub mod progress;
-/// When things happen: the working-day calendar; schedules and the outbox to come.
+/// When things happen: the working-day calendar, the kinds of schedule, cron plans on working days.
 pub mod schedule;
 /// The whole service on one clock: chat loop, scheduler, outbox sender.
 pub mod service;

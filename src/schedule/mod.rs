@@ -1,6 +1,6 @@
-//! When things happen: the working-day calendar (weekends, holidays, make-up working days) and
-//! cron plans checked for admins. Named schedules, the outbox and its sender come with issue
-//! 4's remaining work.
+//! When things happen: the working-day calendar (weekends, holidays, make-up working days),
+//! cron plans checked for admins and their fire times on working days, and the four kinds of
+//! schedule. The scheduler that acts on them is in `crate::followup`.
 
 mod calendar;
 mod fires;
