@@ -366,6 +366,20 @@ async fn a_month_sends_reminders_nudges_to_the_silent_and_escalation_to_the_righ
         .unwrap();
     assert_eq!(bulletin.parse_mode.as_deref(), Some("HTML"));
     assert!(text(&bulletin).contains("第1期"), "{bulletin:?}");
+    let files: Vec<(String, bool)> = chat
+        .server
+        .sent(LEADER_SUP)
+        .iter()
+        .filter_map(|m| m.document.as_ref())
+        .map(|d| (d.file_name.clone(), d.bytes.starts_with(b"PK")))
+        .collect();
+    assert_eq!(
+        files,
+        [
+            ("督查通报第1期-2022-03.docx".to_owned(), true),
+            ("督查通报第1期-2022-03.xlsx".to_owned(), true)
+        ]
+    );
     chat.stop().await.shutdown().await;
 }
 

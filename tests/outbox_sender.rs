@@ -112,6 +112,7 @@ fn message(key: &str, chat: i64, text: &str) -> OutMessage {
         is_group: false,
         payload: json!({ "text": text }),
         anchor_task: None,
+        file: None,
     }
 }
 

@@ -7,7 +7,7 @@ mod support;
 
 use chat_support::import_seed;
 use duban::schedule::Kind;
-use duban::store::{Anchor, OutMessage, ScheduleChange};
+use duban::store::{Anchor, OutFile, OutMessage, ScheduleChange};
 use support::on_both_backends;
 
 fn message(key: &str, chat_id: i64, anchor_task: Option<i64>) -> OutMessage {
@@ -17,6 +17,7 @@ fn message(key: &str, chat_id: i64, anchor_task: Option<i64>) -> OutMessage {
         is_group: false,
         payload: serde_json::json!({ "text": key }),
         anchor_task,
+        file: None,
     }
 }
 
@@ -36,6 +37,7 @@ on_both_backends! {
         let pending = store.outbox_pending(0, 10).await.unwrap();
         let keys: Vec<&str> = pending.iter().map(|p| p.key.as_str()).collect();
         assert_eq!(keys, ["reminder:a", "reminder:b", "nudge:c"]);
+        assert!(pending.iter().all(|p| p.file.is_none()));
         assert_eq!(store.outbox_pending(pending[0].id, 10).await.unwrap().len(), 2);
         store.outbox_sent(&[(pending[0].clone(), 41)], 102).await.unwrap();
         store.outbox_attempt_failed(pending[1].id, "500 Internal Server Error", false).await.unwrap();
@@ -48,6 +50,15 @@ on_both_backends! {
         assert_eq!(rows[0].message_id, Some(41));
         assert_eq!(rows[2].last_error.as_deref(), Some("403 Forbidden"));
         assert_eq!(store.outbox(Some("pending")).await.unwrap().len(), 1);
+
+        // A file goes in and comes out byte for byte.
+        let mut with_file = message("bulletin:x:docx", 1003, None);
+        let bytes: Vec<u8> = (0..=255u8).chain([0, 0, 255]).collect();
+        with_file.file = Some(OutFile { name: "督查通报.docx".into(), bytes: bytes.clone() });
+        store.enqueue(&[with_file], 103).await.unwrap();
+        let pending = store.outbox_pending(0, 10).await.unwrap();
+        let file = pending.iter().find_map(|p| p.file.clone()).unwrap();
+        assert_eq!((file.name.as_str(), file.bytes), ("督查通报.docx", bytes));
     }
 
     async fn schedule_changes_and_confirmed_drafts_are_audited(db) {

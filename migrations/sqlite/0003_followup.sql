@@ -36,7 +36,8 @@ create table scheduler_state (
 -- every scheduled message, first a row and then a telegram message. dedupe_key
 -- (reminder:{unit}:{period}:{contact}:…) makes enqueueing the same message again do nothing.
 -- payload is the sendMessage parameters as json; anchor_task names the task a reply to the
--- message reports on. state is pending, sent or failed.
+-- message reports on. a row with file_name and file_data is a sendDocument of that file instead
+-- (payload then holds its other parameters, e.g. caption). state is pending, sent or failed.
 create table outbox (
     id integer primary key autoincrement,
     dedupe_key text not null unique,
@@ -44,6 +45,8 @@ create table outbox (
     is_group integer not null default 0,
     payload text not null,
     anchor_task integer references tasks (id),
+    file_name text,
+    file_data blob,
     state text not null default 'pending',
     attempts integer not null default 0,
     last_error text,

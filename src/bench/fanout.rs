@@ -59,6 +59,7 @@ pub async fn fan_out(scratch: &Path, n: usize, limits: SendLimits) -> Result<Fan
                 is_group: false,
                 payload: json!({ "text": "请于3月25日前报送本月任务进展：第8项 年内新增高新技术企业30家。" }),
                 anchor_task: None,
+                file: None,
             }
         })
         .collect();

@@ -545,6 +545,7 @@ impl Processor {
                 is_group: false,
                 payload: serde_json::json!({ "text": text }),
                 anchor_task: None,
+                file: None,
             })
             .collect();
         match self

@@ -120,6 +120,7 @@ fn message(
         is_group: false,
         payload,
         anchor_task: None,
+        file: None,
     }
 }
 

@@ -6,12 +6,14 @@
 use super::planner::{self, Fire, Scope, Situation};
 use crate::bulletin::channels::{Channels, deliver};
 use crate::bulletin::compile;
-use crate::bulletin::render::{markdown, text};
+use crate::bulletin::render::{docx, markdown, text, xlsx};
 use crate::clock::{Clock, office_offset};
 use crate::config::Settings;
 use crate::progress::{Cycle, due_date, period_label};
 use crate::schedule::{Calendar, Kind, Plan, Shift, WorkingPlan};
-use crate::store::{Named, OutMessage, ReportFilter, Role, ScheduleRow, Store, TaskSelection};
+use crate::store::{
+    Named, OutFile, OutMessage, ReportFilter, Role, ScheduleRow, Store, TaskSelection,
+};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::collections::{BTreeMap, BTreeSet};
@@ -196,8 +198,9 @@ impl Scheduler {
         Ok(added)
     }
 
-    /// The bulletin of `period` to every supervisor and admin (Telegram text through the
-    /// outbox), and, the first time, to the configured group robots.
+    /// The bulletin of `period` to every supervisor and admin through the outbox (the Telegram
+    /// text, then the Word and Excel files), and, the first time, to the configured group
+    /// robots.
     async fn issue_bulletin(&self, period: &str, day: NaiveDate) -> Result<()> {
         let inner = &self.0;
         let now = inner.clock.unix();
@@ -217,18 +220,37 @@ impl Scheduler {
             .chain(inner.admins.iter().copied())
             .collect();
         let parts = text::telegram(&bulletin);
-        let messages: Vec<OutMessage> = readers
-            .iter()
-            .flat_map(|user| {
-                parts.iter().enumerate().map(move |(i, part)| OutMessage {
+        let name = format!("督查通报第{}期-{}", bulletin.number, bulletin.period);
+        let files = [
+            ("docx", docx::docx(&bulletin)?),
+            ("xlsx", xlsx::xlsx(&bulletin)?),
+        ];
+        let mut messages: Vec<OutMessage> = Vec::new();
+        for user in &readers {
+            for (i, part) in parts.iter().enumerate() {
+                messages.push(OutMessage {
                     key: format!("bulletin:{period}:{user}:{}", i + 1),
                     chat_id: *user,
                     is_group: false,
                     payload: serde_json::json!({ "text": part, "parse_mode": "HTML" }),
                     anchor_task: None,
-                })
-            })
-            .collect();
+                    file: None,
+                });
+            }
+            for (extension, bytes) in &files {
+                messages.push(OutMessage {
+                    key: format!("bulletin:{period}:{user}:{extension}"),
+                    chat_id: *user,
+                    is_group: false,
+                    payload: serde_json::json!({}),
+                    anchor_task: None,
+                    file: Some(OutFile {
+                        name: format!("{name}.{extension}"),
+                        bytes: bytes.clone(),
+                    }),
+                });
+            }
+        }
         let added = inner.store.enqueue(&messages, now).await?;
         let first_time = added > 0 || readers.is_empty();
         tracing::info!(%period, number = bulletin.number, added, "bulletin issued");

@@ -473,6 +473,11 @@ pub fn spawn(store: Store, clock: Clock, limiter: Limiter, config: SenderConfig)
             config.api_url.trim_end_matches('/'),
             config.token
         ),
+        document_endpoint: format!(
+            "{}/bot{}/sendDocument",
+            config.api_url.trim_end_matches('/'),
+            config.token
+        ),
         max_attempts: config.max_attempts,
         admins: config.admins,
     });
@@ -511,6 +516,8 @@ struct Ctx {
     client: reqwest::Client,
     /// `{api_url}/bot{token}/sendMessage`: holds the token, so it is never logged.
     endpoint: String,
+    /// `{api_url}/bot{token}/sendDocument`, for rows with a file.
+    document_endpoint: String,
     max_attempts: u32,
     admins: Vec<i64>,
 }
@@ -656,7 +663,26 @@ impl Ctx {
             return Answer::Permanent("the stored payload is not a JSON object".into());
         };
         body.insert("chat_id".into(), row.chat_id.into());
-        let response = match self.client.post(&self.endpoint).json(&body).send().await {
+        let request = match &row.file {
+            None => self.client.post(&self.endpoint).json(&body),
+            // A document is uploaded as multipart/form-data, the other parameters as text.
+            Some(file) => {
+                let mut form = reqwest::multipart::Form::new();
+                for (name, value) in body {
+                    let text = match value {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    form = form.text(name, text);
+                }
+                let part = reqwest::multipart::Part::bytes(file.bytes.clone())
+                    .file_name(file.name.clone());
+                self.client
+                    .post(&self.document_endpoint)
+                    .multipart(form.part("document", part))
+            }
+        };
+        let response = match request.send().await {
             Ok(response) => response,
             Err(e) => return Answer::Transient(transport_error(e)),
         };
@@ -731,6 +757,7 @@ impl Ctx {
                 is_group: false,
                 payload: json!({ "text": text }),
                 anchor_task: None,
+                file: None,
             })
             .collect();
         self.store.enqueue(&messages, self.clock.unix()).await?;

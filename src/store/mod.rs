@@ -31,7 +31,7 @@ pub use error::StoreError;
 pub use import::ImportOutcome;
 pub use inbox::{InboxItem, Incoming};
 pub use members::{InviteSpec, Member, Named, Redeemed, Role};
-pub use outbox::{OutMessage, OutboxEntry, Outgoing};
+pub use outbox::{OutFile, OutMessage, OutboxEntry, Outgoing};
 pub use reports::{NewReport, Report, ReportFigure, ReportFilter, ReportState, Withdrawal};
 pub use schedules::{ScheduleChange, ScheduleDraft, ScheduleRow};
 pub use tasks::TaskRecord;

@@ -19,6 +19,16 @@ pub struct OutMessage {
     pub payload: serde_json::Value,
     /// The task a reply to this message reports on.
     pub anchor_task: Option<i64>,
+    /// A file to send (sendDocument) instead of a text; `payload` then holds the other
+    /// parameters (caption …).
+    pub file: Option<OutFile>,
+}
+
+/// A file the outbox sends as a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
 }
 
 /// A pending row of the outbox.
@@ -30,6 +40,7 @@ pub struct Outgoing {
     pub is_group: bool,
     pub payload: String,
     pub anchor_task: Option<i64>,
+    pub file: Option<OutFile>,
     pub attempts: i64,
 }
 
@@ -47,7 +58,7 @@ pub struct OutboxEntry {
     pub sent_at: Option<i64>,
 }
 
-/// Rows per INSERT: 7 parameters each, under SQLite's limit of 32,766 parameters.
+/// Rows per INSERT: 9 parameters each, under SQLite's limit of 32,766 parameters.
 const ROWS_PER_INSERT: usize = 500;
 
 impl Store {
@@ -103,8 +114,8 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Outgoing>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, dedupe_key, chat_id, is_group, payload, anchor_task, attempts FROM outbox \
-             WHERE state = 'pending' AND id > $1 ORDER BY id LIMIT $2",
+            "SELECT id, dedupe_key, chat_id, is_group, payload, anchor_task, file_name, file_data, \
+             attempts FROM outbox WHERE state = 'pending' AND id > $1 ORDER BY id LIMIT $2",
         )
         .bind(after)
         .bind(limit)
@@ -121,6 +132,16 @@ impl Store {
                     is_group: row.try_get::<i64, _>("is_group").context(WHAT)? != 0,
                     payload: row.try_get("payload").context(WHAT)?,
                     anchor_task: row.try_get("anchor_task").context(WHAT)?,
+                    file: match row
+                        .try_get::<Option<String>, _>("file_name")
+                        .context(WHAT)?
+                    {
+                        Some(name) => Some(OutFile {
+                            name,
+                            bytes: row.try_get("file_data").context(WHAT)?,
+                        }),
+                        None => None,
+                    },
                     attempts: row.try_get("attempts").context(WHAT)?,
                 })
             })
@@ -226,8 +247,9 @@ async fn insert(tx: &mut WriteTx, messages: &[OutMessage], now: i64) -> Result<u
     let mut added = 0;
     for chunk in messages.chunks(ROWS_PER_INSERT) {
         let sql = multi_row_insert(
-            "outbox (dedupe_key, chat_id, is_group, payload, anchor_task, created_at, state)",
-            7,
+            "outbox (dedupe_key, chat_id, is_group, payload, anchor_task, file_name, file_data, \
+             created_at, state)",
+            9,
             chunk.len(),
         ) + " ON CONFLICT (dedupe_key) DO NOTHING";
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -238,6 +260,8 @@ async fn insert(tx: &mut WriteTx, messages: &[OutMessage], now: i64) -> Result<u
                 .bind(i64::from(m.is_group))
                 .bind(m.payload.to_string())
                 .bind(m.anchor_task)
+                .bind(m.file.as_ref().map(|f| f.name.as_str()))
+                .bind(m.file.as_ref().map(|f| f.bytes.as_slice()))
                 .bind(now)
                 .bind("pending");
         }

@@ -155,6 +155,7 @@ fn type_class(declared: &str) -> &'static str {
         "integer" | "bigint" => "integer",
         "text" => "text",
         "real" | "double precision" => "real",
+        "blob" | "bytea" => "blob",
         other => panic!("a column type the schema should not use: {other}"),
     }
 }
@@ -166,6 +167,8 @@ fn row_text(row: &AnyRow) -> String {
                 v.map_or("NULL".into(), |v| v.to_string())
             } else if let Ok(v) = row.try_get::<Option<f64>, _>(i) {
                 v.map_or("NULL".into(), |v| format!("{v:?}"))
+            } else if let Ok(Some(v)) = row.try_get::<Option<Vec<u8>>, _>(i) {
+                format!("{v:?}")
             } else {
                 row.try_get::<Option<String>, _>(i)
                     .unwrap()
