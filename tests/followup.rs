@@ -522,8 +522,20 @@ async fn admins_change_schedules_in_chat_and_the_next_fire_follows() {
     let confirm = button(&preview, "确认");
     let stranger = chat.press(&cast.a, A, preview.message_id, &confirm).await;
     assert_eq!(stranger.text.as_deref(), Some("该命令仅限管理员使用。"));
-    chat.press(&admin, ADMIN, preview.message_id, &confirm)
+    let saved = chat
+        .press(&admin, ADMIN, preview.message_id, &confirm)
         .await;
+    assert_eq!(saved.text.as_deref(), Some("已保存，下次触发起生效。"));
+    let edited = chat
+        .server
+        .sent(ADMIN)
+        .into_iter()
+        .find(|m| m.message_id == preview.message_id)
+        .unwrap();
+    assert!(
+        text(&edited).starts_with("已保存：提醒（reminder）时间表为 0 0 9 3 * *。"),
+        "{edited:?}"
+    );
     let again = chat.press(&admin, ADMIN, preview.message_id, &cancel).await;
     assert_eq!(again.text.as_deref(), Some("这个改动已经确认或取消过了。"));
     let rows = db.store.schedule_rows().await.unwrap();

@@ -892,6 +892,10 @@ pub fn schedule_saved(draft: &ScheduleDraft, times: &[DateTime<Utc>]) -> String 
     )
 }
 
+pub fn schedule_saved_toast() -> String {
+    "已保存，下次触发起生效。".into()
+}
+
 pub fn schedule_cancelled() -> String {
     "已取消，时间表没有改动。".into()
 }

@@ -153,7 +153,7 @@ pub async fn confirm(
         bot.edit_message_text(chat, message, texts::schedule_saved(&draft, &times))
             .await?;
     }
-    toast(&bot, &q, texts::schedule_saved(&draft, &[]), false).await
+    toast(&bot, &q, texts::schedule_saved_toast(), false).await
 }
 
 /// The cancel button of a preview.
