@@ -3,12 +3,70 @@
 //! tested without waiting.
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
-/// China Standard Time (UTC+8, no daylight saving): the office's time zone. Reporting periods
-/// and due dates are days of this zone.
+/// The office's time zone, set once at start from the `time_zone` setting.
+static OFFICE_OFFSET: OnceLock<FixedOffset> = OnceLock::new();
+
+/// China Standard Time: UTC+8, no daylight saving since 1991.
+pub const CHINA: &str = "Asia/Shanghai";
+
+/// The office's time zone: reporting periods, due dates and schedules are in its days and
+/// hours. Asia/Shanghai unless `set_office_offset` chose another at start.
 pub fn office_offset() -> FixedOffset {
+    *OFFICE_OFFSET.get_or_init(china)
+}
+
+fn china() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+/// Sets the office's time zone for the process; only the first call counts (the binary makes
+/// it before anything reads the time). Returns false when another offset was already in use.
+pub fn set_office_offset(offset: FixedOffset) -> bool {
+    *OFFICE_OFFSET.get_or_init(|| offset) == offset
+}
+
+/// A `time_zone` setting: `Asia/Shanghai` (or another name of China Standard Time) or a fixed
+/// offset such as `+08:00` or `UTC+8`. Zones with daylight saving are not supported: periods
+/// and schedules need one offset all year.
+pub fn parse_time_zone(text: &str) -> Result<FixedOffset, String> {
+    let text = text.trim();
+    if [
+        "Asia/Shanghai",
+        "Asia/Chongqing",
+        "Asia/Harbin",
+        "PRC",
+        "CST",
+        "Asia/Hong_Kong",
+        "Asia/Macau",
+        "Asia/Taipei",
+    ]
+    .iter()
+    .any(|name| name.eq_ignore_ascii_case(text))
+    {
+        return Ok(china());
+    }
+    let offset = text.trim_start_matches("UTC").trim_start_matches("GMT");
+    let (sign, rest) = match offset.chars().next() {
+        Some('+') => (1, &offset[1..]),
+        Some('-') => (-1, &offset[1..]),
+        _ => {
+            return Err(format!(
+                "“{text}”不是支持的时区：请写 Asia/Shanghai，或固定时差如 +08:00（不支持夏令时）"
+            ));
+        }
+    };
+    let (hours, minutes) = rest.split_once(':').unwrap_or((rest, "0"));
+    let seconds = hours
+        .parse::<i32>()
+        .ok()
+        .zip(minutes.parse::<i32>().ok())
+        .filter(|(h, m)| (0..=14).contains(h) && (0..60).contains(m))
+        .map(|(h, m)| sign * (h * 3600 + m * 60));
+    seconds
+        .and_then(FixedOffset::east_opt)
+        .ok_or_else(|| format!("“{text}”不是有效的时差，例如 +08:00"))
 }
 
 #[derive(Clone, Debug)]
@@ -96,6 +154,25 @@ impl Clock {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn time_zones_are_china_by_name_or_a_fixed_offset() {
+        let east8 = FixedOffset::east_opt(8 * 3600).unwrap();
+        assert_eq!(parse_time_zone("Asia/Shanghai"), Ok(east8));
+        assert_eq!(parse_time_zone("PRC"), Ok(east8));
+        assert_eq!(parse_time_zone("+08:00"), Ok(east8));
+        assert_eq!(parse_time_zone("UTC+8"), Ok(east8));
+        assert_eq!(
+            parse_time_zone("-05:30"),
+            Ok(FixedOffset::west_opt(5 * 3600 + 1800).unwrap())
+        );
+        assert!(
+            parse_time_zone("Europe/Berlin")
+                .unwrap_err()
+                .contains("不支持夏令时")
+        );
+        assert!(parse_time_zone("+25:00").is_err());
+    }
 
     #[test]
     fn a_scaled_clock_starts_at_its_origin_and_runs_faster() {

@@ -40,6 +40,8 @@ pub struct Settings {
     pub inbox_attempts: u32,
     /// The holiday calendar: holidays and make-up working days.
     pub calendar: PathBuf,
+    /// The office's time zone: `Asia/Shanghai` or a fixed offset such as `+08:00`.
+    pub time_zone: String,
     /// Day of the month reports are due (of the quarter's last month for quarterly periods;
     /// weekly periods are due on Friday).
     pub due_day: u32,
@@ -95,6 +97,7 @@ impl Default for Settings {
             invite_days: 7,
             inbox_attempts: 5,
             calendar: PathBuf::from("seeds/holidays-cn-2022.toml"),
+            time_zone: crate::clock::CHINA.into(),
             due_day: 25,
             reminder: "0 0 9 18 * *".into(),
             nudge: "0 0 9 23,25 * *".into(),
@@ -203,6 +206,11 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "calendar",
         env: "DUBAN_CALENDAR",
+        from_env: text,
+    },
+    Key {
+        name: "time_zone",
+        env: "DUBAN_TIME_ZONE",
         from_env: text,
     },
     Key {
@@ -393,6 +401,9 @@ impl Settings {
                     self.bot_username
                 ),
             ));
+        }
+        if let Err(reason) = crate::clock::parse_time_zone(&self.time_zone) {
+            return Err(invalid(key("time_zone"), reason));
         }
         if !(1..=31).contains(&self.due_day) {
             return Err(invalid(key("due_day"), "应为 1 到 31 之间的日子".into()));

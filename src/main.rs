@@ -196,6 +196,9 @@ fn main() -> ExitCode {
         }
     };
     duban::telemetry::init(&settings.log);
+    if let Ok(offset) = duban::clock::parse_time_zone(&settings.time_zone) {
+        duban::clock::set_office_offset(offset);
+    }
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let result = runtime.block_on(async {
         match cli.command {

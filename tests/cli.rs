@@ -522,3 +522,18 @@ fn bulletin_renders_a_period_keeps_its_number_and_refuses_the_future() {
         assert!(std::fs::read(&file).unwrap().starts_with(magic), "{format}");
     }
 }
+
+#[test]
+fn a_time_zone_with_daylight_saving_is_refused_naming_the_key() {
+    let env = Env::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_duban"))
+        .args(["periods"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DUBAN_DATABASE_URL", &env.db_url)
+        .env("DUBAN_TIME_ZONE", "Europe/Berlin")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let said = stderr(&out);
+    assert!(said.contains("DUBAN_TIME_ZONE") && said.contains("不支持夏令时"), "{said}");
+}
