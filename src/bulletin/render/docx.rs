@@ -316,7 +316,8 @@ fn table(doc: Docx, columns: &[Column], rows: Vec<Vec<String>>) -> Docx {
     }
     let widths: Vec<usize> = columns.iter().map(|c| TEXT_WIDTH * c.1 / 100).collect();
     let cell = |text: &str, width: usize, centre: bool, bold: bool| {
-        let mut run = self::text(text, BODY_FONT, TABLE_SIZE);
+        // The document default fonts apply; a font per cell would only grow the XML.
+        let mut run = Run::new().add_text(text).size(TABLE_SIZE);
         if bold {
             run = run.bold();
         }
