@@ -535,5 +535,8 @@ fn a_time_zone_with_daylight_saving_is_refused_naming_the_key() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let said = stderr(&out);
-    assert!(said.contains("DUBAN_TIME_ZONE") && said.contains("不支持夏令时"), "{said}");
+    assert!(
+        said.contains("DUBAN_TIME_ZONE") && said.contains("不支持夏令时"),
+        "{said}"
+    );
 }
