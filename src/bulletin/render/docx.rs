@@ -3,6 +3,7 @@
 //! back to a font it has when these are missing), then six sections: 总体情况, 已完成, 进度滞后
 //! (table), 未按时反馈, 量化指标完成情况 (table), 单位排名 (table). An empty section says 无.
 
+use super::sections::{amount, chinese_date, percent};
 use crate::bulletin::{Bulletin, FigureStatus, LastReport, TaskStatus};
 use crate::progress::Light;
 use chrono::NaiveDate;
@@ -401,11 +402,6 @@ fn centred(s: &str, after: u32) -> Paragraph {
         .add_run(text(s, BODY_FONT, BODY_SIZE))
 }
 
-/// 2022年3月31日.
-fn chinese_date(d: NaiveDate) -> String {
-    d.format("%Y年%-m月%-d日").to_string()
-}
-
 /// `2022-03` → 2022年3月; another label as it is.
 fn period_name(label: &str) -> String {
     NaiveDate::parse_from_str(&format!("{label}-01"), "%Y-%m-%d")
@@ -428,35 +424,9 @@ fn with_stop(s: &str) -> String {
     }
 }
 
-/// 58.3%.
-pub(super) fn percent(p: f64) -> String {
-    format!("{p:.1}%")
-}
-
-/// A figure with its unit: 2.1万亩, 30家 (at most four decimals, no trailing zeros).
-pub(super) fn amount(value: f64, unit: &str) -> String {
-    let mut s = format!("{value:.4}");
-    if s.contains('.') {
-        s.truncate(s.trim_end_matches('0').trim_end_matches('.').len());
-    }
-    if s == "-0" {
-        s = "0".to_owned();
-    }
-    format!("{s}{unit}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn amounts_drop_trailing_zeros() {
-        assert_eq!(amount(2.1, "万亩"), "2.1万亩");
-        assert_eq!(amount(30.0, "家"), "30家");
-        assert_eq!(amount(0.1 + 0.2, ""), "0.3");
-        assert_eq!(amount(1.5e9, "元"), "1500000000元");
-        assert_eq!(percent(2.1 / 3.6 * 100.0), "58.3%");
-    }
 
     #[test]
     fn labels_read_in_chinese() {

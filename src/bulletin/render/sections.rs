@@ -66,18 +66,29 @@ pub fn lights(task: &TaskStatus) -> String {
 
 pub fn figure_text(f: &FigureStatus) -> String {
     format!(
-        "{} {}/{}{}（{:.1}%）",
+        "{} {}/{}（{}）",
         f.metric,
-        number(f.value),
-        number(f.target),
-        f.unit,
-        f.percent
+        amount(f.value, ""),
+        amount(f.target, &f.unit),
+        percent(f.percent)
     )
 }
 
-fn number(value: f64) -> String {
-    let text = format!("{value:.2}");
-    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+/// 58.3%.
+pub fn percent(p: f64) -> String {
+    format!("{p:.1}%")
+}
+
+/// A figure with its unit: 2.1万亩, 30家 (at most four decimals, no trailing zeros).
+pub fn amount(value: f64, unit: &str) -> String {
+    let mut s = format!("{value:.4}");
+    if s.contains('.') {
+        s.truncate(s.trim_end_matches('0').trim_end_matches('.').len());
+    }
+    if s == "-0" {
+        s = "0".to_owned();
+    }
+    format!("{s}{unit}")
 }
 
 fn short(text: &str) -> String {
@@ -283,9 +294,9 @@ fn figures(b: &Bulletin) -> Section {
             rows.push(vec![
                 t.number.to_string(),
                 f.metric.clone(),
-                format!("{}{}", number(f.value), f.unit),
-                format!("{}{}", number(f.target), f.unit),
-                format!("{:.1}%", f.percent),
+                amount(f.value, &f.unit),
+                amount(f.target, &f.unit),
+                percent(f.percent),
             ]);
         }
     }
@@ -382,5 +393,19 @@ fn leaders(b: &Bulletin) -> Section {
         lines,
         table: None,
         notes: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_drop_trailing_zeros() {
+        assert_eq!(amount(2.1, "万亩"), "2.1万亩");
+        assert_eq!(amount(30.0, "家"), "30家");
+        assert_eq!(amount(0.1 + 0.2, ""), "0.3");
+        assert_eq!(amount(1.5e9, "元"), "1500000000元");
+        assert_eq!(percent(2.1 / 3.6 * 100.0), "58.3%");
     }
 }

@@ -3,7 +3,7 @@
 //! number, the report's time in Beijing time), and sheet 单位排名 with the units' outcomes.
 //! Both have a bold frozen header row and an autofilter.
 
-use super::docx::{amount, percent};
+use super::sections::{amount, percent};
 use crate::bulletin::{Bulletin, TaskStatus};
 use crate::progress::Light;
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
