@@ -8,8 +8,8 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::followup::schedule_target;
 use crate::followup::scheduler::{Origin, Scheduler};
-use crate::schedule::Plan;
-use crate::store::{ScheduleChange, Store};
+use crate::schedule::{Kind, Plan};
+use crate::store::{Named, ScheduleChange, Store};
 use crate::text::table;
 use anyhow::Result;
 
@@ -101,16 +101,7 @@ async fn act(settings: &Settings, store: &Store, action: Action) -> Result<()> {
                 return Ok(());
             }
             let change = ScheduleChange::Set(plan.expression().to_owned());
-            let now = chrono::Utc::now().timestamp();
-            store
-                .change_schedule(
-                    kind,
-                    unit.as_ref().map(|u| (u.id, u.name.as_str())),
-                    &change,
-                    "cli",
-                    now,
-                )
-                .await?;
+            save(store, kind, unit.as_ref(), &change).await?;
             println!(
                 "已保存。接下来：{}",
                 times
@@ -135,16 +126,22 @@ async fn pause(store: &Store, kind: &str, unit: Option<&str>, paused: bool) -> R
     } else {
         ScheduleChange::Resume
     };
-    let now = chrono::Utc::now().timestamp();
-    store
-        .change_schedule(
-            kind,
-            unit.as_ref().map(|u| (u.id, u.name.as_str())),
-            &change,
-            "cli",
-            now,
-        )
-        .await?;
+    save(store, kind, unit.as_ref(), &change).await?;
     println!("{}", texts::schedule_paused(kind, unit.as_ref(), paused));
+    Ok(())
+}
+
+/// Applies a change made from the CLI (audited as `cli`).
+async fn save(
+    store: &Store,
+    kind: Kind,
+    unit: Option<&Named>,
+    change: &ScheduleChange,
+) -> Result<()> {
+    let now = chrono::Utc::now().timestamp();
+    let unit = unit.map(|u| (u.id, u.name.as_str()));
+    store
+        .change_schedule(kind, unit, change, "cli", now)
+        .await?;
     Ok(())
 }
