@@ -59,7 +59,6 @@ pub async fn start(
         scheduler: scheduler.clone(),
         outbox: sender.waker(),
         limiter,
-        settings: std::sync::Arc::new(settings.clone()),
     };
     let started = inbox::start(
         store,

@@ -7,14 +7,11 @@ use crate::bot::texts;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::followup::schedule_target;
-use crate::followup::scheduler::{Origin, Scheduler};
+use crate::followup::scheduler::{Origin, PREVIEW, Scheduler};
 use crate::schedule::{Kind, Plan};
 use crate::store::{Named, ScheduleChange, Store};
 use crate::text::table;
 use anyhow::Result;
-
-/// Fire times shown per schedule.
-const PREVIEW: usize = 3;
 
 /// What to do.
 pub enum Action {

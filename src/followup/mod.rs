@@ -7,7 +7,6 @@ pub mod scheduler;
 pub mod sender;
 
 use crate::bot::texts;
-use crate::config::Settings;
 use crate::schedule::Kind;
 use crate::store::{Named, Store};
 use scheduler::Scheduler;
@@ -23,8 +22,6 @@ pub struct Followup {
     pub outbox: Arc<Notify>,
     /// The caps every message of the process goes through, answers included.
     pub limiter: Limiter,
-    /// The whole settings, for compiling bulletins.
-    pub settings: Arc<Settings>,
 }
 
 /// The kind and unit an admin named (chat or CLI), or what to tell them. Escalation and the

@@ -19,6 +19,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+/// Fire times shown with a schedule (`/schedule`, `duban schedule`).
+pub const PREVIEW: usize = 3;
+
 /// The scheduler records its progress at least this often even when nothing fires, so that the
 /// window it scans after a restart stays short.
 const CHECKPOINT_EVERY: Duration = Duration::hours(1);
@@ -92,6 +95,11 @@ impl Scheduler {
 
     pub fn clock(&self) -> &Clock {
         &self.0.clock
+    }
+
+    /// The settings it was made with (the bulletin's issuer, thresholds, cycle …).
+    pub fn settings(&self) -> &Settings {
+        &self.0.settings
     }
 
     /// Where fire times on days off go.

@@ -9,7 +9,7 @@ use teloxide::prelude::*;
 use teloxide::types::{InputFile, ParseMode, ReplyParameters};
 
 pub async fn bulletin(bot: Bot, ctx: SharedCtx, msg: Message, args: String) -> HandlerResult {
-    let settings = &ctx.followup.settings;
+    let settings = ctx.followup.scheduler.settings();
     let compiled = compile(
         &ctx.store,
         settings,

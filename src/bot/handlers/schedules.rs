@@ -5,14 +5,12 @@
 
 use super::{HandlerResult, answer, answer_lines, answer_with, first_word, pressed_on, toast};
 use crate::bot::{Actor, SharedCtx, keyboards, texts};
+use crate::followup::scheduler::PREVIEW;
 use crate::followup::{schedule_target, split_expression};
 use crate::schedule::{Plan, Shift};
 use crate::store::ScheduleChange;
 use teloxide::prelude::*;
 use teloxide::types::ReplyMarkup;
-
-/// Fire times shown with a schedule.
-const PREVIEW: usize = 3;
 
 pub async fn schedule(
     bot: Bot,
