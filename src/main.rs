@@ -129,6 +129,9 @@ enum Command {
         /// 每项测量的重复次数
         #[arg(long, default_value_t = 20)]
         runs: usize,
+        /// 只测其中一项
+        #[arg(long, value_enum)]
+        only: Option<duban::bench::Part>,
     },
 }
 
@@ -276,7 +279,7 @@ fn main() -> ExitCode {
                 };
                 commands::schedule::run(&settings, action).await
             }
-            Command::Bench { runs } => duban::bench::run(&settings, runs).await,
+            Command::Bench { runs, only } => duban::bench::run(&settings, runs, only).await,
         }
     });
     match result {

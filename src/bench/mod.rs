@@ -11,7 +11,7 @@ use crate::commands::demo::SEED_NOTICE;
 use crate::commands::{load_directory, read_notice};
 use crate::config::Settings;
 use crate::followup::sender::SendLimits;
-use crate::matrix::{decode, parse_notice};
+use crate::matrix::{UnitDirectory, decode, parse_notice};
 use crate::store::Store;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -22,16 +22,50 @@ const FAN_OUT_CAPPED: usize = 300;
 /// Messages of the fan-out with the caps lifted.
 const FAN_OUT_LIFTED: usize = 10_000;
 
-pub async fn run(settings: &Settings, runs: usize) -> Result<()> {
-    let runs = runs.max(1);
-    let dir = load_directory(&settings.directory)?;
-    let seed = std::fs::read(SEED_NOTICE).with_context(|| format!("无法读取 {SEED_NOTICE}"))?;
-    let scratch = Scratch::new()?;
+/// The parts of the benchmark, for `duban bench --only`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Part {
+    /// Seed parse and import.
+    Import,
+    /// Replies through the full path vs the echo bot.
+    Chat,
+    /// Reminder fan-out, capped and lifted.
+    Fanout,
+    /// The 10,000-task bulletin.
+    Bulletin,
+    /// Parse of a 10,000-task notice.
+    Parse,
+}
 
+pub async fn run(settings: &Settings, runs: usize, only: Option<Part>) -> Result<()> {
+    let runs = runs.max(1);
+    let wants = |part: Part| only.is_none_or(|o| o == part);
+    let dir = load_directory(&settings.directory)?;
+    let scratch = Scratch::new()?;
     println!("duban bench（{runs}次取中位数）");
+    if wants(Part::Import) {
+        import(runs, &dir, &scratch.0).await?;
+    }
+    if wants(Part::Chat) {
+        chat(&dir, &scratch.0).await?;
+    }
+    if wants(Part::Fanout) {
+        fanout(&scratch.0).await?;
+    }
+    if wants(Part::Bulletin) {
+        bulletin_part()?;
+    }
+    if wants(Part::Parse) {
+        parse_big(runs, &dir);
+    }
+    Ok(())
+}
+
+async fn import(runs: usize, dir: &UnitDirectory, scratch: &Path) -> Result<()> {
+    let seed = std::fs::read(SEED_NOTICE).with_context(|| format!("无法读取 {SEED_NOTICE}"))?;
     let parse = median(runs, || {
         let text = decode(&seed).expect("seed decodes");
-        parse_notice(&text, &dir).expect("seed parses");
+        parse_notice(&text, dir).expect("seed parses");
     });
     println!("  种子通知解析（71项任务）                 {}", ms(parse));
 
@@ -39,11 +73,11 @@ pub async fn run(settings: &Settings, runs: usize) -> Result<()> {
     for i in 0..runs {
         let url = format!(
             "sqlite://{}",
-            scratch.0.join(format!("import-{i}.db")).display()
+            scratch.join(format!("import-{i}.db")).display()
         );
         let store = Store::connect(&url).await?;
         let start = Instant::now();
-        let matrix = read_notice(Path::new(SEED_NOTICE), &dir)?;
+        let matrix = read_notice(Path::new(SEED_NOTICE), dir)?;
         store.import_matrix(&matrix).await?;
         samples.push(start.elapsed());
         store.close().await;
@@ -53,9 +87,9 @@ pub async fn run(settings: &Settings, runs: usize) -> Result<()> {
         ms(mid(samples))
     );
 
-    let url = format!("sqlite://{}", scratch.0.join("reimport.db").display());
+    let url = format!("sqlite://{}", scratch.join("reimport.db").display());
     let store = Store::connect(&url).await?;
-    let matrix = read_notice(Path::new(SEED_NOTICE), &dir)?;
+    let matrix = read_notice(Path::new(SEED_NOTICE), dir)?;
     store.import_matrix(&matrix).await?;
     let mut samples = Vec::with_capacity(runs);
     for _ in 0..runs {
@@ -68,9 +102,13 @@ pub async fn run(settings: &Settings, runs: usize) -> Result<()> {
         "  同一通知再次导入（无变化）              {}",
         ms(mid(samples))
     );
+    Ok(())
+}
 
+async fn chat(dir: &UnitDirectory, scratch: &Path) -> Result<()> {
+    let matrix = read_notice(Path::new(SEED_NOTICE), dir)?;
     let (chats, per_chat) = (200, 5);
-    let figures = chat::throughput(&matrix, &scratch.0, chats, per_chat).await?;
+    let figures = chat::throughput(&matrix, scratch, chats, per_chat).await?;
     println!(
         "  进展回复：存储并回执（{} 条，{chats} 个会话） {:.0} 条/秒",
         figures.updates, figures.duban
@@ -80,8 +118,11 @@ pub async fn run(settings: &Settings, runs: usize) -> Result<()> {
         figures.echo,
         figures.duban / figures.echo
     );
+    Ok(())
+}
 
-    let capped = fan_out(&scratch.0, FAN_OUT_CAPPED, SendLimits::telegram()).await?;
+async fn fanout(scratch: &Path) -> Result<()> {
+    let capped = fan_out(scratch, FAN_OUT_CAPPED, SendLimits::telegram()).await?;
     println!(
         "  定时消息外发，限速（{n} 条，{n} 个会话）     {:.2} s   下限 {:.2} s，比值 {:.3}，429 {} 次   目标 比值 ≤ 1.05、0 次 429",
         capped.elapsed.as_secs_f64(),
@@ -90,13 +131,16 @@ pub async fn run(settings: &Settings, runs: usize) -> Result<()> {
         capped.rate_limited,
         n = capped.messages,
     );
-    let lifted = fan_out(&scratch.0, FAN_OUT_LIFTED, SendLimits::unlimited()).await?;
+    let lifted = fan_out(scratch, FAN_OUT_LIFTED, SendLimits::unlimited()).await?;
     println!(
         "  定时消息外发，不限速（{} 条，同样多会话）  {:.0} 条/秒   目标 ≥ 1000 条/秒",
         lifted.messages,
         lifted.per_second()
     );
+    Ok(())
+}
 
+fn bulletin_part() -> Result<()> {
     let timing = bulletin::bulletin(&bulletin::FULL)?;
     println!(
         "  通报：10,000项任务×500个单位×12期（{}条报告）汇总 {}，汇总+渲染（文字、Markdown、Word、Excel）{}（其中 Word {}）   目标 < 1 s",
@@ -105,11 +149,14 @@ pub async fn run(settings: &Settings, runs: usize) -> Result<()> {
         ms(timing.total),
         ms(timing.docx)
     );
+    Ok(())
+}
 
+fn parse_big(runs: usize, dir: &UnitDirectory) {
     let big = synthetic_notice(10_000);
     let big_runs = runs.clamp(1, 5);
     let parse_big = median(big_runs, || {
-        parse_notice(&big, &dir).expect("synthetic notice parses");
+        parse_notice(&big, dir).expect("synthetic notice parses");
     });
     println!(
         "  合成通知解析（10,000项任务，{:.1} MB）     {}（每项 {:.1} µs）",
@@ -117,7 +164,6 @@ pub async fn run(settings: &Settings, runs: usize) -> Result<()> {
         ms(parse_big),
         parse_big.as_secs_f64() * 1e6 / 10_000.0
     );
-    Ok(())
 }
 
 /// A notice of `tasks` tasks made from the seed's own task lines, renumbered, with a section
