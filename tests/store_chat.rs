@@ -4,9 +4,12 @@
 mod chat_support;
 mod support;
 
-use chat_support::import_seed;
+use chat_support::{import_seed, seed_matrix};
 use duban::progress::Light;
-use duban::store::{Incoming, InviteSpec, NewReport, Redeemed, ReportState, Role, Withdrawal};
+use duban::store::{
+    Incoming, InviteSpec, NewReport, Redeemed, ReportFigure, ReportState, Role, Withdrawal,
+};
+use std::sync::Arc;
 use support::on_both_backends;
 
 fn incoming(id: i64) -> Incoming {
@@ -17,7 +20,99 @@ fn incoming(id: i64) -> Incoming {
     }
 }
 
+fn report_of(task_id: i64, unit_id: i64, update_id: i64) -> NewReport {
+    NewReport {
+        task_id,
+        task_number: 8,
+        unit_id,
+        unit_name: "区科技局".into(),
+        period: "2022-03".into(),
+        user_id: 1001,
+        light: Some(Light::Yellow),
+        text: format!("已新增高新技术企业{update_id}家"),
+        update_id,
+        corrects: None,
+        figures: vec![ReportFigure {
+            target_position: 0,
+            metric: "高新技术企业".into(),
+            text: format!("{update_id}家"),
+            value: update_id as f64,
+            target_value: 30.0,
+            unit: "家".into(),
+        }],
+    }
+}
+
 on_both_backends! {
+    async fn reports_stored_together_each_get_their_own_outcome(db) {
+        // Many replies at once share group commits; each caller still learns its own
+        // outcome: new, stored before (the same update twice), or refused by the database.
+        let store = &db.store;
+        import_seed(store).await;
+        let notice = store.latest_notice_id().await.unwrap().unwrap();
+        let task = store.task(notice, 8).await.unwrap().unwrap();
+        let unit = store.unit_named("区科技局").await.unwrap().unwrap();
+        // Spawned together, the first call commits alone and the rest queue up behind it for
+        // one batch: round one has updates sent twice in that batch (a redelivery), round two
+        // a report the database refuses inside it (the batch then stores them one by one).
+        let rounds: [Vec<i64>; 2] = [
+            [500].into_iter().chain(1..=60).chain(1..=10).collect(),
+            (61..=70).chain([501]).chain(71..=80).collect(),
+        ];
+        let mut created = std::collections::HashMap::new();
+        let mut refused = Vec::new();
+        for round in rounds {
+            let mut calls = tokio::task::JoinSet::new();
+            for update_id in round {
+                let task_id = if update_id >= 500 { 999_999 } else { task.id };
+                let (store, report) = (store.clone(), report_of(task_id, unit.id, update_id));
+                calls.spawn(async move { (update_id, store.store_report(&report, 100).await) });
+            }
+            while let Some(joined) = calls.join_next().await {
+                match joined.unwrap() {
+                    (update_id, Ok((report, new))) => {
+                        assert_eq!(report.update_id, update_id);
+                        assert_eq!(report.figures.len(), 1);
+                        *created.entry(update_id).or_insert(0) += i32::from(new);
+                    }
+                    (update_id, Err(_)) => refused.push(update_id),
+                }
+            }
+        }
+        refused.sort_unstable();
+        assert_eq!(refused, [500, 501], "only the reports on a task that does not exist fail");
+        assert_eq!(created.len(), 80);
+        assert!(created.values().all(|&n| n == 1), "each update is new exactly once: {created:?}");
+        let stored = store.reports(&Default::default()).await.unwrap();
+        assert_eq!(stored.len(), 80);
+        assert!(stored.iter().all(|r| r.figures.len() == 1 && r.figures[0].value == r.update_id as f64));
+        let audit = store.audit(None).await.unwrap();
+        assert_eq!(audit.iter().filter(|e| e.action == "report").count(), 80);
+    }
+
+    async fn the_current_tasks_follow_every_import(db) {
+        let store = &db.store;
+        assert!(store.current_tasks().await.unwrap().is_none(), "no notice yet");
+        let mut matrix = seed_matrix();
+        store.import_matrix(&matrix).await.unwrap();
+        let first = store.current_tasks().await.unwrap().unwrap();
+        let again = store.current_tasks().await.unwrap().unwrap();
+        assert!(Arc::ptr_eq(&first, &again), "unchanged: the copy in memory is reused");
+        let eight = first.number(8).unwrap().clone();
+        assert_eq!(first.id(eight.id), Some(&eight));
+
+        // Another process (here: another connection) imports a changed notice.
+        let other = duban::store::Store::connect(&db.url).await.unwrap();
+        let task = matrix.tasks.iter_mut().find(|t| t.number == 8).unwrap();
+        task.text = format!("{}（修订）", task.text);
+        other.import_matrix(&matrix).await.unwrap();
+        other.close().await;
+        let changed = store.current_tasks().await.unwrap().unwrap();
+        assert!(!Arc::ptr_eq(&first, &changed));
+        assert!(changed.number(8).unwrap().text.ends_with("（修订）"));
+        assert_eq!(changed.number(8).unwrap().id, eight.id);
+    }
+
     async fn the_inbox_keeps_a_redelivered_update_once(db) {
         let store = &db.store;
         assert_eq!(store.inbox_put(&[incoming(1), incoming(2)], 100).await.unwrap(), [1, 2]);

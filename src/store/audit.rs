@@ -2,6 +2,7 @@
 //! same transaction as the change, so an entry exists exactly when the change does.
 
 use super::error::Context;
+use super::tasks::multi_row_insert;
 use super::{Store, StoreError};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
@@ -36,6 +37,40 @@ pub(crate) async fn record(
     .execute(&mut *conn)
     .await
     .context("write the audit trail")?;
+    Ok(())
+}
+
+/// An entry to write with [`record_many`].
+#[derive(Debug, Clone)]
+pub(crate) struct AuditRow {
+    pub at: i64,
+    pub actor: String,
+    pub action: &'static str,
+    pub subject: String,
+    pub detail: String,
+}
+
+/// Several entries in statements of many rows.
+pub(crate) async fn record_many(
+    conn: &mut AnyConnection,
+    entries: &[AuditRow],
+) -> Result<(), StoreError> {
+    for chunk in entries.chunks(100) {
+        let sql = multi_row_insert("audit (at, actor, action, subject, detail)", 5, chunk.len());
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for e in chunk {
+            query = query
+                .bind(e.at)
+                .bind(&e.actor)
+                .bind(e.action)
+                .bind(&e.subject)
+                .bind(&e.detail);
+        }
+        query
+            .execute(&mut *conn)
+            .await
+            .context("write the audit trail")?;
+    }
     Ok(())
 }
 

@@ -27,6 +27,9 @@ pub enum StoreError {
     /// A stored value the code cannot read back (an unknown code, a malformed date).
     #[error("unreadable value in the database: {0}")]
     Corrupt(String),
+    /// The group commit that held a write was dropped before it finished (shutdown).
+    #[error("a group commit was interrupted before it finished")]
+    Interrupted,
 }
 
 impl StoreError {

@@ -34,7 +34,8 @@ impl Store {
     /// Stores the matrix in one transaction: all of it or, on any error, nothing.
     ///
     /// The notice is found by its document number, else its title. Re-importing the same matrix
-    /// writes nothing. For a new version: new numbers are added; a number whose content changed
+    /// writes nothing. An import that changes tasks or sections bumps the notice's revision,
+    /// which tells running bots to reload their copy of the tasks. For a new version: new numbers are added; a number whose content changed
     /// keeps its task id and gets its leaders, units, groups and targets replaced; numbers that
     /// are gone are retired (never deleted) and come back, as changed, if they return; unchanged
     /// tasks are not touched, except that a task that only moved gets its new line. Units and
@@ -47,7 +48,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let conn = &mut *tx;
         let (notice_id, created) = notices::upsert(conn, &m.notice, now).await?;
-        notices::sync_sections(conn, notice_id, &m.sections).await?;
+        let sections_changed = notices::sync_sections(conn, notice_id, &m.sections).await?;
         let unit_ids = units::sync_units(conn, notice_id, &m.units).await?;
         let group_ids = units::sync_groups(conn, notice_id, &m.groups).await?;
         let leaders = Refs::load_leaders(conn).await?;
@@ -59,6 +60,11 @@ impl Store {
         let mut diff = tasks::sync(conn, notice_id, &m.tasks, &mut refs, now).await?;
         targets::sync_notice_targets(conn, notice_id, &m.notice_targets).await?;
         units::sync_members(conn, &m.groups, &group_ids, &unit_ids).await?;
+        let tasks_changed =
+            !(diff.added.is_empty() && diff.changed.is_empty() && diff.removed.is_empty());
+        if created || sections_changed || tasks_changed {
+            notices::bump_revision(conn, notice_id).await?;
+        }
         tx.commit().await.context("commit the import")?;
         diff.added.sort_unstable();
         diff.changed.sort_unstable();

@@ -9,6 +9,7 @@
 mod anchors;
 mod audit;
 mod bulletins;
+mod cache;
 mod codes;
 mod error;
 mod fingerprint;
@@ -18,6 +19,7 @@ mod load;
 mod members;
 mod notices;
 mod outbox;
+mod report_writes;
 mod reports;
 mod schedules;
 mod targets;
@@ -27,6 +29,7 @@ mod views;
 
 pub use anchors::Anchor;
 pub use audit::AuditEntry;
+pub use cache::CurrentTasks;
 pub use error::StoreError;
 pub use import::ImportOutcome;
 pub use inbox::{InboxItem, Incoming};
@@ -91,6 +94,10 @@ pub struct Store {
     /// SQLite has one writer at a time. Writers of this process queue here, in order, instead
     /// of spinning in SQLite's busy handler (which sleeps in steps of milliseconds).
     write_turn: Arc<Mutex<()>>,
+    /// The current notice's tasks, for the chat loop.
+    task_cache: Arc<cache::TaskCache>,
+    /// Reports waiting for their group commit.
+    report_queue: Arc<report_writes::ReportQueue>,
 }
 
 /// A write transaction; on SQLite it holds the process's write turn until it ends.
@@ -151,6 +158,8 @@ impl Store {
             pool,
             backend,
             write_turn: Arc::new(Mutex::new(())),
+            task_cache: Arc::default(),
+            report_queue: Arc::default(),
         })
     }
 

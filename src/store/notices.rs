@@ -92,15 +92,25 @@ pub(crate) async fn latest_id(conn: &mut AnyConnection) -> Result<Option<i64>, S
         .context("find the latest notice")
 }
 
-/// Replaces the notice's sections when they differ. Tasks refer to sections by ordinal, so
-/// nothing else has to follow.
+/// Marks the notice's tasks as changed: see [`Store::current_tasks`](super::Store::current_tasks).
+pub(crate) async fn bump_revision(conn: &mut AnyConnection, id: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE notices SET revision = revision + 1 WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .context("count the import")?;
+    Ok(())
+}
+
+/// Replaces the notice's sections when they differ (and says whether they did). Tasks refer to
+/// sections by ordinal, so nothing else has to follow.
 pub(crate) async fn sync_sections(
     conn: &mut AnyConnection,
     notice_id: i64,
     sections: &[Section],
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     if load_sections(conn, notice_id).await? == sections {
-        return Ok(());
+        return Ok(false);
     }
     sqlx::query("DELETE FROM sections WHERE notice_id = $1")
         .bind(notice_id)
@@ -121,7 +131,7 @@ pub(crate) async fn sync_sections(
         .await
         .context("save a section")?;
     }
-    Ok(())
+    Ok(true)
 }
 
 pub(crate) async fn load_sections(

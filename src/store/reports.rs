@@ -2,9 +2,8 @@
 //! by period, unit and task.
 
 use super::audit;
-use super::codes::{code, int, narrow, parse_code};
+use super::codes::{narrow, parse_code};
 use super::error::Context;
-use super::tasks::multi_row_insert;
 use super::{Store, StoreError};
 use crate::progress::Light;
 use serde::{Deserialize, Serialize};
@@ -230,80 +229,6 @@ impl Store {
                 Ok((stored, false))
             }
         }
-    }
-
-    /// The write of [`store_report`](Self::store_report), kept short: it holds SQLite's one
-    /// writer. Returns the new report's id, or None when the update's report was stored before.
-    async fn insert_report(&self, report: &NewReport, now: i64) -> Result<Option<i64>, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO reports (task_id, unit_id, period, user_id, light, text, update_id, \
-             corrects, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT (update_id) DO NOTHING RETURNING id",
-        )
-        .bind(report.task_id)
-        .bind(report.unit_id)
-        .bind(&report.period)
-        .bind(report.user_id)
-        .bind(report.light.as_ref().map(code))
-        .bind(&report.text)
-        .bind(report.update_id)
-        .bind(report.corrects)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await
-        .context("save a report")?;
-        let Some(id) = id else {
-            return Ok(None);
-        };
-        if !report.figures.is_empty() {
-            let sql = multi_row_insert(
-                "report_figures (report_id, position, target_position, metric, text, value, \
-                 target_value, unit)",
-                8,
-                report.figures.len(),
-            );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (position, f) in report.figures.iter().enumerate() {
-                query = query
-                    .bind(id)
-                    .bind(int(position))
-                    .bind(int(f.target_position))
-                    .bind(&f.metric)
-                    .bind(&f.text)
-                    .bind(f.value)
-                    .bind(f.target_value)
-                    .bind(&f.unit);
-            }
-            query
-                .execute(&mut *tx)
-                .await
-                .context("save the figures of a report")?;
-        }
-        if let Some(old) = report.corrects {
-            sqlx::query(
-                "UPDATE reports SET state = 'corrected', changed_at = $2 \
-                 WHERE id = $1 AND state = 'active'",
-            )
-            .bind(old)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .context("mark a corrected report")?;
-        }
-        let light = report.light.map(|l| l.name()).unwrap_or("未标注");
-        let subject = format!(
-            "报告 #{id} 第{}项 {} {} {light}",
-            report.task_number, report.unit_name, report.period
-        );
-        let (action, detail) = match report.corrects {
-            Some(old) => ("correct", format!("更正报告 #{old}：{}", report.text)),
-            None => ("report", report.text.clone()),
-        };
-        let actor = report.user_id.to_string();
-        audit::record(&mut tx, now, &actor, action, &subject, &detail).await?;
-        tx.commit().await.context("commit a report")?;
-        Ok(Some(id))
     }
 
     pub async fn report(&self, id: i64) -> Result<Option<Report>, StoreError> {

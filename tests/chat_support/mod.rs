@@ -41,13 +41,18 @@ pub async fn import_seed(store: &Store) {
     if store.latest_notice_id().await.unwrap().is_some() {
         return;
     }
+    store.import_matrix(&seed_matrix()).await.unwrap();
+}
+
+/// The seed notice, parsed.
+#[allow(dead_code)] // not every test crate that shares this module changes the matrix
+pub fn seed_matrix() -> duban::matrix::Matrix {
     let root = env!("CARGO_MANIFEST_DIR");
     let text =
         std::fs::read_to_string(format!("{root}/seeds/yanzhou-2022-task-notice.txt")).unwrap();
     let dir = std::fs::read_to_string(format!("{root}/seeds/yanzhou-units.toml")).unwrap();
     let dir = UnitDirectory::from_toml(&dir).unwrap();
-    let matrix = parse_notice(&text, &dir).unwrap();
-    store.import_matrix(&matrix).await.unwrap();
+    parse_notice(&text, &dir).unwrap()
 }
 
 pub struct Chat {

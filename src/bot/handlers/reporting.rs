@@ -28,16 +28,16 @@ pub async fn command(
         answer(&bot, &msg, texts::report_usage()).await?;
         return Ok(());
     };
-    let Some(notice) = ctx.notice().await? else {
+    let Some(current) = ctx.store.current_tasks().await? else {
         answer(&bot, &msg, texts::no_notice()).await?;
         return Ok(());
     };
-    let Some(task) = ctx.store.task(notice, number).await? else {
+    let Some(task) = current.number(number) else {
         answer(&bot, &msg, texts::no_such_task(&number.to_string())).await?;
         return Ok(());
     };
     let submission = Submission {
-        task,
+        task: task.clone(),
         light: None,
         text,
         corrects: None,
@@ -349,11 +349,17 @@ async fn submit(
     Ok(())
 }
 
-/// A task by id, with the notice it belongs to.
+/// A task by id, with the notice it belongs to: from the current notice's tasks in memory,
+/// else (a retired task, an older notice) from the database.
 pub(crate) async fn task_with_notice(
     ctx: &Ctx,
     task_id: i64,
 ) -> anyhow::Result<Option<(i64, TaskView)>> {
+    if let Some(current) = ctx.store.current_tasks().await?
+        && let Some(task) = current.id(task_id)
+    {
+        return Ok(Some((current.notice_id, task.clone())));
+    }
     let Some(notice) = ctx.store.notice_of_task(task_id).await? else {
         return Ok(None);
     };

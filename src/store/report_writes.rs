@@ -1,0 +1,231 @@
+//! Storing progress reports by group commit. Every reply must be stored before its receipt is
+//! sent, and SQLite has one writer: a transaction per reply would queue the replies behind each
+//! other, each paying for its own BEGIN and COMMIT and for a handful of statements. Here a
+//! reply joins a queue and waits for its turn; whoever gets the turn stores everything queued
+//! so far in one transaction with one statement per table, and tells each waiter its result.
+//! Under load the batches grow by themselves; a lone reply is a batch of one.
+
+use super::audit::{self, AuditRow};
+use super::codes::{code, int};
+use super::error::Context;
+use super::tasks::multi_row_insert;
+use super::{NewReport, Store, StoreError};
+use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
+use tokio::sync::oneshot;
+
+/// Rows per INSERT statement: well under both backends' limits on bound parameters.
+const ROWS_PER_STATEMENT: usize = 100;
+
+/// Reports waiting to be stored, and the turn to store them.
+#[derive(Debug, Default)]
+pub(crate) struct ReportQueue {
+    waiting: std::sync::Mutex<Vec<Queued>>,
+    turn: tokio::sync::Mutex<()>,
+}
+
+#[derive(Debug)]
+struct Queued {
+    report: NewReport,
+    now: i64,
+    done: oneshot::Sender<Result<Option<i64>, StoreError>>,
+}
+
+impl Store {
+    /// Stores a report (with its figures, the correction it makes and its audit entry) in a
+    /// group commit. Returns its id, or None when its update's report was stored before.
+    pub(super) async fn insert_report(
+        &self,
+        report: &NewReport,
+        now: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let (done, stored) = oneshot::channel();
+        self.report_queue
+            .waiting
+            .lock()
+            .expect("report queue lock")
+            .push(Queued {
+                report: report.clone(),
+                now,
+                done,
+            });
+        {
+            let _turn = self.report_queue.turn.lock().await;
+            let batch =
+                std::mem::take(&mut *self.report_queue.waiting.lock().expect("report queue lock"));
+            if !batch.is_empty() {
+                self.commit_batch(batch).await;
+            }
+        }
+        // Ours was in this batch or in one that an earlier turn stored.
+        stored.await.map_err(|_| StoreError::Interrupted)?
+    }
+
+    /// One transaction for the whole batch; if it fails, one per report, so that a report
+    /// the database refuses fails alone.
+    async fn commit_batch(&self, batch: Vec<Queued>) {
+        let reports: Vec<(&NewReport, i64)> = batch.iter().map(|q| (&q.report, q.now)).collect();
+        let result = self.insert_reports(&reports).await;
+        match result {
+            Ok(ids) => {
+                for (queued, id) in batch.into_iter().zip(ids) {
+                    let _ = queued.done.send(Ok(id));
+                }
+            }
+            Err(e) if batch.len() == 1 => {
+                let _ = batch.into_iter().next().map(|q| q.done.send(Err(e)));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, reports = batch.len(), "a group commit failed; storing its reports one by one");
+                for queued in batch {
+                    let alone = self
+                        .insert_reports(&[(&queued.report, queued.now)])
+                        .await
+                        .map(|ids| ids[0]);
+                    let _ = queued.done.send(alone);
+                }
+            }
+        }
+    }
+
+    /// Stores `reports` in one transaction; for each, its new id, or None when its update's
+    /// report was stored before (or earlier in the same batch).
+    async fn insert_reports(
+        &self,
+        reports: &[(&NewReport, i64)],
+    ) -> Result<Vec<Option<i64>>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut ids: HashMap<i64, i64> = HashMap::with_capacity(reports.len());
+        for chunk in reports.chunks(ROWS_PER_STATEMENT) {
+            insert_rows(&mut tx, chunk, &mut ids).await?;
+        }
+        // The first report of an update gets the id; a second one of the same update is a
+        // redelivery and gets None.
+        let mut claimed = std::collections::HashSet::with_capacity(reports.len());
+        let outcome: Vec<Option<i64>> = reports
+            .iter()
+            .map(|(r, _)| {
+                ids.get(&r.update_id)
+                    .copied()
+                    .filter(|_| claimed.insert(r.update_id))
+            })
+            .collect();
+        let stored: Vec<(i64, &NewReport, i64)> = reports
+            .iter()
+            .zip(&outcome)
+            .filter_map(|((r, now), id)| id.map(|id| (id, *r, *now)))
+            .collect();
+        insert_figures(&mut tx, &stored).await?;
+        for (_, report, now) in &stored {
+            if let Some(old) = report.corrects {
+                sqlx::query(
+                    "UPDATE reports SET state = 'corrected', changed_at = $2 \
+                     WHERE id = $1 AND state = 'active'",
+                )
+                .bind(old)
+                .bind(*now)
+                .execute(&mut *tx)
+                .await
+                .context("mark a corrected report")?;
+            }
+        }
+        let entries: Vec<AuditRow> = stored
+            .iter()
+            .map(|(id, report, now)| audit_entry(*id, report, *now))
+            .collect();
+        audit::record_many(&mut tx, &entries).await?;
+        tx.commit().await.context("commit reports")?;
+        Ok(outcome)
+    }
+}
+
+/// The reports of `chunk`, in one statement; records the id of each new one by its update.
+async fn insert_rows(
+    conn: &mut AnyConnection,
+    chunk: &[(&NewReport, i64)],
+    ids: &mut HashMap<i64, i64>,
+) -> Result<(), StoreError> {
+    let sql = multi_row_insert(
+        "reports (task_id, unit_id, period, user_id, light, text, update_id, corrects, \
+         created_at)",
+        9,
+        chunk.len(),
+    ) + " ON CONFLICT (update_id) DO NOTHING RETURNING id, update_id";
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (r, now) in chunk {
+        query = query
+            .bind(r.task_id)
+            .bind(r.unit_id)
+            .bind(&r.period)
+            .bind(r.user_id)
+            .bind(r.light.as_ref().map(code))
+            .bind(&r.text)
+            .bind(r.update_id)
+            .bind(r.corrects)
+            .bind(*now);
+    }
+    for row in query.fetch_all(&mut *conn).await.context("save reports")? {
+        const WHAT: &str = "read the id of a saved report";
+        ids.insert(
+            row.try_get("update_id").context(WHAT)?,
+            row.try_get("id").context(WHAT)?,
+        );
+    }
+    Ok(())
+}
+
+/// The figures of the reports just stored, in statements of many rows.
+async fn insert_figures(
+    conn: &mut AnyConnection,
+    stored: &[(i64, &NewReport, i64)],
+) -> Result<(), StoreError> {
+    let rows: Vec<(i64, usize, &super::ReportFigure)> = stored
+        .iter()
+        .flat_map(|(id, r, _)| r.figures.iter().enumerate().map(move |(p, f)| (*id, p, f)))
+        .collect();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let sql = multi_row_insert(
+            "report_figures (report_id, position, target_position, metric, text, value, \
+             target_value, unit)",
+            8,
+            chunk.len(),
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (id, position, f) in chunk {
+            query = query
+                .bind(*id)
+                .bind(int(*position))
+                .bind(int(f.target_position))
+                .bind(&f.metric)
+                .bind(&f.text)
+                .bind(f.value)
+                .bind(f.target_value)
+                .bind(&f.unit);
+        }
+        query
+            .execute(&mut *conn)
+            .await
+            .context("save the figures of reports")?;
+    }
+    Ok(())
+}
+
+/// The audit entry of a stored report: 报告 #id 第N项 单位 周期 灯, and its text.
+fn audit_entry(id: i64, report: &NewReport, now: i64) -> AuditRow {
+    let light = report.light.map(|l| l.name()).unwrap_or("未标注");
+    let subject = format!(
+        "报告 #{id} 第{}项 {} {} {light}",
+        report.task_number, report.unit_name, report.period
+    );
+    let (action, detail) = match report.corrects {
+        Some(old) => ("correct", format!("更正报告 #{old}：{}", report.text)),
+        None => ("report", report.text.clone()),
+    };
+    AuditRow {
+        at: now,
+        actor: report.user_id.to_string(),
+        action,
+        subject,
+        detail,
+    }
+}
