@@ -4,6 +4,7 @@
 mod bulletin;
 mod chat;
 mod fanout;
+mod memory;
 
 pub use fanout::{FanOut, fan_out};
 
@@ -35,6 +36,8 @@ pub enum Part {
     Bulletin,
     /// Parse of a 10,000-task notice.
     Parse,
+    /// Resident memory of an idle `duban run`.
+    Memory,
 }
 
 pub async fn run(settings: &Settings, runs: usize, only: Option<Part>) -> Result<()> {
@@ -57,6 +60,16 @@ pub async fn run(settings: &Settings, runs: usize, only: Option<Part>) -> Result
     }
     if wants(Part::Parse) {
         parse_big(runs, &dir);
+    }
+    if wants(Part::Memory) {
+        let matrix = read_notice(Path::new(SEED_NOTICE), &dir)?;
+        let idle = memory::idle_run(&matrix, &scratch.0).await?;
+        println!(
+            "  duban run 空闲内存（种子通知，{} 秒后）      RSS {:.1} MiB，峰值 {:.1} MiB",
+            memory::IDLE.as_secs(),
+            idle.rss_kib as f64 / 1024.0,
+            idle.peak_kib as f64 / 1024.0
+        );
     }
     Ok(())
 }
