@@ -3,6 +3,8 @@
 
 use super::codes::{code, parse_code};
 use super::error::Context;
+use super::group_commit::GroupCommit;
+use super::tasks::multi_row_insert;
 use super::{Store, StoreError};
 use crate::progress::Light;
 use sqlx::Row;
@@ -23,9 +25,16 @@ pub enum Anchor {
     Receipt { report_id: i64 },
 }
 
+/// A bot message to remember: chat, message id, what it is about, when.
+type Remembered = (i64, i32, Anchor, i64);
+
+/// Messages waiting to be remembered in a group commit.
+pub(crate) type AnchorQueue = GroupCommit<Remembered, ()>;
+
 impl Store {
     /// Remembers what a message the bot sent is about. Remembering the same message again
-    /// (a retried update) keeps the first record.
+    /// (a retried update) keeps the first record. Messages sent at about the same time are
+    /// remembered together, in one statement.
     pub async fn remember_message(
         &self,
         chat_id: i64,
@@ -33,41 +42,51 @@ impl Store {
         anchor: &Anchor,
         now: i64,
     ) -> Result<(), StoreError> {
-        let (kind, task_id, light, report_id, user_id) = match anchor {
-            Anchor::Task { task_id } => ("task", Some(*task_id), None, None, None),
-            Anchor::Prompt {
-                task_id,
-                light,
-                user_id,
-            } => (
-                "prompt",
-                Some(*task_id),
-                Some(code(light)),
-                None,
-                Some(*user_id),
-            ),
-            Anchor::Correction { report_id, user_id } => {
-                ("correction", None, None, Some(*report_id), Some(*user_id))
-            }
-            Anchor::Receipt { report_id } => ("receipt", None, None, Some(*report_id), None),
-        };
+        let item = (chat_id, message_id, anchor.clone(), now);
+        self.anchor_queue
+            .submit(item, async |batch| {
+                match self.insert_anchors(&batch).await {
+                    Ok(()) => batch.iter().map(|_| Ok(())).collect(),
+                    Err(e) if batch.len() == 1 => vec![Err(e)],
+                    Err(_) => {
+                        let mut results = Vec::with_capacity(batch.len());
+                        for one in batch.chunks(1) {
+                            results.push(self.insert_anchors(one).await);
+                        }
+                        results
+                    }
+                }
+            })
+            .await
+    }
+
+    async fn insert_anchors(&self, batch: &[Remembered]) -> Result<(), StoreError> {
         let _turn = self.write_turn().await;
-        sqlx::query(
-            "INSERT INTO bot_messages (chat_id, message_id, kind, task_id, light, report_id, \
-             user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (chat_id, message_id) DO NOTHING",
-        )
-        .bind(chat_id)
-        .bind(i64::from(message_id))
-        .bind(kind)
-        .bind(task_id)
-        .bind(light)
-        .bind(report_id)
-        .bind(user_id)
-        .bind(now)
-        .execute(&self.pool)
-        .await
-        .context("remember a bot message")?;
+        for chunk in batch.chunks(100) {
+            let sql = multi_row_insert(
+                "bot_messages (chat_id, message_id, kind, task_id, light, report_id, user_id, \
+                 created_at)",
+                8,
+                chunk.len(),
+            ) + " ON CONFLICT (chat_id, message_id) DO NOTHING";
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (chat_id, message_id, anchor, now) in chunk {
+                let (kind, task_id, light, report_id, user_id) = columns(anchor);
+                query = query
+                    .bind(*chat_id)
+                    .bind(i64::from(*message_id))
+                    .bind(kind)
+                    .bind(task_id)
+                    .bind(light)
+                    .bind(report_id)
+                    .bind(user_id)
+                    .bind(*now);
+            }
+            query
+                .execute(&self.pool)
+                .await
+                .context("remember bot messages")?;
+        }
         Ok(())
     }
 
@@ -115,5 +134,35 @@ impl Store {
             _ => return Err(corrupt()),
         };
         Ok(Some(anchor))
+    }
+}
+
+/// An anchor's columns: kind, task, light, report, user.
+type Columns = (
+    &'static str,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+);
+
+fn columns(anchor: &Anchor) -> Columns {
+    match anchor {
+        Anchor::Task { task_id } => ("task", Some(*task_id), None, None, None),
+        Anchor::Prompt {
+            task_id,
+            light,
+            user_id,
+        } => (
+            "prompt",
+            Some(*task_id),
+            Some(code(light)),
+            None,
+            Some(*user_id),
+        ),
+        Anchor::Correction { report_id, user_id } => {
+            ("correction", None, None, Some(*report_id), Some(*user_id))
+        }
+        Anchor::Receipt { report_id } => ("receipt", None, None, Some(*report_id), None),
     }
 }

@@ -13,6 +13,7 @@ mod cache;
 mod codes;
 mod error;
 mod fingerprint;
+mod group_commit;
 mod import;
 mod inbox;
 mod load;
@@ -96,8 +97,9 @@ pub struct Store {
     write_turn: Arc<Mutex<()>>,
     /// The current notice's tasks, for the chat loop.
     task_cache: Arc<cache::TaskCache>,
-    /// Reports waiting for their group commit.
+    /// Reports and bot messages waiting for their group commit.
     report_queue: Arc<report_writes::ReportQueue>,
+    anchor_queue: Arc<anchors::AnchorQueue>,
 }
 
 /// A write transaction; on SQLite it holds the process's write turn until it ends.
@@ -160,6 +162,7 @@ impl Store {
             write_turn: Arc::new(Mutex::new(())),
             task_cache: Arc::default(),
             report_queue: Arc::default(),
+            anchor_queue: Arc::default(),
         })
     }
 

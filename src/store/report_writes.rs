@@ -1,35 +1,19 @@
-//! Storing progress reports by group commit. Every reply must be stored before its receipt is
-//! sent, and SQLite has one writer: a transaction per reply would queue the replies behind each
-//! other, each paying for its own BEGIN and COMMIT and for a handful of statements. Here a
-//! reply joins a queue and waits for its turn; whoever gets the turn stores everything queued
-//! so far in one transaction with one statement per table, and tells each waiter its result.
-//! Under load the batches grow by themselves; a lone reply is a batch of one.
+//! Storing progress reports in group commits ([`GroupCommit`](super::group_commit::GroupCommit)).
 
 use super::audit::{self, AuditRow};
 use super::codes::{code, int};
 use super::error::Context;
+use super::group_commit::GroupCommit;
 use super::tasks::multi_row_insert;
 use super::{NewReport, Store, StoreError};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
-use tokio::sync::oneshot;
 
 /// Rows per INSERT statement: well under both backends' limits on bound parameters.
 const ROWS_PER_STATEMENT: usize = 100;
 
-/// Reports waiting to be stored, and the turn to store them.
-#[derive(Debug, Default)]
-pub(crate) struct ReportQueue {
-    waiting: std::sync::Mutex<Vec<Queued>>,
-    turn: tokio::sync::Mutex<()>,
-}
-
-#[derive(Debug)]
-struct Queued {
-    report: NewReport,
-    now: i64,
-    done: oneshot::Sender<Result<Option<i64>, StoreError>>,
-}
+/// Reports waiting to be stored, each with the time it arrived.
+pub(crate) type ReportQueue = GroupCommit<(NewReport, i64), Option<i64>>;
 
 impl Store {
     /// Stores a report (with its figures, the correction it makes and its audit entry) in a
@@ -39,51 +23,30 @@ impl Store {
         report: &NewReport,
         now: i64,
     ) -> Result<Option<i64>, StoreError> {
-        let (done, stored) = oneshot::channel();
         self.report_queue
-            .waiting
-            .lock()
-            .expect("report queue lock")
-            .push(Queued {
-                report: report.clone(),
-                now,
-                done,
-            });
-        {
-            let _turn = self.report_queue.turn.lock().await;
-            let batch =
-                std::mem::take(&mut *self.report_queue.waiting.lock().expect("report queue lock"));
-            if !batch.is_empty() {
-                self.commit_batch(batch).await;
-            }
-        }
-        // Ours was in this batch or in one that an earlier turn stored.
-        stored.await.map_err(|_| StoreError::Interrupted)?
+            .submit((report.clone(), now), async |batch| {
+                self.store_batch(&batch).await
+            })
+            .await
     }
 
     /// One transaction for the whole batch; if it fails, one per report, so that a report
     /// the database refuses fails alone.
-    async fn commit_batch(&self, batch: Vec<Queued>) {
-        let reports: Vec<(&NewReport, i64)> = batch.iter().map(|q| (&q.report, q.now)).collect();
-        let result = self.insert_reports(&reports).await;
-        match result {
-            Ok(ids) => {
-                for (queued, id) in batch.into_iter().zip(ids) {
-                    let _ = queued.done.send(Ok(id));
-                }
-            }
-            Err(e) if batch.len() == 1 => {
-                let _ = batch.into_iter().next().map(|q| q.done.send(Err(e)));
-            }
+    async fn store_batch(
+        &self,
+        batch: &[(NewReport, i64)],
+    ) -> Vec<Result<Option<i64>, StoreError>> {
+        let reports: Vec<(&NewReport, i64)> = batch.iter().map(|(r, now)| (r, *now)).collect();
+        match self.insert_reports(&reports).await {
+            Ok(ids) => ids.into_iter().map(Ok).collect(),
+            Err(e) if reports.len() == 1 => vec![Err(e)],
             Err(e) => {
-                tracing::warn!(error = %e, reports = batch.len(), "a group commit failed; storing its reports one by one");
-                for queued in batch {
-                    let alone = self
-                        .insert_reports(&[(&queued.report, queued.now)])
-                        .await
-                        .map(|ids| ids[0]);
-                    let _ = queued.done.send(alone);
+                tracing::warn!(error = %e, reports = reports.len(), "a group commit failed; storing its reports one by one");
+                let mut results = Vec::with_capacity(reports.len());
+                for report in reports {
+                    results.push(self.insert_reports(&[report]).await.map(|ids| ids[0]));
                 }
+                results
             }
         }
     }
