@@ -9,7 +9,8 @@ use super::error::Context;
 use super::{Store, StoreError, TaskSelection, TaskView};
 use sqlx::Row;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use tokio::sync::Mutex;
 
 /// The current tasks of one revision of a notice.
 #[derive(Debug)]
@@ -65,17 +66,20 @@ impl Store {
         };
         let notice_id: i64 = row.try_get("id").context("read the current notice")?;
         let revision: i64 = row.try_get("revision").context("read the current notice")?;
-        if let Some(held) = self.task_cache.0.lock().expect("task cache lock").as_ref()
-            && held.notice_id == notice_id
-            && held.revision == revision
+        // One reload at a time: the replies that find the copy stale together wait for the
+        // first one's reload instead of each loading the tasks again.
+        let mut held = self.task_cache.0.lock().await;
+        if let Some(current) = held.as_ref()
+            && current.notice_id == notice_id
+            && current.revision == revision
         {
-            return Ok(Some(held.clone()));
+            return Ok(Some(current.clone()));
         }
         // Read after the revision: what is loaded is at least as new as the revision it is
         // kept under, so an import in between only causes one more reload.
         let tasks = self.tasks(notice_id, TaskSelection::All).await?;
         let fresh = Arc::new(CurrentTasks::new(notice_id, revision, tasks));
-        *self.task_cache.0.lock().expect("task cache lock") = Some(fresh.clone());
+        *held = Some(fresh.clone());
         Ok(Some(fresh))
     }
 }
