@@ -1,11 +1,13 @@
-//! The bulletin as Word and Excel files, read back: the `.docx` unzipped and its
-//! `word/document.xml` searched, the `.xlsx` read cell by cell with calamine.
+//! The bulletin as Word and Excel files and as a chart, read back: the `.docx` unzipped and its
+//! `word/document.xml` searched, the `.xlsx` read cell by cell with calamine, the `.png`
+//! decoded and its pixels counted by colour.
 
 mod bulletin_support;
 
-use bulletin_support::{bulletin, day, heading, tasks};
+use bulletin_support::{all_done, bulletin, day, heading, tasks};
 use calamine::{Data, Range, Reader, Xlsx};
-use duban::bulletin::render::docx::docx;
+use duban::bulletin::render::docx::{WORD_ROWS, docx};
+use duban::bulletin::render::png::{self, Status, png};
 use duban::bulletin::render::xlsx::xlsx;
 use duban::bulletin::{Bulletin, PeriodData, Thresholds, aggregate};
 use std::io::{Cursor, Read};
@@ -50,13 +52,14 @@ fn paragraphs(xml: &str) -> Vec<String> {
 
 /// The paragraphs from `heading` up to the next section heading.
 fn section<'a>(paragraphs: &'a [String], heading: &str) -> &'a [String] {
-    const HEADINGS: [&str; 6] = [
+    const HEADINGS: [&str; 7] = [
         "一、总体情况",
         "二、已完成",
         "三、进度滞后",
         "四、未按时反馈",
         "五、量化指标完成情况",
         "六、单位排名",
+        "附：牵头领导任务情况",
     ];
     let start = paragraphs
         .iter()
@@ -98,17 +101,32 @@ fn silent_bulletin() -> Bulletin {
     aggregate(heading(), &period, None, Thresholds::default())
 }
 
-#[test]
-fn the_docx_has_the_heading_and_every_section() {
-    let b = bulletin();
-    let xml = document_xml(&docx(&b).unwrap());
-    let paras = paragraphs(&xml);
+/// A part of the `.docx` archive as text.
+fn part(file: &[u8], name: &str) -> String {
+    let mut archive = zip::ZipArchive::new(Cursor::new(file)).expect("a zip archive");
+    let mut xml = String::new();
+    archive
+        .by_name(name)
+        .unwrap_or_else(|_| panic!("no {name}"))
+        .read_to_string(&mut xml)
+        .expect("UTF-8 XML");
+    xml
+}
 
-    assert_eq!(paras[0], "兖州区政府工作报告重点任务督查通报");
-    assert_eq!(paras[1], "第3期");
+#[test]
+fn the_docx_has_the_heading_and_every_section_in_the_shared_wording() {
+    let b = bulletin();
+    let file = docx(&b).unwrap();
+    let paras = paragraphs(&document_xml(&file));
+
     assert_eq!(
-        paras[2],
-        "兖州区人民政府督查室\u{3000}\u{3000}2022年3月31日"
+        paras[..4],
+        [
+            "兖州区政府工作报告重点任务督查通报",
+            "第3期",
+            "兖州区人民政府督查室\u{3000}\u{3000}2022年3月31日",
+            "报告期 2022-03，2022年3月25日截止；序时进度 24.7%"
+        ]
     );
     for heading in [
         "一、总体情况",
@@ -117,42 +135,48 @@ fn the_docx_has_the_heading_and_every_section() {
         "四、未按时反馈",
         "五、量化指标完成情况",
         "六、单位排名",
+        "附：牵头领导任务情况",
     ] {
         assert!(paras.iter().any(|p| p == heading), "no {heading}");
     }
-    assert!(xml.contains("仿宋_GB2312"), "body font named in the runs");
-    assert!(
-        xml.contains("方正小标宋简体"),
-        "title font named in the runs"
-    );
+    // The fonts of a 督查通报, in the styles the paragraphs name.
+    let styles = part(&file, "word/styles.xml");
+    for font in ["仿宋_GB2312", "方正小标宋简体", "黑体"] {
+        assert!(styles.contains(font), "{font} in the styles");
+    }
 
-    let overview = section(&paras, "一、总体情况").join("\n");
-    assert!(
-        overview.contains("共督查任务6项，已反馈5项，未反馈1项"),
-        "{overview}"
+    // The sentences are those of the Markdown, with the lights as words.
+    assert_eq!(
+        section(&paras, "一、总体情况"),
+        [
+            "共6项任务，已反馈5项，未反馈1项。已反馈的任务中：蓝2项，黄1项，红1项，完成1项。",
+            "较上期：新完成第1项；灯色转差第2项（蓝→黄）。"
+        ]
     );
-    assert!(
-        overview.contains("蓝灯2项、黄灯1项、红灯1项、完成1项"),
-        "{overview}"
+    assert_eq!(
+        section(&paras, "二、已完成"),
+        ["第1项 建设区级科技创新平台，完善孵化器功能。（区科技局）"]
     );
-    assert!(overview.contains("序时进度24.7%"), "{overview}");
-    assert!(overview.contains("新完成第1项"), "{overview}");
-    assert!(overview.contains("第2项由蓝灯转为黄灯"), "{overview}");
-
-    let done = section(&paras, "二、已完成");
-    assert_eq!(done.len(), 1, "{done:#?}");
-    assert!(done[0].contains("建设区级科技创新平台，完善孵化器功能。"));
+    assert_eq!(
+        section(&paras, "附：牵头领导任务情况"),
+        [
+            "张伟：牵头2项；滞后 第3项；未反馈 无；已完成 第1项",
+            "李娜：牵头2项；滞后 第2项；未反馈 无；已完成 无",
+            "王强：牵头2项；滞后 第6项；未反馈 第4项；已完成 无"
+        ]
+    );
+    assert!(paras.iter().all(|p| !p.contains('🔵')), "{paras:#?}");
 }
 
 #[test]
-fn the_docx_tables_show_lagging_tasks_figures_and_the_ranking() {
+fn the_docx_tables_are_the_markdown_tables() {
     let paras = paragraphs(&document_xml(&docx(&bulletin()).unwrap()));
 
-    // 序号/任务/主办单位/牵头领导/上报/研判: the header, then tasks 2, 3 and 6.
+    // 编号/任务/主办单位/牵头领导/上报/研判: the header, then tasks 2, 3 and 6.
     let lagging = section(&paras, "三、进度滞后");
     assert_eq!(
         lagging[..6],
-        ["序号", "任务", "主办单位", "牵头领导", "上报", "研判"]
+        ["编号", "任务", "主办单位", "牵头领导", "上报", "研判"]
     );
     assert_eq!(
         lagging[6..12],
@@ -162,38 +186,40 @@ fn the_docx_tables_show_lagging_tasks_figures_and_the_ranking() {
             "区财政局",
             "李娜",
             "黄",
-            "蓝（不一致）"
+            "蓝"
         ]
     );
-    assert_eq!(lagging[12..18][4..], ["蓝", "黄（不一致）"]);
+    assert_eq!(lagging[12..18][4..], ["蓝", "黄"]);
     assert_eq!(lagging[18..24][4..], ["红", "—"]);
     assert_eq!(lagging.len(), 24);
 
-    let silent = section(&paras, "四、未按时反馈").join("\n");
-    assert!(
-        silent.contains("第4项：改造老旧小区22个。未反馈单位：区住建局。"),
-        "{silent}"
+    // Silent hosts and late reports, then the note naming the silent units.
+    let silent = section(&paras, "四、未按时反馈");
+    assert_eq!(silent[..4], ["编号", "任务", "单位", "情况"]);
+    assert_eq!(
+        silent[4..8],
+        ["4", "改造老旧小区22个。", "区住建局", "未反馈"]
     );
-    assert!(
-        silent.contains("第6项：推进城乡公交一体化。未反馈单位：区住建局（区交通局已反馈）。"),
-        "{silent}"
+    assert_eq!(
+        silent[8..12],
+        ["6", "推进城乡公交一体化。", "区住建局", "未反馈"]
     );
-    assert!(
-        silent.contains("第5项：争取专项债券资金。区财政局于2022-03-28 10:00反馈。"),
-        "{silent}"
+    assert_eq!(
+        silent[12..16],
+        [
+            "5",
+            "争取专项债券资金。",
+            "区财政局",
+            "逾期（2022-03-28 10:00）"
+        ]
     );
+    assert_eq!(silent[16..], ["未反馈单位：区住建局2项。"]);
 
     let figures = section(&paras, "五、量化指标完成情况");
-    assert_eq!(figures[..5], ["任务", "指标", "完成", "目标", "完成率"]);
+    assert_eq!(figures[..5], ["编号", "指标", "完成", "目标", "完成率"]);
     assert_eq!(
         figures[5..10],
-        [
-            "2. 完成高标准农田建设3.6万亩。",
-            "高标准农田建设",
-            "2.1万亩",
-            "3.6万亩",
-            "58.3%"
-        ]
+        ["2", "高标准农田建设", "2.1万亩", "3.6万亩", "58.3%"]
     );
     assert_eq!(figures[10..15][2..], ["2家", "30家", "6.7%"]);
     assert_eq!(figures.len(), 15);
@@ -204,16 +230,51 @@ fn the_docx_tables_show_lagging_tasks_figures_and_the_ranking() {
         [
             "名次",
             "单位",
-            "主办任务",
+            "主办",
             "按时反馈",
             "逾期",
             "未反馈",
-            "已完成",
+            "完成",
             "滞后"
         ]
     );
     assert_eq!(ranking.len(), 8 * 5, "a header and four host units");
     assert_eq!(ranking[9], "区科技局", "{ranking:#?}");
+}
+
+#[test]
+fn a_long_word_table_lists_its_first_rows_and_points_to_the_excel_file() {
+    let mut b = bulletin();
+    // Task 2 (黄, with a figure) again and again: WORD_ROWS + 5 lagging tasks in all.
+    for i in 0..WORD_ROWS as u32 + 2 {
+        let mut task = b.tasks[1].clone();
+        task.number = 1000 + i;
+        b.tasks.push(task);
+    }
+    let note = |rows: usize| {
+        format!("本表共{rows}行，限于篇幅仅列出前{WORD_ROWS}行，完整情况见同期 Excel 表格。")
+    };
+    let paras = paragraphs(&document_xml(&docx(&b).unwrap()));
+    let lagging = section(&paras, "三、进度滞后");
+    assert_eq!(lagging.len(), 6 * (1 + WORD_ROWS) + 1);
+    // The header, then tasks 2, 3, 6 and 1000 to 1996: the last row shown.
+    assert_eq!(
+        lagging[6 * WORD_ROWS..6 * WORD_ROWS + 2],
+        ["1996", "完成高标准农田建设3.6万亩。"]
+    );
+    assert_eq!(lagging.last().unwrap(), &note(WORD_ROWS + 5));
+    let figures = section(&paras, "五、量化指标完成情况");
+    assert_eq!(figures.len(), 5 * (1 + WORD_ROWS) + 1);
+    assert_eq!(figures.last().unwrap(), &note(WORD_ROWS + 4));
+    // A table within the limit says nothing more.
+    assert_eq!(section(&paras, "六、单位排名").len(), 8 * 5);
+
+    // The Excel file has every task.
+    let mut book = workbook(xlsx(&b).unwrap());
+    assert_eq!(
+        book.worksheet_range("任务").unwrap().height(),
+        1 + b.tasks.len()
+    );
 }
 
 #[test]
@@ -297,11 +358,11 @@ fn a_period_without_reports_renders_both_files() {
     assert_eq!(section(&paras, "二、已完成"), ["无"]);
     assert_eq!(section(&paras, "三、进度滞后"), ["无"]);
     assert_eq!(section(&paras, "五、量化指标完成情况"), ["无"]);
-    let silent = section(&paras, "四、未按时反馈").join("\n");
-    for n in 1..=6 {
-        assert!(silent.contains(&format!("第{n}项")), "{silent}");
-    }
-    assert!(!silent.contains("截止后才反馈"), "{silent}");
+    // Every task without a report, one row each (a header of 4 cells, then 4 per task), and
+    // the note naming the silent units.
+    let silent = section(&paras, "四、未按时反馈");
+    assert_eq!(silent.len(), 4 + 4 * 6 + 1, "{silent:#?}");
+    assert!(silent.iter().all(|p| !p.starts_with("逾期")), "{silent:#?}");
 
     let mut book = workbook(xlsx(&b).unwrap());
     let sheet = book.worksheet_range("任务").unwrap();
@@ -334,4 +395,117 @@ fn an_empty_bulletin_says_nothing_to_report() {
     }
     let mut book = workbook(xlsx(&b).unwrap());
     assert_eq!(book.worksheet_range("任务").unwrap().height(), 1);
+    // The chart: both panels say 无 in one row's height, no bar anywhere.
+    let (_, height, pixels) = decode_png(&png(&b).unwrap());
+    assert_eq!(height, png::height(&b));
+    assert_eq!(height, 210 + 2 * (56 + 40 + 88) + 56);
+    for status in Status::ALL {
+        assert_eq!(painted(&pixels, status), 0, "{status:?}");
+    }
+}
+
+/// A decoded `.png`: width, height and RGB pixels.
+fn decode_png(file: &[u8]) -> (u32, u32, Vec<[u8; 3]>) {
+    let decoder = ::png::Decoder::new(Cursor::new(file));
+    let mut reader = decoder.read_info().expect("a PNG header");
+    let mut buf = vec![0; reader.output_buffer_size().expect("a buffer size")];
+    let info = reader.next_frame(&mut buf).expect("PNG pixels");
+    assert_eq!(
+        (info.color_type, info.bit_depth),
+        (::png::ColorType::Rgb, ::png::BitDepth::Eight)
+    );
+    let pixels = buf[..info.buffer_size()]
+        .chunks_exact(3)
+        .map(|p| [p[0], p[1], p[2]])
+        .collect();
+    (info.width, info.height, pixels)
+}
+
+/// How many pixels have exactly the fill of `status`.
+fn painted(pixels: &[[u8; 3]], status: Status) -> usize {
+    let c = status.colour();
+    pixels.iter().filter(|p| **p == [c.0, c.1, c.2]).count()
+}
+
+/// More than a legend swatch (22 × 22 pixels) of a colour: a bar of it is drawn.
+const A_BAR: usize = 1000;
+
+#[test]
+fn the_png_decodes_at_its_size() {
+    let b = bulletin();
+    let (width, height, pixels) = decode_png(&png(&b).unwrap());
+    assert_eq!(width, png::WIDTH);
+    assert_eq!(height, png::height(&b));
+    // Header, 3 sections and 4 host units, footer: the height follows the rows only.
+    assert_eq!(height, 210 + (56 + 3 * 40 + 88) + (56 + 4 * 40 + 88) + 56);
+    assert_eq!(pixels.len(), (width * height) as usize);
+    // Rendering twice gives the same picture.
+    assert_eq!(png(&b).unwrap(), png(&b).unwrap());
+}
+
+#[test]
+fn the_png_paints_the_lights_the_tasks_have_and_no_other() {
+    // The fixture: 蓝 tasks 3 and 5, 黄 2, 红 6, 完成 1, 未报送 4; no report without a light.
+    let (_, _, pixels) = decode_png(&png(&bulletin()).unwrap());
+    for status in [
+        Status::Blue,
+        Status::Yellow,
+        Status::Red,
+        Status::Done,
+        Status::Silent,
+    ] {
+        let n = painted(&pixels, status);
+        assert!(n > A_BAR, "{status:?}: {n} pixels");
+    }
+    assert_eq!(painted(&pixels, Status::Unlabelled), 0);
+
+    // Every task complete: green only, not even the legend's swatches of the others.
+    let tasks = tasks();
+    let reports = all_done();
+    let period = PeriodData {
+        label: "2022-03",
+        end: day(3, 31),
+        due: day(3, 25),
+        tasks: &tasks,
+        reports: &reports,
+    };
+    let done = aggregate(heading(), &period, None, Thresholds::default());
+    let (_, _, pixels) = decode_png(&png(&done).unwrap());
+    assert!(painted(&pixels, Status::Done) > A_BAR);
+    for status in [
+        Status::Blue,
+        Status::Yellow,
+        Status::Red,
+        Status::Unlabelled,
+        Status::Silent,
+    ] {
+        assert_eq!(painted(&pixels, status), 0, "{status:?}");
+    }
+
+    // Nobody reported: grey only.
+    let (_, _, pixels) = decode_png(&png(&silent_bulletin()).unwrap());
+    assert!(painted(&pixels, Status::Silent) > A_BAR);
+    assert_eq!(painted(&pixels, Status::Blue), 0);
+}
+
+#[test]
+fn the_png_shows_at_most_twenty_units_and_any_text() {
+    let mut b = bulletin();
+    let base = png::height(&b);
+    // 40 more tasks, each hosted by a unit of its own with a long name, some unknown to the
+    // embedded font (emoji, a hanzi outside GB2312, one outside the BMP).
+    for i in 0..40u32 {
+        let mut task = b.tasks[(i % 6) as usize].clone();
+        task.number = 100 + i;
+        task.hosts = vec![format!(
+            "第{i}个单位😀龘𠀀（加挂某某中心牌子）很长很长很长很长很长很长的名字"
+        )];
+        task.silent_hosts.clear();
+        task.section = Some(format!("{i}、第{i}部分"));
+        b.tasks.push(task);
+    }
+    // 4 + 40 units and 3 + 40 sections: each panel is cut to 20 rows.
+    assert_eq!(png::height(&b), base + (20 - 4) * 40 + (20 - 3) * 40);
+    let (width, height, _) = decode_png(&png(&b).unwrap());
+    assert_eq!((width, height), (png::WIDTH, png::height(&b)));
 }

@@ -230,6 +230,16 @@ async fn report(chat: &mut Chat, cast: &Cast) {
     assert!(text(&answer).contains("已记录"), "{answer:?}");
 }
 
+/// A bulletin file starts as its kind does: Word and Excel are zip archives, the chart a PNG.
+fn of_its_kind(name: &str, bytes: &[u8]) -> bool {
+    let magic: &[u8] = if name.ends_with(".png") {
+        b"\x89PNG"
+    } else {
+        b"PK"
+    };
+    bytes.starts_with(magic)
+}
+
 /// How many messages the bulletin took to `id`.
 async fn bulletin_parts(store: &Store, id: i64) -> usize {
     let rows = store.outbox(None).await.unwrap();
@@ -371,13 +381,14 @@ async fn a_month_sends_reminders_nudges_to_the_silent_and_escalation_to_the_righ
         .sent(LEADER_SUP)
         .iter()
         .filter_map(|m| m.document.as_ref())
-        .map(|d| (d.file_name.clone(), d.bytes.starts_with(b"PK")))
+        .map(|d| (d.file_name.clone(), of_its_kind(&d.file_name, &d.bytes)))
         .collect();
     assert_eq!(
         files,
         [
             ("督查通报第1期-2022-03.docx".to_owned(), true),
-            ("督查通报第1期-2022-03.xlsx".to_owned(), true)
+            ("督查通报第1期-2022-03.xlsx".to_owned(), true),
+            ("督查通报第1期-2022-03.png".to_owned(), true)
         ]
     );
     chat.stop().await.shutdown().await;
@@ -641,12 +652,16 @@ async fn supervisors_get_the_bulletin_on_demand_as_text_and_files() {
         .collect();
     assert_eq!(
         files,
-        ["督查通报第1期-2022-03.docx", "督查通报第1期-2022-03.xlsx"]
+        [
+            "督查通报第1期-2022-03.docx",
+            "督查通报第1期-2022-03.xlsx",
+            "督查通报第1期-2022-03.png"
+        ]
     );
     assert!(
         sent.iter()
             .filter_map(|m| m.document.as_ref())
-            .all(|d| d.bytes.starts_with(b"PK"))
+            .all(|d| of_its_kind(&d.file_name, &d.bytes))
     );
     chat.stop().await.shutdown().await;
 }

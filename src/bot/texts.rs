@@ -179,7 +179,7 @@ pub fn help(role: Option<Role>) -> String {
             "您是督查人员，可以查看（不能报告）：\n\
              /status 本期总体情况\n\
              /status 任务编号 | 单位名 | 领导名 查看一项任务、一个单位或一位领导的任务\n\
-             /bulletin [期号|报告期] 督查通报（文字和 Word、Excel 文件）\n\
+             /bulletin [期号|报告期] 督查通报（文字和 Word、Excel、图表文件）\n\
              /whoami 我的身份  /unbind 解除绑定",
         ),
         Some(Role::Admin) => text.push_str(

@@ -143,6 +143,7 @@ fn task_statuses(period: &PeriodData, thresholds: Thresholds) -> Vec<TaskStatus>
             TaskStatus {
                 number: task.number,
                 text: task.text.clone(),
+                section: task.section.clone(),
                 lead_leaders: task
                     .leaders
                     .iter()

@@ -53,6 +53,8 @@ pub struct Totals {
 pub struct TaskStatus {
     pub number: u32,
     pub text: String,
+    /// The heading of the notice's section the task is in (`二、聚力制造强区建设，…`), if any.
+    pub section: Option<String>,
     pub lead_leaders: Vec<String>,
     pub hosts: Vec<String>,
     pub co_organizers: Vec<String>,

@@ -2,7 +2,7 @@
 //! formats offices circulate, to a file or (text formats) to stdout.
 
 use super::{open_store, user_error};
-use crate::bulletin::render::{docx, markdown, text, xlsx};
+use crate::bulletin::render::{docx, markdown, png, text, xlsx};
 use crate::bulletin::{Bulletin, compile};
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -22,6 +22,8 @@ pub enum Format {
     Docx,
     /// Excel 表格
     Xlsx,
+    /// 图表（PNG 图片）：各部分、各单位的任务灯色
+    Png,
 }
 
 pub async fn run(
@@ -46,9 +48,9 @@ pub async fn run(
                 path.display()
             );
         }
-        None if matches!(format, Format::Docx | Format::Xlsx) => {
+        None if matches!(format, Format::Docx | Format::Xlsx | Format::Png) => {
             return Err(user_error(
-                "docx 和 xlsx 是二进制文件，请用 --out 文件名 指定写到哪里。",
+                "docx、xlsx 和 png 是二进制文件，请用 --out 文件名 指定写到哪里。",
             ));
         }
         None => print!("{}", String::from_utf8_lossy(&bytes)),
@@ -63,5 +65,6 @@ fn render(b: &Bulletin, format: Format) -> Result<Vec<u8>> {
         Format::Html => markdown::html(b).into_bytes(),
         Format::Docx => docx::docx(b)?,
         Format::Xlsx => xlsx::xlsx(b)?,
+        Format::Png => png::png(b)?,
     })
 }

@@ -265,6 +265,7 @@ mod tests {
             id,
             number: id as u32,
             text: format!("任务{id}"),
+            section: None,
             leaders: vec![LeaderRef {
                 name: lead.into(),
                 role: LeaderRole::Lead,

@@ -6,7 +6,7 @@
 use super::planner::{self, Fire, Scope, Situation};
 use crate::bulletin::channels::{Channels, deliver};
 use crate::bulletin::compile;
-use crate::bulletin::render::{docx, markdown, text, xlsx};
+use crate::bulletin::render::{files, markdown, text};
 use crate::clock::{Clock, office_offset};
 use crate::config::Settings;
 use crate::progress::{Cycle, due_date, period_label};
@@ -207,7 +207,7 @@ impl Scheduler {
     }
 
     /// The bulletin of `period` to every supervisor and admin through the outbox (the Telegram
-    /// text, then the Word and Excel files), and, the first time, to the configured group
+    /// text, then the Word and Excel files and the chart), and, the first time, to the configured group
     /// robots.
     async fn issue_bulletin(&self, period: &str, day: NaiveDate) -> Result<()> {
         let inner = &self.0;
@@ -229,10 +229,7 @@ impl Scheduler {
             .collect();
         let parts = text::telegram(&bulletin);
         let name = format!("督查通报第{}期-{}", bulletin.number, bulletin.period);
-        let files = [
-            ("docx", docx::docx(&bulletin)?),
-            ("xlsx", xlsx::xlsx(&bulletin)?),
-        ];
+        let files = files(&bulletin)?;
         let mut messages: Vec<OutMessage> = Vec::new();
         for user in &readers {
             for (i, part) in parts.iter().enumerate() {
@@ -245,16 +242,16 @@ impl Scheduler {
                     file: None,
                 });
             }
-            for (extension, bytes) in &files {
+            for file in &files {
                 messages.push(OutMessage {
-                    key: format!("bulletin:{period}:{user}:{extension}"),
+                    key: format!("bulletin:{period}:{user}:{}", file.extension),
                     chat_id: *user,
                     is_group: false,
                     payload: serde_json::json!({}),
                     anchor_task: None,
                     file: Some(OutFile {
-                        name: format!("{name}.{extension}"),
-                        bytes: bytes.clone(),
+                        name: format!("{name}.{}", file.extension),
+                        bytes: file.bytes.clone(),
                     }),
                 });
             }

@@ -13,6 +13,8 @@ pub struct TaskView {
     pub id: i64,
     pub number: u32,
     pub text: String,
+    /// The heading of the notice's section the task is in (`二、聚力制造强区建设，…`), if any.
+    pub section: Option<String>,
     pub leaders: Vec<LeaderRef>,
     pub units: Vec<TaskUnit>,
     pub targets: Vec<Target>,
@@ -61,7 +63,9 @@ impl Store {
         selection: TaskSelection<'_>,
     ) -> Result<Vec<TaskView>, StoreError> {
         let mut conn = self.pool.acquire().await.context("acquire a connection")?;
-        let base = "SELECT t.id, t.number, t.text FROM tasks t";
+        let base = "SELECT t.id, t.number, t.text, s.label AS section_label, \
+                    s.title AS section_title FROM tasks t LEFT JOIN sections s \
+                    ON s.notice_id = t.notice_id AND s.ordinal = t.section_ordinal";
         let current = "t.notice_id = $1 AND t.retired = 0";
         let sql = match selection {
             TaskSelection::All => format!("{base} WHERE {current}"),
@@ -104,6 +108,15 @@ impl Store {
                 id: row.try_get("id").context(WHAT)?,
                 number: narrow(row.try_get("number").context(WHAT)?, "number")?,
                 text: row.try_get("text").context(WHAT)?,
+                section: match (
+                    row.try_get::<Option<String>, _>("section_label")
+                        .context(WHAT)?,
+                    row.try_get::<Option<String>, _>("section_title")
+                        .context(WHAT)?,
+                ) {
+                    (Some(label), Some(title)) => Some(format!("{label}、{title}")),
+                    _ => None,
+                },
                 leaders: Vec::new(),
                 units: Vec::new(),
                 targets: Vec::new(),

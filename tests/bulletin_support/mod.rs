@@ -8,6 +8,8 @@
 //! 4. 区住建局 hosts; no report.
 //! 5. 区财政局 hosts; reported 蓝 on the 28th, after the due date: late.
 //! 6. 区住建局 and 区交通局 host, 区科技局 co-organizes; only 区交通局 reported (红).
+//!
+//! Tasks 1–3 are in section 二 of the notice, 4 and 5 in 四, 6 in 五.
 
 #![allow(dead_code)]
 
@@ -55,6 +57,13 @@ fn target(metric: &str, value: f64, unit: &str) -> Target {
     }
 }
 
+/// The sections of the notice the fixture's tasks are in, as the store gives their headings.
+pub const SECTIONS: [&str; 3] = [
+    "二、聚力制造强区建设，在工业经济高质量发展上求突破、开新局",
+    "四、聚力融入都市区，在提升城市功能品质上求突破、开新局",
+    "五、聚力实现乡村振兴，在推进农业农村现代化上求突破、开新局",
+];
+
 fn task(
     number: u32,
     text: &str,
@@ -62,10 +71,16 @@ fn task(
     units: &[(&str, UnitRole)],
     targets: Vec<Target>,
 ) -> TaskView {
+    let section = match number {
+        1..=3 => SECTIONS[0],
+        4 | 5 => SECTIONS[1],
+        _ => SECTIONS[2],
+    };
     TaskView {
         id: i64::from(number) * 10,
         number,
         text: text.into(),
+        section: Some(section.into()),
         leaders: vec![LeaderRef {
             name: lead.into(),
             role: LeaderRole::Lead,

@@ -1,10 +1,10 @@
 //! `/bulletin [期号|周期]` for supervisors and admins: the bulletin as Telegram text (HTML),
-//! then as Word and Excel files.
+//! then as Word and Excel files and the chart (PNG).
 
 use super::{HandlerResult, answer, send_turn};
 use crate::bot::SharedCtx;
 use crate::bulletin::compile;
-use crate::bulletin::render::{docx, text, xlsx};
+use crate::bulletin::render::{files, text};
 use teloxide::prelude::*;
 use teloxide::types::{InputFile, ParseMode, ReplyParameters};
 
@@ -37,9 +37,9 @@ pub async fn bulletin(bot: Bot, ctx: SharedCtx, msg: Message, args: String) -> H
         request.await?;
     }
     let name = format!("督查通报第{}期-{}", b.number, b.period);
-    for (bytes, extension) in [(docx::docx(&b)?, "docx"), (xlsx::xlsx(&b)?, "xlsx")] {
+    for file in files(&b)? {
         let _turn = send_turn(chat, group).await;
-        let file = InputFile::memory(bytes).file_name(format!("{name}.{extension}"));
+        let file = InputFile::memory(file.bytes).file_name(format!("{name}.{}", file.extension));
         bot.send_document(chat, file).await?;
     }
     Ok(())

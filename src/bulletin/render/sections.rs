@@ -31,6 +31,12 @@ pub fn chinese_date(date: chrono::NaiveDate) -> String {
     format!("{}年{}月{}日", date.year(), date.month(), date.day())
 }
 
+/// `2022-03` → 2022年3月; another label (2022-W09, 2022-Q1) as it is.
+pub fn period_name(label: &str) -> String {
+    chrono::NaiveDate::parse_from_str(&format!("{label}-01"), "%Y-%m-%d")
+        .map_or_else(|_| label.to_owned(), |d| d.format("%Y年%-m月").to_string())
+}
+
 /// The lines under the title: number, issuer, date; period, due date and 序时进度.
 pub fn subtitle(b: &Bulletin) -> Vec<String> {
     vec![
