@@ -20,6 +20,9 @@ pub mod clock;
 pub mod commands;
 /// Settings: `config/duban.toml`, then `DUBAN_*` environment variables.
 pub mod config;
+/// `duban demo`: the whole loop offline — simulated people, a month on a manual clock, the
+/// bulletin files and a transcript of every chat.
+pub mod demo;
 /// Scheduled follow-up: the scheduler, the outbox sender and its rate limiter.
 pub mod followup;
 /// The domain: notice parser, quantitative targets, unit directory — pure, no I/O.

@@ -21,8 +21,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// 演示：把种子通知导入 out/demo/ 下的新数据库并打印责任矩阵（不碰正式数据库）
-    Demo,
+    /// 演示：离线跑完一个报告期（导入、提醒、报送、催报、督促、通报），写出通报文件和对话记录（不碰正式数据库）
+    Demo {
+        /// 输出目录（数据库、通报文件、transcript.html）
+        #[arg(long, value_name = "DIR", default_value = "out/demo")]
+        out: PathBuf,
+        /// 只为前 N 个单位绑定联络员（主办单位优先），演示更小更快
+        #[arg(long, value_name = "N")]
+        units: Option<usize>,
+    },
     /// 导入任务分解通知（纯文本或 Markdown；UTF-8 或 GB18030）
     Import {
         file: PathBuf,
@@ -198,14 +205,20 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    duban::telemetry::init(&settings.log);
+    // The demo's output is its progress line and summary: the service's info logs would break
+    // them, so it logs warnings only unless DUBAN_LOG asks for more.
+    let log = match cli.command {
+        Command::Demo { .. } if std::env::var_os("DUBAN_LOG").is_none() => "warn",
+        _ => settings.log.as_str(),
+    };
+    duban::telemetry::init(log);
     if let Ok(offset) = duban::clock::parse_time_zone(&settings.time_zone) {
         duban::clock::set_office_offset(offset);
     }
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Demo => commands::demo::run(&settings).await,
+            Command::Demo { out, units } => commands::demo::run(&settings, Some(&out), units).await,
             Command::Import {
                 file,
                 directory,

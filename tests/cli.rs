@@ -540,3 +540,73 @@ fn a_time_zone_with_daylight_saving_is_refused_naming_the_key() {
         "{said}"
     );
 }
+
+#[test]
+fn demo_lives_through_a_period_offline_and_leaves_the_configured_database_alone() {
+    let env = Env::new();
+    let dir = env.root.join("demo");
+    let out = Command::new(env!("CARGO_BIN_EXE_duban"))
+        .args(["demo", "--units", "5", "--out", dir.to_str().unwrap()])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DUBAN_DATABASE_URL", &env.db_url)
+        .env_remove("DUBAN_BOT_TOKEN")
+        .env_remove("DUBAN_LOG")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("导入 seeds/yanzhou-2022-task-notice.txt："),
+        "{text}"
+    );
+    assert!(text.contains("演示完成：模拟 2022-03-01 08:00"), "{text}");
+    assert!(text.contains("通报：第1期（2022-03）"), "{text}");
+    assert!(text.contains("transcript.html"), "{text}");
+    // No progress line and no log lines when stderr is not a terminal.
+    assert_eq!(stderr(&out), "");
+    for name in ["duban.db", "督查通报第1期-2022-03.docx", "transcript.html"] {
+        assert!(dir.join(name).exists(), "{name}");
+    }
+    assert!(!env.root.join("nested/duban.db").exists());
+}
+
+#[test]
+fn bulletin_draws_the_chart_as_png() {
+    let env = Env::new();
+    assert!(env.run(&["import", SEED]).status.success());
+
+    // Binary: only to a file.
+    let refused = env.run(&["bulletin", "--period", "2022-03", "--format", "png"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("--out"), "{}", stderr(&refused));
+
+    let file = env.root.join("bulletin.png");
+    let out = env.run(&[
+        "bulletin",
+        "--period",
+        "2022-03",
+        "--format",
+        "png",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("第1期通报（2022-03）已写入"),
+        "{}",
+        stdout(&out)
+    );
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
+    let info = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .unwrap()
+        .info()
+        .clone();
+    // The seed: 7 sections, and more host units than the 20 the chart shows.
+    assert_eq!(info.width, duban::bulletin::render::png::WIDTH);
+    assert_eq!(
+        info.height,
+        210 + (56 + 7 * 40 + 88) + (56 + 20 * 40 + 88) + 56
+    );
+}

@@ -1,41 +1,73 @@
-//! `duban demo`: the seed notice imported into a fresh database under `out/demo/`, then the
-//! matrix printed. It never touches the configured database.
+//! `duban demo [--out DIR] [--units N]`: the whole loop offline (see [`crate::demo`]) into a
+//! fresh database under `out/demo/`, with a progress line while it runs and a summary at the
+//! end. It never touches the configured database and needs no token and no network.
 
-use super::{load_directory, open_store, read_notice};
 use crate::config::Settings;
-use anyhow::{Context, Result};
-use std::path::Path;
+use crate::demo::{self, Event, Options, Progress};
+use anyhow::{Result, bail};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 
 pub const SEED_NOTICE: &str = "seeds/yanzhou-2022-task-notice.txt";
-const DEMO_DIR: &str = "out/demo";
+pub const DEMO_DIR: &str = "out/demo";
 
-pub async fn run(settings: &Settings) -> Result<()> {
-    let db = Path::new(DEMO_DIR).join("duban.db");
-    for suffix in ["", "-wal", "-shm"] {
-        let file = format!("{}{suffix}", db.display());
-        if Path::new(&file).exists() {
-            std::fs::remove_file(&file)
-                .with_context(|| format!("无法删除上次演示的数据库 {file}"))?;
+pub async fn run(settings: &Settings, out: Option<&Path>, units: Option<usize>) -> Result<()> {
+    let options = Options {
+        out_dir: out.map_or_else(|| PathBuf::from(DEMO_DIR), Path::to_path_buf),
+        notice: PathBuf::from(SEED_NOTICE),
+        directory: settings.directory.clone(),
+        calendar: settings.calendar.clone(),
+        units,
+    };
+    let live = std::io::stderr().is_terminal();
+    let mut on_event = |event: Event<'_>| match event {
+        Event::Imported(summary) => {
+            println!("导入 {SEED_NOTICE}：");
+            print!("{summary}");
+            println!(
+                "\n本地模拟 2022年3月 的一个报告期（不联网、不需要令牌，数据库在 {}/duban.db）……",
+                options.out_dir.display()
+            );
+            let _ = std::io::stdout().flush();
         }
+        Event::Progress(p) if live => {
+            eprint!("\r\x1b[K{}", progress_line(p));
+            let _ = std::io::stderr().flush();
+        }
+        Event::Progress(_) => {}
+    };
+    let summary = demo::run(&options, &mut on_event).await;
+    if live {
+        eprint!("\r\x1b[K");
     }
-    let dir = load_directory(&settings.directory)?;
-    let matrix = read_notice(Path::new(SEED_NOTICE), &dir)?;
-    let store = open_store(&format!("sqlite://{}", db.display())).await?;
-    let outcome = store.import_matrix(&matrix).await?;
-    println!("导入 {SEED_NOTICE}：");
-    print!("{}", super::import::summary(&matrix));
-    print!("{}", super::import::outcome_text(&outcome));
-    let stored = store.load_matrix(outcome.notice_id).await?;
-    store.close().await;
+    let summary = summary?;
     println!();
-    print!(
-        "{}",
-        super::matrix::render_table(&stored, &stored.tasks.iter().collect::<Vec<_>>())
-    );
+    print!("{summary}");
     println!(
-        "\n演示数据库：{}（可用 DUBAN_DATABASE_URL=sqlite://{} duban matrix --format json 查看）",
-        db.display(),
-        db.display()
+        "用浏览器打开 {} 查看全部对话；数据库可用 DUBAN_DATABASE_URL=sqlite://{} duban reports 查看。",
+        options.out_dir.join("transcript.html").display(),
+        options.out_dir.join("duban.db").display()
     );
+    if !summary.failures.is_empty() {
+        bail!("演示有 {} 处失败，见上。", summary.failures.len());
+    }
     Ok(())
+}
+
+/// `[██████░░░░] 03-18 14:30  提醒 52 · 报告 12 · 催报 0 · 督促 0 · 通报 0`
+fn progress_line(p: &Progress) -> String {
+    const WIDTH: usize = 20;
+    let filled = (p.step * WIDTH).checked_div(p.steps).unwrap_or(WIDTH);
+    let bar = format!("{}{}", "█".repeat(filled), "░".repeat(WIDTH - filled));
+    let at = demo::beijing(p.at);
+    let s = &p.seen;
+    format!(
+        "[{bar}] 模拟时间 {}  提醒 {} · 报告 {} · 催报 {} · 督促 {} · 通报 {}",
+        at.get(5..).unwrap_or(&at),
+        s.reminders,
+        s.receipts,
+        s.nudges,
+        s.escalations,
+        s.bulletins
+    )
 }
