@@ -51,7 +51,7 @@ on_both_backends! {
         let receipt = chat.send(&alice, "/report 8 已新增高新技术企业18家").await;
         assert!(text(&receipt).starts_with("已记录第8项进展（2022-03）"), "{receipt:?}");
         assert!(text(&receipt).contains("数字：高新技术企业 18/30家（60%）"), "{receipt:?}");
-        assert_eq!(buttons(&receipt).len(), 2, "撤回 and 修改");
+        assert_eq!(receipt.buttons().len(), 2, "撤回 and 修改");
 
         // 2. A reply to a task card.
         let card = chat.send(&alice, "/tasks 8").await;
@@ -184,7 +184,7 @@ async fn a_contact_reports_only_on_tasks_of_their_unit() {
         text(&list).contains("新兖镇（协办）：未标注 本镇新增高新技术企业2家"),
         "{list:?}"
     );
-    let picker = buttons(&list);
+    let picker = list.buttons();
     assert!(
         picker.iter().any(|(label, _)| label == "第8项"),
         "{picker:?}"

@@ -83,6 +83,27 @@ pub struct SentMessage {
     pub edits: u32,
 }
 
+impl SentMessage {
+    /// Every inline button as (label, callback data), row by row.
+    pub fn buttons(&self) -> Vec<(String, String)> {
+        let Some(markup) = &self.reply_markup else {
+            return Vec::new();
+        };
+        markup["inline_keyboard"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|row| row.as_array().into_iter().flatten())
+            .map(|b| {
+                (
+                    b["text"].as_str().unwrap_or_default().to_owned(),
+                    b["callback_data"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+}
+
 /// A callback query the bot answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallbackAnswer {

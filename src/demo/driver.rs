@@ -335,7 +335,7 @@ impl Driver {
         let sent = self.server.sent(chat);
         let button_where = |keep: &dyn Fn(&str) -> bool| {
             sent.iter().rev().find_map(|m| {
-                buttons(m)
+                m.buttons()
                     .into_iter()
                     .find(|(_, data)| keep(data))
                     .map(|b| (m.message_id, Some(b)))
@@ -347,7 +347,7 @@ impl Driver {
                 sent.iter()
                     .find(|m| {
                         text(m).starts_with("【督办提醒】")
-                            && buttons(m).iter().any(|(_, d)| *d == data)
+                            && m.buttons().iter().any(|(_, d)| *d == data)
                     })
                     .map(|m| (m.message_id, None))
             }
@@ -399,25 +399,6 @@ impl Driver {
 
 pub fn text(m: &SentMessage) -> &str {
     m.text.as_deref().unwrap_or_default()
-}
-
-/// Every inline button of a message as (label, callback data), row by row.
-pub fn buttons(m: &SentMessage) -> Vec<(String, String)> {
-    let Some(markup) = &m.reply_markup else {
-        return Vec::new();
-    };
-    markup["inline_keyboard"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|row| row.as_array().into_iter().flatten())
-        .map(|b| {
-            (
-                b["text"].as_str().unwrap_or_default().to_owned(),
-                b["callback_data"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
 }
 
 /// At most `n` characters of the first line, with … when cut.

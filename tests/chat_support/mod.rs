@@ -279,27 +279,10 @@ pub fn text(message: &SentMessage) -> &str {
     message.text.as_deref().unwrap_or_default()
 }
 
-/// The callback data of every inline button of a message, row by row.
-pub fn buttons(message: &SentMessage) -> Vec<(String, String)> {
-    let Some(markup) = &message.reply_markup else {
-        return Vec::new();
-    };
-    markup["inline_keyboard"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|row| row.as_array().into_iter().flatten())
-        .map(|b| {
-            (
-                b["text"].as_str().unwrap_or_default().to_owned(),
-                b["callback_data"].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
-}
-
+/// The callback data of the first button whose label contains `label`.
 pub fn button(message: &SentMessage, label: &str) -> String {
-    buttons(message)
+    message
+        .buttons()
         .into_iter()
         .find(|(text, _)| text.contains(label))
         .unwrap_or_else(|| panic!("no button {label} in {message:?}"))
