@@ -3,6 +3,7 @@
 //! is kept once.
 
 use super::error::Context;
+use super::tasks::multi_row_insert;
 use super::{Backend, Store, StoreError};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -47,29 +48,34 @@ fn read(row: &AnyRow) -> Result<InboxItem, StoreError> {
     })
 }
 
+/// Stores a batch of updates, many rows a statement; returns the ids that were new.
 async fn insert_updates(
     conn: &mut AnyConnection,
     batch: &[Incoming],
     now: i64,
 ) -> Result<Vec<i64>, StoreError> {
     let mut fresh = Vec::with_capacity(batch.len());
-    for update in batch {
-        let stored = sqlx::query(
-            "INSERT INTO inbox (update_id, payload, chat_id, next_attempt_at, received_at) \
-             VALUES ($1, $2, $3, $4, $4) ON CONFLICT (update_id) DO NOTHING",
-        )
-        .bind(update.update_id)
-        .bind(&update.payload)
-        .bind(update.chat_id)
-        .bind(now)
-        .execute(&mut *conn)
-        .await
-        .context("store an update")?
-        .rows_affected();
-        if stored > 0 {
-            fresh.push(update.update_id);
+    for chunk in batch.chunks(100) {
+        let sql = multi_row_insert(
+            "inbox (update_id, payload, chat_id, next_attempt_at, received_at)",
+            5,
+            chunk.len(),
+        ) + " ON CONFLICT (update_id) DO NOTHING RETURNING update_id";
+        let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
+        for update in chunk {
+            query = query
+                .bind(update.update_id)
+                .bind(&update.payload)
+                .bind(update.chat_id)
+                .bind(now)
+                .bind(now);
         }
+        let stored: Vec<i64> = query.fetch_all(&mut *conn).await.context("store updates")?;
+        fresh.extend(stored);
     }
+    // RETURNING gives no order; the callers' is the batch's.
+    fresh.sort_unstable();
+    fresh.dedup();
     Ok(fresh)
 }
 
