@@ -6,7 +6,7 @@
 use super::planner::{self, Fire, Scope, Situation};
 use crate::bulletin::channels::{Channels, deliver};
 use crate::bulletin::compile;
-use crate::bulletin::render::{files, markdown, text};
+use crate::bulletin::render::{files_off_runtime, markdown, text};
 use crate::clock::{Clock, office_offset};
 use crate::config::Settings;
 use crate::progress::{Cycle, due_date, period_label};
@@ -229,7 +229,7 @@ impl Scheduler {
             .collect();
         let parts = text::telegram(&bulletin);
         let name = format!("督查通报第{}期-{}", bulletin.number, bulletin.period);
-        let files = files(&bulletin)?;
+        let files = files_off_runtime(&bulletin).await?;
         let mut messages: Vec<OutMessage> = Vec::new();
         for user in &readers {
             for (i, part) in parts.iter().enumerate() {

@@ -4,7 +4,7 @@
 use super::{HandlerResult, answer, send_turn};
 use crate::bot::SharedCtx;
 use crate::bulletin::compile;
-use crate::bulletin::render::{files, text};
+use crate::bulletin::render::{files_off_runtime, text};
 use teloxide::prelude::*;
 use teloxide::types::{InputFile, ParseMode, ReplyParameters};
 
@@ -37,7 +37,7 @@ pub async fn bulletin(bot: Bot, ctx: SharedCtx, msg: Message, args: String) -> H
         request.await?;
     }
     let name = format!("督查通报第{}期-{}", b.number, b.period);
-    for file in files(&b)? {
+    for file in files_off_runtime(&b).await? {
         let _turn = send_turn(chat, group).await;
         let file = InputFile::memory(file.bytes).file_name(format!("{name}.{}", file.extension));
         bot.send_document(chat, file).await?;

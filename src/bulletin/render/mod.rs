@@ -18,6 +18,15 @@ pub struct File {
     pub bytes: Vec<u8>,
 }
 
+/// [`files`] on tokio's blocking threads: a large bulletin takes a third of a second to render,
+/// which must not hold up the runtime threads the chat loop and the scheduler run on.
+pub async fn files_off_runtime(b: &Bulletin) -> anyhow::Result<Vec<File>> {
+    let b = b.clone();
+    tokio::task::spawn_blocking(move || files(&b))
+        .await
+        .map_err(|e| anyhow::anyhow!("rendering the bulletin's files failed: {e}"))?
+}
+
 /// The Word document, the Excel workbook and the chart, in that order. They do not depend on
 /// each other, so the Word file (the slowest) is rendered on a thread of its own while this
 /// one renders the other two.
