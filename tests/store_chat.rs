@@ -7,7 +7,7 @@ mod support;
 use chat_support::{import_seed, seed_matrix};
 use duban::progress::Light;
 use duban::store::{
-    Incoming, InviteSpec, NewReport, Redeemed, ReportFigure, ReportState, Role, Withdrawal,
+    Anchor, Incoming, InviteSpec, NewReport, Redeemed, ReportFigure, ReportState, Role, Withdrawal,
 };
 use std::sync::Arc;
 use support::on_both_backends;
@@ -88,6 +88,44 @@ on_both_backends! {
         assert!(stored.iter().all(|r| r.figures.len() == 1 && r.figures[0].value == r.update_id as f64));
         let audit = store.audit(None).await.unwrap();
         assert_eq!(audit.iter().filter(|e| e.action == "report").count(), 80);
+    }
+
+    async fn bot_messages_remembered_together_each_get_their_own_outcome(db) {
+        // The anchors of messages sent at about the same time share one statement; one that
+        // the database refuses (a receipt of a report that does not exist) fails alone.
+        let store = &db.store;
+        import_seed(store).await;
+        let task = store.current_tasks().await.unwrap().unwrap().number(8).unwrap().id;
+        let mut calls = tokio::task::JoinSet::new();
+        for message_id in 1..=40 {
+            let anchor = match message_id {
+                20 => Anchor::Receipt { report_id: 999_999 },
+                _ => Anchor::Task { task_id: task },
+            };
+            let store = store.clone();
+            calls.spawn(async move {
+                (message_id, store.remember_message(7, message_id, &anchor, 100).await)
+            });
+        }
+        let mut refused = Vec::new();
+        while let Some(joined) = calls.join_next().await {
+            if let (message_id, Err(_)) = joined.unwrap() {
+                refused.push(message_id);
+            }
+        }
+        assert_eq!(refused, [20]);
+        for message_id in (1..=40).filter(|&m| m != 20) {
+            assert_eq!(
+                store.anchor(7, message_id).await.unwrap(),
+                Some(Anchor::Task { task_id: task }),
+                "message {message_id}"
+            );
+        }
+        assert_eq!(store.anchor(7, 20).await.unwrap(), None);
+        // Remembering a message again keeps the first record.
+        let prompt = Anchor::Prompt { task_id: task, light: Light::Red, user_id: 5 };
+        store.remember_message(7, 1, &prompt, 101).await.unwrap();
+        assert_eq!(store.anchor(7, 1).await.unwrap(), Some(Anchor::Task { task_id: task }));
     }
 
     async fn the_current_tasks_follow_every_import(db) {
