@@ -3,7 +3,7 @@
 //! number, the report's time in Beijing time), and sheet 单位排名 with the units' outcomes.
 //! Both have a bold frozen header row and an autofilter.
 
-use super::sections::{amount, percent};
+use super::sections::figure_text;
 use crate::bulletin::{Bulletin, TaskStatus};
 use crate::progress::Light;
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
@@ -163,15 +163,7 @@ fn latest_report(task: &TaskStatus) -> String {
 fn figures_text(task: &TaskStatus) -> String {
     task.figures
         .iter()
-        .map(|f| {
-            format!(
-                "{} {}/{}（{}）",
-                f.metric,
-                amount(f.value, ""),
-                amount(f.target, &f.unit),
-                percent(f.percent)
-            )
-        })
+        .map(figure_text)
         .collect::<Vec<_>>()
         .join("；")
 }
