@@ -123,12 +123,15 @@ async fn chat(dir: &UnitDirectory, scratch: &Path) -> Result<()> {
     let (chats, per_chat) = (200, 20);
     let figures = chat::throughput(&matrix, scratch, chats, per_chat).await?;
     println!(
-        "  进展回复：存储并回执（{} 条，{chats} 个会话） {:.0} 条/秒",
-        figures.updates, figures.duban
+        "  进展回复：存储并回执（{} 条，{chats} 个会话） {:.0} 条/秒   CPU {:.0} µs/条",
+        figures.updates,
+        figures.duban,
+        micros(figures.duban_cpu)
     );
     println!(
-        "  对照：teloxide 裸回显机器人（同样的更新）     {:.0} 条/秒   比值 {:.2}，目标 ≥ 0.7",
+        "  对照：teloxide 裸回显机器人（同样的更新）     {:.0} 条/秒   CPU {:.0} µs/条   比值 {:.2}，目标 ≥ 0.7",
         figures.echo,
+        micros(figures.echo_cpu),
         figures.duban / figures.echo
     );
     Ok(())
@@ -230,4 +233,8 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
 }
