@@ -44,8 +44,10 @@ impl Store {
     ) -> Result<(), StoreError> {
         let item = (chat_id, message_id, anchor.clone(), now);
         self.anchor_queue
-            .submit(item, async |batch| {
-                match self.insert_anchors(&batch).await {
+            .submit(
+                item,
+                async || self.write_turn().await,
+                async |_turn, batch| match self.insert_anchors(&batch).await {
                     Ok(()) => batch.iter().map(|_| Ok(())).collect(),
                     Err(e) if batch.len() == 1 => vec![Err(e)],
                     Err(_) => {
@@ -55,13 +57,13 @@ impl Store {
                         }
                         results
                     }
-                }
-            })
+                },
+            )
             .await
     }
 
+    /// Stores bot messages, a statement per hundred; the caller holds the write turn.
     async fn insert_anchors(&self, batch: &[Remembered]) -> Result<(), StoreError> {
-        let _turn = self.write_turn().await;
         for chunk in batch.chunks(100) {
             let sql = multi_row_insert(
                 "bot_messages (chat_id, message_id, kind, task_id, light, report_id, user_id, \

@@ -1,9 +1,10 @@
 //! Group commit. Every reply must be stored before its receipt is sent, and SQLite has one
 //! writer: a transaction per reply would queue the replies behind each other, each paying for
-//! its own BEGIN, COMMIT and statements. Here a write joins a queue and waits for the turn;
-//! whoever gets the turn stores everything queued so far at once (one transaction, one
-//! statement per table) and hands each waiter its own result. Under load the batches grow by
-//! themselves; a lone write is a batch of one.
+//! its own BEGIN, COMMIT and statements. Here a write joins a queue; whoever gets the turn
+//! first waits for the database's write lock and only then takes everything queued so far, so
+//! that the writes arriving while it waited go into the same transaction (one statement per
+//! table) and each waiter gets its own result. Under load the batches grow by themselves; a
+//! lone write is a batch of one.
 
 use super::StoreError;
 use tokio::sync::oneshot;
@@ -28,12 +29,14 @@ impl<T, R> Default for GroupCommit<T, R> {
 }
 
 impl<T, R> GroupCommit<T, R> {
-    /// Queues `item` and returns its result once a batch holding it is stored. `store` gets
-    /// the batch and returns one result per item, in order.
-    pub(crate) async fn submit(
+    /// Queues `item` and returns its result once a batch holding it is stored. `lock` takes
+    /// the database's write lock (a transaction, say); `store` gets what `lock` gave and the
+    /// batch, and returns one result per item, in order.
+    pub(crate) async fn submit<L>(
         &self,
         item: T,
-        store: impl AsyncFnOnce(Vec<T>) -> Vec<Result<R, StoreError>>,
+        lock: impl AsyncFnOnce() -> L,
+        store: impl AsyncFnOnce(L, Vec<T>) -> Vec<Result<R, StoreError>>,
     ) -> Result<R, StoreError> {
         let (done, result) = oneshot::channel();
         self.waiting
@@ -42,10 +45,12 @@ impl<T, R> GroupCommit<T, R> {
             .push((item, done));
         {
             let _turn = self.turn.lock().await;
-            let batch = std::mem::take(&mut *self.waiting.lock().expect("group commit lock"));
-            if !batch.is_empty() {
+            if self.has_waiting() {
+                let locked = lock().await;
+                let batch = std::mem::take(&mut *self.waiting.lock().expect("group commit lock"));
+                // Not empty: only holders of the turn take, and ours was there when we got it.
                 let (items, waiters): (Vec<T>, Vec<_>) = batch.into_iter().unzip();
-                let results = store(items).await;
+                let results = store(locked, items).await;
                 debug_assert_eq!(results.len(), waiters.len());
                 for (waiter, result) in waiters.into_iter().zip(results) {
                     let _ = waiter.send(result);
@@ -55,5 +60,9 @@ impl<T, R> GroupCommit<T, R> {
         // Ours was in this batch or in one that an earlier turn stored; if that turn was
         // dropped half-way (shutdown), the caller fails and its update is handled again.
         result.await.map_err(|_| StoreError::Interrupted)?
+    }
+
+    fn has_waiting(&self) -> bool {
+        !self.waiting.lock().expect("group commit lock").is_empty()
     }
 }

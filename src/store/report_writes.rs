@@ -5,7 +5,7 @@ use super::codes::{code, int};
 use super::error::Context;
 use super::group_commit::GroupCommit;
 use super::tasks::multi_row_insert;
-use super::{NewReport, Store, StoreError};
+use super::{NewReport, Store, StoreError, WriteTx};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
@@ -24,82 +24,92 @@ impl Store {
         now: i64,
     ) -> Result<Option<i64>, StoreError> {
         self.report_queue
-            .submit((report.clone(), now), async |batch| {
-                self.store_batch(&batch).await
-            })
+            .submit(
+                (report.clone(), now),
+                async || self.begin_write().await,
+                async |tx, batch| self.store_batch(tx, &batch).await,
+            )
             .await
     }
 
-    /// One transaction for the whole batch; if it fails, one per report, so that a report
-    /// the database refuses fails alone.
+    /// One transaction for the whole batch (`tx`, begun before the batch was taken); if it
+    /// fails, one per report, so that a report the database refuses fails alone.
     async fn store_batch(
         &self,
+        tx: Result<WriteTx, StoreError>,
         batch: &[(NewReport, i64)],
     ) -> Vec<Result<Option<i64>, StoreError>> {
         let reports: Vec<(&NewReport, i64)> = batch.iter().map(|(r, now)| (r, *now)).collect();
-        match self.insert_reports(&reports).await {
-            Ok(ids) => ids.into_iter().map(Ok).collect(),
-            Err(e) if reports.len() == 1 => vec![Err(e)],
-            Err(e) => {
-                tracing::warn!(error = %e, reports = reports.len(), "a group commit failed; storing its reports one by one");
-                let mut results = Vec::with_capacity(reports.len());
-                for report in reports {
-                    results.push(self.insert_reports(&[report]).await.map(|ids| ids[0]));
-                }
-                results
-            }
+        let failed = match tx {
+            Ok(tx) => match insert_reports(tx, &reports).await {
+                Ok(ids) => return ids.into_iter().map(Ok).collect(),
+                Err(e) => e,
+            },
+            Err(e) => e,
+        };
+        if reports.len() == 1 {
+            return vec![Err(failed)];
         }
+        tracing::warn!(error = %failed, reports = reports.len(), "a group commit failed; storing its reports one by one");
+        let mut results = Vec::with_capacity(reports.len());
+        for report in reports {
+            let one = match self.begin_write().await {
+                Ok(tx) => insert_reports(tx, &[report]).await.map(|ids| ids[0]),
+                Err(e) => Err(e),
+            };
+            results.push(one);
+        }
+        results
     }
+}
 
-    /// Stores `reports` in one transaction; for each, its new id, or None when its update's
-    /// report was stored before (or earlier in the same batch).
-    async fn insert_reports(
-        &self,
-        reports: &[(&NewReport, i64)],
-    ) -> Result<Vec<Option<i64>>, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let mut ids: HashMap<i64, i64> = HashMap::with_capacity(reports.len());
-        for chunk in reports.chunks(ROWS_PER_STATEMENT) {
-            insert_rows(&mut tx, chunk, &mut ids).await?;
-        }
-        // The first report of an update gets the id; a second one of the same update is a
-        // redelivery and gets None.
-        let mut claimed = std::collections::HashSet::with_capacity(reports.len());
-        let outcome: Vec<Option<i64>> = reports
-            .iter()
-            .map(|(r, _)| {
-                ids.get(&r.update_id)
-                    .copied()
-                    .filter(|_| claimed.insert(r.update_id))
-            })
-            .collect();
-        let stored: Vec<(i64, &NewReport, i64)> = reports
-            .iter()
-            .zip(&outcome)
-            .filter_map(|((r, now), id)| id.map(|id| (id, *r, *now)))
-            .collect();
-        insert_figures(&mut tx, &stored).await?;
-        for (_, report, now) in &stored {
-            if let Some(old) = report.corrects {
-                sqlx::query(
-                    "UPDATE reports SET state = 'corrected', changed_at = $2 \
-                     WHERE id = $1 AND state = 'active'",
-                )
-                .bind(old)
-                .bind(*now)
-                .execute(&mut *tx)
-                .await
-                .context("mark a corrected report")?;
-            }
-        }
-        let entries: Vec<AuditRow> = stored
-            .iter()
-            .map(|(id, report, now)| audit_entry(*id, report, *now))
-            .collect();
-        audit::record_many(&mut tx, &entries).await?;
-        tx.commit().await.context("commit reports")?;
-        Ok(outcome)
+/// Stores `reports` in the transaction `tx` and commits it; for each, its new id, or None
+/// when its update's report was stored before (or earlier in the same batch).
+async fn insert_reports(
+    mut tx: WriteTx,
+    reports: &[(&NewReport, i64)],
+) -> Result<Vec<Option<i64>>, StoreError> {
+    let mut ids: HashMap<i64, i64> = HashMap::with_capacity(reports.len());
+    for chunk in reports.chunks(ROWS_PER_STATEMENT) {
+        insert_rows(&mut tx, chunk, &mut ids).await?;
     }
+    // The first report of an update gets the id; a second one of the same update is a
+    // redelivery and gets None.
+    let mut claimed = std::collections::HashSet::with_capacity(reports.len());
+    let outcome: Vec<Option<i64>> = reports
+        .iter()
+        .map(|(r, _)| {
+            ids.get(&r.update_id)
+                .copied()
+                .filter(|_| claimed.insert(r.update_id))
+        })
+        .collect();
+    let stored: Vec<(i64, &NewReport, i64)> = reports
+        .iter()
+        .zip(&outcome)
+        .filter_map(|((r, now), id)| id.map(|id| (id, *r, *now)))
+        .collect();
+    insert_figures(&mut tx, &stored).await?;
+    for (_, report, now) in &stored {
+        if let Some(old) = report.corrects {
+            sqlx::query(
+                "UPDATE reports SET state = 'corrected', changed_at = $2 \
+                 WHERE id = $1 AND state = 'active'",
+            )
+            .bind(old)
+            .bind(*now)
+            .execute(&mut *tx)
+            .await
+            .context("mark a corrected report")?;
+        }
+    }
+    let entries: Vec<AuditRow> = stored
+        .iter()
+        .map(|(id, report, now)| audit_entry(*id, report, *now))
+        .collect();
+    audit::record_many(&mut tx, &entries).await?;
+    tx.commit().await.context("commit reports")?;
+    Ok(outcome)
 }
 
 /// The reports of `chunk`, in one statement; records the id of each new one by its update.
