@@ -151,6 +151,79 @@ on_both_backends! {
         assert_eq!(changed.number(8).unwrap().id, eight.id);
     }
 
+    async fn the_tasks_in_memory_serve_an_update_unless_it_was_stored_after_an_import(db) {
+        let store = &db.store;
+        let mut matrix = seed_matrix();
+        store.import_matrix(&matrix).await.unwrap();
+        let seen = store.seen().await.unwrap();
+        let (notice, revision) = seen.notice.expect("a notice is imported");
+        let first = store.current_tasks_as_of(Some(seen)).await.unwrap().unwrap();
+        assert_eq!(first.notice_id, notice);
+        let again = store.current_tasks_as_of(Some(seen)).await.unwrap().unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+
+        // Another process changes task 8: an update stored afterwards carries the new revision
+        // and gets the new text; one stored before may still be handled with the copy.
+        let other = duban::store::Store::connect(&db.url).await.unwrap();
+        let task = matrix.tasks.iter_mut().find(|t| t.number == 8).unwrap();
+        task.text = format!("{}（修订）", task.text);
+        other.import_matrix(&matrix).await.unwrap();
+        other.close().await;
+        let later = store.seen().await.unwrap();
+        assert_eq!(later.notice, Some((notice, revision + 1)));
+        let before = store.current_tasks_as_of(Some(seen)).await.unwrap().unwrap();
+        assert!(Arc::ptr_eq(&first, &before), "stored before the import: the copy serves");
+        let after = store.current_tasks_as_of(Some(later)).await.unwrap().unwrap();
+        assert!(after.number(8).unwrap().text.ends_with("（修订）"));
+        assert!(Arc::ptr_eq(&after, &store.current_tasks_as_of(Some(later)).await.unwrap().unwrap()));
+    }
+
+    async fn members_in_memory_follow_every_change_to_members(db) {
+        let store = &db.store;
+        import_seed(store).await;
+        let unit = store.unit_named("区科技局").await.unwrap().unwrap();
+        let spec = |role| InviteSpec {
+            role,
+            unit: (role == Role::Contact).then(|| unit.clone()),
+            leader: None,
+            expires_at: i64::MAX,
+            created_by: "cli".into(),
+        };
+        let seen = store.seen().await.unwrap();
+        assert_eq!(store.member_as_of(7, Some(seen.members)).await.unwrap(), None);
+
+        // A binding made by this process is seen at once, even with the revision read before.
+        store.create_invite("h-contact", &spec(Role::Contact), 0).await.unwrap();
+        store.redeem_invite("h-contact", 7, "张三", 1).await.unwrap();
+        let member = store.member_as_of(7, Some(seen.members)).await.unwrap().unwrap();
+        assert_eq!(member.role, Role::Contact);
+        let bound = store.seen().await.unwrap();
+        assert!(bound.members > seen.members, "binding bumps the revision");
+        let copy = store.member_as_of(7, Some(bound.members)).await.unwrap().unwrap();
+        assert_eq!(copy, member);
+
+        // Another process rebinds the user as a supervisor: an update stored afterwards reads
+        // the new revision and sees the new role; the copy answers an update stored before.
+        let other = duban::store::Store::connect(&db.url).await.unwrap();
+        other.create_invite("h-supervisor", &spec(Role::Supervisor), 0).await.unwrap();
+        other.redeem_invite("h-supervisor", 7, "张三", 2).await.unwrap();
+        let rebound = store.seen().await.unwrap();
+        assert!(rebound.members > bound.members);
+        let stale = store.member_as_of(7, Some(bound.members)).await.unwrap().unwrap();
+        assert_eq!(stale.role, Role::Contact, "stored before the change: the copy serves");
+        let fresh = store.member_as_of(7, Some(rebound.members)).await.unwrap().unwrap();
+        assert_eq!(fresh.role, Role::Supervisor);
+
+        // Removed by the other process: gone for the next update.
+        other.unbind(7, "cli", 3).await.unwrap().unwrap();
+        other.close().await;
+        let removed = store.seen().await.unwrap();
+        assert!(removed.members > rebound.members, "removal bumps the revision");
+        assert_eq!(store.member_as_of(7, Some(removed.members)).await.unwrap(), None);
+        // Without a revision the database answers.
+        assert_eq!(store.member_as_of(7, None).await.unwrap(), None);
+    }
+
     async fn the_inbox_keeps_a_redelivered_update_once(db) {
         let store = &db.store;
         assert_eq!(store.inbox_put(&[incoming(1), incoming(2)], 100).await.unwrap(), [1, 2]);

@@ -12,7 +12,7 @@ use super::schema::schema;
 use super::{Actor, BotSettings, Ctx, Place, SharedCtx, texts};
 use crate::clock::Clock;
 use crate::followup::Followup;
-use crate::store::{InboxItem, Incoming, OutMessage, Role, Store};
+use crate::store::{InboxItem, Incoming, OutMessage, Role, Seen, Store};
 use anyhow::Context as _;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -358,7 +358,8 @@ impl Processor {
     /// last looked (above the highest id handed out); once a second it reads everything due,
     /// which picks up retries and whatever an earlier run left.
     async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) -> anyhow::Result<()> {
-        let mut workers: HashMap<i64, mpsc::UnboundedSender<InboxItem>> = HashMap::new();
+        let mut workers: HashMap<i64, mpsc::UnboundedSender<(InboxItem, Option<Seen>)>> =
+            HashMap::new();
         let mut running = JoinSet::new();
         let mut high_water = i64::MIN;
         let mut full_scan = true;
@@ -378,6 +379,17 @@ impl Processor {
                     in_flight.remove(&id);
                 }
             }
+            // Read after the batch, so after every update in it was stored.
+            let seen = match &due {
+                Ok(due) if !due.is_empty() => match self.ctx.store.seen().await {
+                    Ok(seen) => Some(seen),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not read the revisions; handling without the copies in memory");
+                        None
+                    }
+                },
+                _ => None,
+            };
             let mut more = false;
             match due {
                 Ok(due) => {
@@ -393,6 +405,7 @@ impl Processor {
                             continue;
                         }
                         let chat = item.chat_id.unwrap_or(0);
+                        let item = (item, seen);
                         let item = match workers.get(&chat) {
                             Some(worker) => match worker.send(item) {
                                 Ok(()) => continue,
@@ -451,15 +464,15 @@ impl Processor {
         finished
     }
 
-    async fn work(self: Arc<Self>, mut items: mpsc::UnboundedReceiver<InboxItem>) {
-        while let Some(item) = items.recv().await {
+    async fn work(self: Arc<Self>, mut items: mpsc::UnboundedReceiver<(InboxItem, Option<Seen>)>) {
+        while let Some((item, seen)) = items.recv().await {
             let id = item.update_id;
             let permit = self
                 .slots
                 .acquire()
                 .await
                 .expect("the slots are never closed");
-            let ok = self.handle(item).await;
+            let ok = self.handle(item, seen).await;
             drop(permit);
             self.finished.lock().expect("finished lock").push((id, ok));
         }
@@ -467,9 +480,9 @@ impl Processor {
 
     /// Runs one update through the schema; true when it succeeded (the processor then marks
     /// it done). A failure is recorded here, with the time of the next attempt.
-    async fn handle(&self, item: InboxItem) -> bool {
+    async fn handle(&self, item: InboxItem, seen: Option<Seen>) -> bool {
         failpoint("before_handle");
-        let result = self.dispatch(&item).await;
+        let result = self.dispatch(&item, seen).await;
         failpoint("after_handle");
         let Err(e) = result else {
             return true;
@@ -498,13 +511,13 @@ impl Processor {
         false
     }
 
-    async fn dispatch(&self, item: &InboxItem) -> anyhow::Result<()> {
+    async fn dispatch(&self, item: &InboxItem, seen: Option<Seen>) -> anyhow::Result<()> {
         let update: Update = serde_json::from_str(&item.payload).context("read a stored update")?;
         let Some(user) = update.from().cloned() else {
             // Channel posts and the like: nothing for duban.
             return Ok(());
         };
-        let actor = Actor::load(&self.ctx, &user).await?;
+        let actor = Actor::load(&self.ctx, &user, seen).await?;
         let place = Place::load(&self.ctx, update.chat()).await?;
         let deps = dptree::deps![
             self.bot.clone(),
@@ -516,7 +529,11 @@ impl Processor {
         ];
         let limiter = self.ctx.followup.limiter.clone();
         let handled = super::handlers::SEND_LIMITER.scope(limiter, self.handler.dispatch(deps));
-        match handled.await {
+        let handled = match seen {
+            Some(seen) => super::SEEN.scope(seen, handled).await,
+            None => handled.await,
+        };
+        match handled {
             ControlFlow::Break(result) => result,
             ControlFlow::Continue(_) => Ok(()),
         }

@@ -15,7 +15,7 @@ use crate::clock::{Clock, office_offset};
 use crate::config::Settings;
 use crate::followup::Followup;
 use crate::progress::{Cycle, period_label};
-use crate::store::{Member, Role, Store, StoreError};
+use crate::store::{CurrentTasks, Member, Role, Seen, Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use teloxide::types::{Chat, User};
@@ -56,7 +56,20 @@ impl From<&Settings> for BotSettings {
     }
 }
 
+tokio::task_local! {
+    /// What the update being handled may assume of the database (see [`Seen`]): the processor
+    /// reads it after taking a batch from the inbox and runs each handler in its scope.
+    pub(crate) static SEEN: Seen;
+}
+
 impl Ctx {
+    /// The tasks of the current notice, as new as the update being handled needs them: from
+    /// memory when the handler runs in a [`SEEN`] scope that the copy satisfies.
+    pub async fn current_tasks(&self) -> Result<Option<Arc<CurrentTasks>>, StoreError> {
+        let seen = SEEN.try_with(|seen| *seen).ok();
+        self.store.current_tasks_as_of(seen).await
+    }
+
     /// The reporting period of now.
     pub fn period(&self) -> String {
         period_label(self.settings.cycle, self.clock.office_date())
@@ -78,12 +91,15 @@ pub struct Actor {
 }
 
 impl Actor {
-    pub async fn load(ctx: &Ctx, user: &User) -> Result<Actor, StoreError> {
+    /// Who `user` is, as new as `seen` (from memory if the members kept there are), or from
+    /// the database when `seen` is None.
+    pub async fn load(ctx: &Ctx, user: &User, seen: Option<Seen>) -> Result<Actor, StoreError> {
         let user_id = i64::try_from(user.id.0).unwrap_or(i64::MAX);
+        let members = seen.map(|seen| seen.members);
         Ok(Actor {
             user_id,
             name: user.full_name(),
-            member: ctx.store.member(user_id).await?,
+            member: ctx.store.member_as_of(user_id, members).await?,
             config_admin: ctx.settings.admins.contains(&user_id),
         })
     }

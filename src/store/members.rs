@@ -269,6 +269,7 @@ impl Store {
         let detail = format!("邀请 #{invite_id}");
         audit::record(&mut tx, now, &actor, "bind", &describe(&member), &detail).await?;
         tx.commit().await.context("commit a binding")?;
+        self.members_changed();
         Ok(Redeemed::Bound(member))
     }
 
@@ -296,6 +297,7 @@ impl Store {
         };
         audit::record(&mut tx, now, actor, action, &describe(&member), "").await?;
         tx.commit().await.context("commit an unbinding")?;
+        self.members_changed();
         Ok(Some(member))
     }
 

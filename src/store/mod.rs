@@ -30,7 +30,7 @@ mod views;
 
 pub use anchors::Anchor;
 pub use audit::AuditEntry;
-pub use cache::CurrentTasks;
+pub use cache::{CurrentTasks, Seen};
 pub use error::StoreError;
 pub use import::ImportOutcome;
 pub use inbox::{InboxItem, Incoming};
@@ -97,6 +97,7 @@ pub struct Store {
     write_turn: Arc<Mutex<()>>,
     /// The current notice's tasks, for the chat loop.
     task_cache: Arc<cache::TaskCache>,
+    member_cache: Arc<std::sync::Mutex<cache::MemberCache>>,
     /// Reports and bot messages waiting for their group commit.
     report_queue: Arc<report_writes::ReportQueue>,
     anchor_queue: Arc<anchors::AnchorQueue>,
@@ -161,6 +162,7 @@ impl Store {
             backend,
             write_turn: Arc::new(Mutex::new(())),
             task_cache: Arc::default(),
+            member_cache: Arc::default(),
             report_queue: Arc::default(),
             anchor_queue: Arc::default(),
         })

@@ -28,7 +28,7 @@ pub async fn command(
         answer(&bot, &msg, texts::report_usage()).await?;
         return Ok(());
     };
-    let Some(current) = ctx.store.current_tasks().await? else {
+    let Some(current) = ctx.current_tasks().await? else {
         answer(&bot, &msg, texts::no_notice()).await?;
         return Ok(());
     };
@@ -355,7 +355,7 @@ pub(crate) async fn task_with_notice(
     ctx: &Ctx,
     task_id: i64,
 ) -> anyhow::Result<Option<(i64, TaskView)>> {
-    if let Some(current) = ctx.store.current_tasks().await?
+    if let Some(current) = ctx.current_tasks().await?
         && let Some(task) = current.id(task_id)
     {
         return Ok(Some((current.notice_id, task.clone())));
