@@ -16,12 +16,47 @@ use teloxide::prelude::*;
 
 /// Replies per second of both bots for `chats × per_chat` updates, and the CPU time the
 /// process spent per reply meanwhile (the local Bot API server's share included, for both).
+/// `help` is duban answering `/help` instead of `/report`: the same inbox, dispatch and
+/// answer, without a report to store — what the report's own work costs is the difference.
 pub struct Throughput {
     pub updates: usize,
-    pub duban: f64,
-    pub echo: f64,
-    pub duban_cpu: Duration,
-    pub echo_cpu: Duration,
+    pub duban: Rate,
+    pub help: Rate,
+    pub echo: Rate,
+}
+
+/// Replies per second, and CPU time per reply.
+#[derive(Debug, Clone, Copy)]
+pub struct Rate {
+    pub per_second: f64,
+    pub cpu: Duration,
+}
+
+impl Rate {
+    fn of(spent: Spent, updates: usize) -> Rate {
+        Rate {
+            per_second: updates as f64 / spent.wall.as_secs_f64(),
+            cpu: spent.cpu / u32::try_from(updates).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// What every contact sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sends {
+    /// `/report 8 已新增高新技术企业N家`: stored, answered with a receipt.
+    Report,
+    /// `/help`: answered, nothing stored.
+    Help,
+}
+
+impl Sends {
+    fn text(self, k: usize) -> String {
+        match self {
+            Sends::Report => format!("/report 8 已新增高新技术企业{}家", k + 1),
+            Sends::Help => "/help".to_owned(),
+        }
+    }
 }
 
 /// How long one run took, on the clock and in CPU time of the whole process.
@@ -36,16 +71,15 @@ pub async fn throughput(
     chats: usize,
     per_chat: usize,
 ) -> Result<Throughput> {
-    let duban = duban_replies(matrix, scratch, chats, per_chat).await?;
+    let duban = duban_replies(matrix, scratch, chats, per_chat, Sends::Report).await?;
+    let help = duban_replies(matrix, scratch, chats, per_chat, Sends::Help).await?;
     let echo = echo_replies(chats, per_chat).await?;
     let updates = chats * per_chat;
-    let n = u32::try_from(updates).unwrap_or(u32::MAX);
     Ok(Throughput {
         updates,
-        duban: updates as f64 / duban.wall.as_secs_f64(),
-        echo: updates as f64 / echo.wall.as_secs_f64(),
-        duban_cpu: duban.cpu / n,
-        echo_cpu: echo.cpu / n,
+        duban: Rate::of(duban, updates),
+        help: Rate::of(help, updates),
+        echo: Rate::of(echo, updates),
     })
 }
 
@@ -73,7 +107,12 @@ fn process_cpu() -> Result<Duration> {
 }
 
 /// Queues every update at once and waits until the bot has answered each.
-async fn measure(server: &BotApiServer, chats: usize, per_chat: usize) -> Result<Spent> {
+async fn measure(
+    server: &BotApiServer,
+    chats: usize,
+    per_chat: usize,
+    sends: Sends,
+) -> Result<Spent> {
     let users: Vec<TestUser> = (0..chats).map(user).collect();
     for u in &users {
         server.add_user(u);
@@ -84,7 +123,7 @@ async fn measure(server: &BotApiServer, chats: usize, per_chat: usize) -> Result
     let start = Instant::now();
     for k in 0..per_chat {
         for u in &users {
-            server.send_text(u, u.id, &format!("/report 8 已新增高新技术企业{}家", k + 1));
+            server.send_text(u, u.id, &sends.text(k));
         }
     }
     while server.sent_count() < before + total {
@@ -107,8 +146,10 @@ async fn duban_replies(
     scratch: &Path,
     chats: usize,
     per_chat: usize,
+    sends: Sends,
 ) -> Result<Spent> {
-    let url = format!("sqlite://{}", scratch.join("chat-bench.db").display());
+    let file = format!("chat-bench-{sends:?}.db").to_lowercase();
+    let url = format!("sqlite://{}", scratch.join(file).display());
     let store = Store::connect(&url).await?;
     store.import_matrix(matrix).await?;
     let unit = store
@@ -146,7 +187,7 @@ async fn duban_replies(
         service::TICK,
     )
     .await?;
-    let elapsed = measure(&server, chats, per_chat).await;
+    let elapsed = measure(&server, chats, per_chat, sends).await;
     running.stop().await?;
     let stored = store
         .reports(&crate::store::ReportFilter::default())
@@ -155,7 +196,11 @@ async fn duban_replies(
     store.close().await;
     server.shutdown().await;
     let elapsed = elapsed?;
-    if stored != chats * per_chat {
+    let expected = match sends {
+        Sends::Report => chats * per_chat,
+        Sends::Help => 0,
+    };
+    if stored != expected {
         bail!("{stored} reports stored for {} updates", chats * per_chat);
     }
     Ok(elapsed)
@@ -175,7 +220,7 @@ async fn echo_replies(chats: usize, per_chat: usize) -> Result<Spent> {
     while server.calls("getUpdates") == 0 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let elapsed = measure(&server, chats, per_chat).await;
+    let elapsed = measure(&server, chats, per_chat, Sends::Report).await;
     // Wait for the dispatcher's task, not for the future `shutdown` returns: that future
     // registers for teloxide's "done" notice only when first polled, and misses it (waits
     // forever) when the dispatcher finishes in between, as it may on another thread.
