@@ -384,7 +384,10 @@ impl Processor {
                 Ok(due) if !due.is_empty() => match self.ctx.store.seen().await {
                     Ok(seen) => Some(seen),
                     Err(e) => {
-                        tracing::warn!(error = %e, "could not read the revisions; handling without the copies in memory");
+                        tracing::warn!(
+                            error = %e,
+                            "could not read the revisions; handling without the copies in memory"
+                        );
                         None
                     }
                 },

@@ -83,7 +83,11 @@ impl Store {
     pub async fn seen(&self) -> Result<Seen, StoreError> {
         const WHAT: &str = "read the revisions";
         let row = sqlx::query(
-            "SELECT (SELECT CAST(value AS BIGINT) FROM revisions WHERE name = 'members')              AS members,              (SELECT id FROM notices ORDER BY id DESC LIMIT 1) AS notice_id,              (SELECT CAST(revision AS BIGINT) FROM notices ORDER BY id DESC LIMIT 1)              AS notice_revision",
+            "SELECT (SELECT CAST(value AS BIGINT) FROM revisions WHERE name = 'members') \
+             AS members, \
+             (SELECT id FROM notices ORDER BY id DESC LIMIT 1) AS notice_id, \
+             (SELECT CAST(revision AS BIGINT) FROM notices ORDER BY id DESC LIMIT 1) \
+             AS notice_revision",
         )
         .fetch_one(&self.pool)
         .await

@@ -50,7 +50,11 @@ impl Store {
         if reports.len() == 1 {
             return vec![Err(failed)];
         }
-        tracing::warn!(error = %failed, reports = reports.len(), "a group commit failed; storing its reports one by one");
+        tracing::warn!(
+            error = %failed,
+            reports = reports.len(),
+            "a group commit failed; storing its reports one by one"
+        );
         let mut results = Vec::with_capacity(reports.len());
         for report in reports {
             let one = match self.begin_write().await {
