@@ -93,9 +93,8 @@ fn changes_name_new_completions_and_worse_lights() {
 }
 
 mod golden {
-    use super::bulletin_support::{all_done, bulletin, day, heading, tasks};
+    use super::bulletin_support::{all_done, bulletin, march_alone};
     use duban::bulletin::render::{markdown, text};
-    use duban::bulletin::{PeriodData, Thresholds, aggregate};
     use std::path::Path;
 
     /// Compares with `tests/fixtures/bulletin/NAME`; `DUBAN_UPDATE_GOLDEN=1` rewrites it.
@@ -135,15 +134,7 @@ mod golden {
 
     #[test]
     fn a_period_without_reports_says_so_in_every_section() {
-        let tasks = tasks();
-        let period = PeriodData {
-            label: "2022-03",
-            end: day(3, 31),
-            due: day(3, 25),
-            tasks: &tasks,
-            reports: &[],
-        };
-        let b = aggregate(heading(), &period, None, Thresholds::default());
+        let b = march_alone(&[]);
         assert_eq!((b.totals.reported, b.totals.unreported), (0, 6));
         let md = markdown::markdown(&b);
         assert!(md.contains("共6项任务，已反馈0项，未反馈6项"), "{md}");
@@ -161,16 +152,7 @@ mod golden {
 
     #[test]
     fn a_period_where_every_task_is_complete_has_nothing_lagging_or_silent() {
-        let tasks = tasks();
-        let reports = all_done();
-        let period = PeriodData {
-            label: "2022-03",
-            end: day(3, 31),
-            due: day(3, 25),
-            tasks: &tasks,
-            reports: &reports,
-        };
-        let b = aggregate(heading(), &period, None, Thresholds::default());
+        let b = march_alone(&all_done());
         assert_eq!((b.totals.reported, b.totals.done), (6, 6));
         assert!(
             b.units

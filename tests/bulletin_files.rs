@@ -4,12 +4,12 @@
 
 mod bulletin_support;
 
-use bulletin_support::{all_done, bulletin, day, heading, tasks};
+use bulletin_support::{all_done, bulletin, march_alone};
 use calamine::{Data, Range, Reader, Xlsx};
+use duban::bulletin::Bulletin;
 use duban::bulletin::render::docx::{WORD_ROWS, docx};
 use duban::bulletin::render::png::{self, Status, png};
 use duban::bulletin::render::xlsx::xlsx;
-use duban::bulletin::{Bulletin, PeriodData, Thresholds, aggregate};
 use std::io::{Cursor, Read};
 
 /// `word/document.xml` of a `.docx` file.
@@ -90,15 +90,7 @@ fn text(range: &Range<Data>, row: usize, col: usize) -> String {
 
 /// The bulletin of a period in which nobody reported.
 fn silent_bulletin() -> Bulletin {
-    let tasks = tasks();
-    let period = PeriodData {
-        label: "2022-03",
-        end: day(3, 31),
-        due: day(3, 25),
-        tasks: &tasks,
-        reports: &[],
-    };
-    aggregate(heading(), &period, None, Thresholds::default())
+    march_alone(&[])
 }
 
 /// A part of the `.docx` archive as text.
@@ -460,16 +452,7 @@ fn the_png_paints_the_lights_the_tasks_have_and_no_other() {
     assert_eq!(painted(&pixels, Status::Unlabelled), 0);
 
     // Every task complete: green only, not even the legend's swatches of the others.
-    let tasks = tasks();
-    let reports = all_done();
-    let period = PeriodData {
-        label: "2022-03",
-        end: day(3, 31),
-        due: day(3, 25),
-        tasks: &tasks,
-        reports: &reports,
-    };
-    let done = aggregate(heading(), &period, None, Thresholds::default());
+    let done = march_alone(&all_done());
     let (_, _, pixels) = decode_png(&png(&done).unwrap());
     assert!(painted(&pixels, Status::Done) > A_BAR);
     for status in [

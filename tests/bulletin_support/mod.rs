@@ -292,6 +292,19 @@ pub fn bulletin() -> Bulletin {
     aggregate(heading(), &now, Some(&before), Thresholds::default())
 }
 
+/// The March bulletin of `reports` alone, with no February to compare with.
+pub fn march_alone(reports: &[Report]) -> Bulletin {
+    let tasks = tasks();
+    let period = PeriodData {
+        label: "2022-03",
+        end: day(3, 31),
+        due: day(3, 25),
+        tasks: &tasks,
+        reports,
+    };
+    aggregate(heading(), &period, None, Thresholds::default())
+}
+
 /// Every host of every task reported 完成 on the 20th of March.
 pub fn all_done() -> Vec<Report> {
     let mut id = 100;
