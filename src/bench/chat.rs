@@ -129,7 +129,7 @@ async fn measure(
     while server.sent_count() < before + total {
         if start.elapsed() > Duration::from_secs(300) {
             bail!(
-                "{} of {total} answers after 300 s",
+                "测速超时：300 秒内只收到 {total} 条中的 {} 条回答",
                 server.sent_count() - before
             );
         }
@@ -155,7 +155,7 @@ async fn duban_replies(
     let unit = store
         .unit_named("区科技局")
         .await?
-        .context("the seed has 区科技局")?;
+        .context("种子通知里没有区科技局，无法为测速绑定联络员")?;
     for i in 0..chats {
         let spec = InviteSpec {
             role: Role::Contact,
@@ -201,7 +201,10 @@ async fn duban_replies(
         Sends::Help => 0,
     };
     if stored != expected {
-        bail!("{stored} reports stored for {} updates", chats * per_chat);
+        bail!(
+            "测速出错：{} 条更新存下了 {stored} 条报告，应为 {expected} 条",
+            chats * per_chat
+        );
     }
     Ok(elapsed)
 }
@@ -225,7 +228,7 @@ async fn echo_replies(chats: usize, per_chat: usize) -> Result<Spent> {
     // registers for teloxide's "done" notice only when first polled, and misses it (waits
     // forever) when the dispatcher finishes in between, as it may on another thread.
     let _ = shutdown.shutdown();
-    task.await.context("the echo bot")?;
+    task.await.context("对照的回显机器人异常退出")?;
     server.shutdown().await;
     elapsed
 }
