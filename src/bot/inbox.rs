@@ -485,7 +485,12 @@ impl Processor {
     /// it done). A failure is recorded here, with the time of the next attempt.
     async fn handle(&self, item: InboxItem, seen: Option<Seen>) -> bool {
         failpoint("before_handle");
-        let result = self.dispatch(&item, seen).await;
+        let result = self
+            .ctx
+            .store
+            .activity()
+            .busy(self.dispatch(&item, seen))
+            .await;
         failpoint("after_handle");
         let Err(e) = result else {
             return true;

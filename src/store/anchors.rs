@@ -7,7 +7,7 @@ use super::group_commit::GroupCommit;
 use super::tasks::multi_row_insert;
 use super::{Store, StoreError};
 use crate::progress::Light;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Anchor {
@@ -46,50 +46,30 @@ impl Store {
         self.anchor_queue
             .submit(
                 item,
-                async || self.write_turn().await,
-                async |_turn, batch| match self.insert_anchors(&batch).await {
-                    Ok(()) => batch.iter().map(|_| Ok(())).collect(),
-                    Err(e) if batch.len() == 1 => vec![Err(e)],
-                    Err(_) => {
-                        let mut results = Vec::with_capacity(batch.len());
-                        for one in batch.chunks(1) {
-                            results.push(self.insert_anchors(one).await);
-                        }
-                        results
+                async || self.writer().await,
+                async |writer, batch| {
+                    let failed = match writer {
+                        Ok(mut writer) => match insert_anchors(&mut writer, &batch).await {
+                            Ok(()) => return batch.iter().map(|_| Ok(())).collect(),
+                            Err(e) => e,
+                        },
+                        Err(e) => e,
+                    };
+                    if batch.len() == 1 {
+                        return vec![Err(failed)];
                     }
+                    // One by one, so that a message the database refuses fails alone.
+                    let mut results = Vec::with_capacity(batch.len());
+                    for one in batch.chunks(1) {
+                        results.push(match self.writer().await {
+                            Ok(mut writer) => insert_anchors(&mut writer, one).await,
+                            Err(e) => Err(e),
+                        });
+                    }
+                    results
                 },
             )
             .await
-    }
-
-    /// Stores bot messages, a statement per hundred; the caller holds the write turn.
-    async fn insert_anchors(&self, batch: &[Remembered]) -> Result<(), StoreError> {
-        for chunk in batch.chunks(100) {
-            let sql = multi_row_insert(
-                "bot_messages (chat_id, message_id, kind, task_id, light, report_id, user_id, \
-                 created_at)",
-                8,
-                chunk.len(),
-            ) + " ON CONFLICT (chat_id, message_id) DO NOTHING";
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for (chat_id, message_id, anchor, now) in chunk {
-                let (kind, task_id, light, report_id, user_id) = columns(anchor);
-                query = query
-                    .bind(*chat_id)
-                    .bind(i64::from(*message_id))
-                    .bind(kind)
-                    .bind(task_id)
-                    .bind(light)
-                    .bind(report_id)
-                    .bind(user_id)
-                    .bind(*now);
-            }
-            query
-                .execute(&self.pool)
-                .await
-                .context("remember bot messages")?;
-        }
-        Ok(())
     }
 
     /// What a message of the bot is about, if it is about anything.
@@ -137,6 +117,36 @@ impl Store {
         };
         Ok(Some(anchor))
     }
+}
+
+/// Stores bot messages, a statement per hundred; on the writer `conn`.
+async fn insert_anchors(conn: &mut AnyConnection, batch: &[Remembered]) -> Result<(), StoreError> {
+    for chunk in batch.chunks(100) {
+        let sql = multi_row_insert(
+            "bot_messages (chat_id, message_id, kind, task_id, light, report_id, user_id, \
+             created_at)",
+            8,
+            chunk.len(),
+        ) + " ON CONFLICT (chat_id, message_id) DO NOTHING";
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (chat_id, message_id, anchor, now) in chunk {
+            let (kind, task_id, light, report_id, user_id) = columns(anchor);
+            query = query
+                .bind(*chat_id)
+                .bind(i64::from(*message_id))
+                .bind(kind)
+                .bind(task_id)
+                .bind(light)
+                .bind(report_id)
+                .bind(user_id)
+                .bind(*now);
+        }
+        query
+            .execute(&mut *conn)
+            .await
+            .context("remember bot messages")?;
+    }
+    Ok(())
 }
 
 /// An anchor's columns: kind, task, light, report, user.

@@ -49,7 +49,7 @@ fn read(row: &AnyRow) -> Result<InboxItem, StoreError> {
 }
 
 /// Stores a batch of updates, many rows a statement; returns the ids that were new.
-async fn insert_updates(
+pub(super) async fn insert_updates(
     conn: &mut AnyConnection,
     batch: &[Incoming],
     now: i64,
@@ -94,14 +94,13 @@ impl Store {
         }
         // On SQLite this commit, the one Telegram is told about, is synced to disk (FULL);
         // the connections' default, NORMAL, may lose the last commits to a power cut.
-        let _turn = self.write_turn.clone().lock_owned().await;
-        let mut conn = self.pool.acquire().await.context("acquire a connection")?;
+        let mut writer = self.writer().await?;
         sqlx::query("PRAGMA synchronous = FULL")
-            .execute(&mut *conn)
+            .execute(&mut *writer)
             .await
             .context("make the inbox commit durable")?;
         let result = async {
-            let mut tx = conn
+            let mut tx = writer
                 .begin_with("BEGIN IMMEDIATE")
                 .await
                 .context("begin a transaction")?;
@@ -111,7 +110,7 @@ impl Store {
         }
         .await;
         sqlx::query("PRAGMA synchronous = NORMAL")
-            .execute(&mut *conn)
+            .execute(&mut *writer)
             .await
             .context("restore the connection's sync mode")?;
         result

@@ -32,6 +32,7 @@ pub use anchors::Anchor;
 pub use audit::AuditEntry;
 pub use cache::{CurrentTasks, Seen};
 pub use error::StoreError;
+pub use group_commit::Activity;
 pub use import::ImportOutcome;
 pub use inbox::{InboxItem, Incoming};
 pub use members::{InviteSpec, Member, Named, Redeemed, Role};
@@ -43,8 +44,10 @@ pub use units::UnitCounts;
 pub use views::{TaskSelection, TaskUnit, TaskView};
 
 use error::Context;
+use group_commit::GroupCommit;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
+use sqlx::pool::PoolConnection;
 use sqlx::{Any, ConnectOptions, Transaction};
 use sqlx::{AnyConnection, AnyPool};
 use std::ops::{Deref, DerefMut};
@@ -93,38 +96,146 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     /// SQLite has one writer at a time. Writers of this process queue here, in order, instead
-    /// of spinning in SQLite's busy handler (which sleeps in steps of milliseconds).
-    write_turn: Arc<Mutex<()>>,
+    /// of spinning in SQLite's busy handler (which sleeps in steps of milliseconds), and
+    /// write with the one connection kept for it.
+    writer: Arc<Mutex<SqliteWriter>>,
     /// The current notice's tasks, for the chat loop.
     task_cache: Arc<cache::TaskCache>,
     member_cache: Arc<std::sync::Mutex<cache::MemberCache>>,
     /// Reports and bot messages waiting for their group commit.
     report_queue: Arc<report_writes::ReportQueue>,
     anchor_queue: Arc<anchors::AnchorQueue>,
+    /// The handlers that may still bring writes to a group commit.
+    activity: Arc<Activity>,
 }
 
-/// A write transaction; on SQLite it holds the process's write turn until it ends.
-pub(crate) struct WriteTx {
-    tx: Transaction<'static, Any>,
-    _turn: Option<OwnedMutexGuard<()>>,
+/// The connection SQLite writes go through, kept out of the pool: a pooled connection is
+/// pinged by sqlx on every acquire and every release, two round trips to SQLite's worker
+/// thread per statement that this one saves.
+#[derive(Debug, Default)]
+pub(crate) struct SqliteWriter {
+    conn: Option<PoolConnection<Any>>,
+    /// A transaction was begun and not ended (its [`WriteTx`] was dropped where it could not
+    /// roll back): the next writer rolls it back first.
+    open: bool,
+}
+
+impl SqliteWriter {
+    /// The connection, taken from the pool on first use and kept; an unfinished transaction
+    /// of an earlier writer is rolled back first.
+    async fn connection(&mut self, pool: &AnyPool) -> Result<&mut AnyConnection, StoreError> {
+        self.roll_back_unfinished().await?;
+        let conn = match &mut self.conn {
+            Some(conn) => conn,
+            empty => empty.insert(pool.acquire().await.context("acquire a connection")?),
+        };
+        Ok(&mut **conn)
+    }
+
+    async fn roll_back_unfinished(&mut self) -> Result<(), StoreError> {
+        if self.open
+            && let Some(conn) = &mut self.conn
+        {
+            sqlx::query("ROLLBACK")
+                .execute(&mut **conn)
+                .await
+                .context("roll back an unfinished write")?;
+        }
+        self.open = false;
+        Ok(())
+    }
+}
+
+/// The right to write: on SQLite the process's write turn and its writer connection, on
+/// PostgreSQL a connection of the pool.
+pub(crate) enum Writer {
+    Sqlite(OwnedMutexGuard<SqliteWriter>),
+    Postgres(PoolConnection<Any>),
+}
+
+impl Deref for Writer {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        match self {
+            Writer::Sqlite(writer) => writer.conn.as_ref().expect("the writer is connected"),
+            Writer::Postgres(conn) => conn,
+        }
+    }
+}
+
+impl DerefMut for Writer {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match self {
+            Writer::Sqlite(writer) => writer.conn.as_mut().expect("the writer is connected"),
+            Writer::Postgres(conn) => conn,
+        }
+    }
+}
+
+/// A write transaction; on SQLite it holds the process's write turn until it ends. Dropped
+/// without a commit, it rolls back.
+pub(crate) enum WriteTx {
+    /// `None` once ended.
+    Sqlite(Option<OwnedMutexGuard<SqliteWriter>>),
+    Postgres(Option<Transaction<'static, Any>>),
 }
 
 impl WriteTx {
-    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+    pub(crate) async fn commit(mut self) -> Result<(), sqlx::Error> {
+        match &mut self {
+            WriteTx::Sqlite(writer) => {
+                let mut writer = writer.take().expect("a transaction ends once");
+                let conn = writer.conn.as_mut().expect("the writer is connected");
+                let committed = sqlx::query("COMMIT").execute(&mut **conn).await;
+                if committed.is_ok() {
+                    writer.open = false;
+                } else {
+                    // Still open (SQLite keeps a transaction whose COMMIT failed).
+                    let _ = writer.roll_back_unfinished().await;
+                }
+                committed.map(|_| ())
+            }
+            WriteTx::Postgres(tx) => tx.take().expect("a transaction ends once").commit().await,
+        }
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        // Roll back at once, still holding the turn, so that SQLite's write lock is not kept
+        // until this process writes again; without a runtime the next writer does it. A
+        // PostgreSQL transaction rolls itself back.
+        if let WriteTx::Sqlite(writer) = self
+            && let Some(mut writer) = writer.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(async move {
+                if let Err(e) = writer.roll_back_unfinished().await {
+                    tracing::error!(error = %e, "could not roll back a write");
+                }
+            });
+        }
     }
 }
 
 impl Deref for WriteTx {
     type Target = AnyConnection;
     fn deref(&self) -> &AnyConnection {
-        &self.tx
+        let conn = match self {
+            WriteTx::Sqlite(writer) => writer.as_ref().and_then(|w| w.conn.as_deref()),
+            WriteTx::Postgres(tx) => tx.as_deref(),
+        };
+        conn.expect("a transaction in progress")
     }
 }
 
 impl DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.tx
+        let conn = match self {
+            WriteTx::Sqlite(writer) => writer.as_mut().and_then(|w| w.conn.as_deref_mut()),
+            WriteTx::Postgres(tx) => tx.as_deref_mut(),
+        };
+        conn.expect("a transaction in progress")
     }
 }
 
@@ -141,6 +252,9 @@ impl Store {
         };
         let pool = AnyPoolOptions::new()
             .acquire_timeout(Duration::from_secs(10))
+            // A SQLite connection is a file handle that cannot drop; sqlx would ping it
+            // through its worker thread on every acquire.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -157,14 +271,16 @@ impl Store {
             .run(&pool)
             .await
             .map_err(StoreError::Migrate)?;
+        let activity = Arc::new(Activity::default());
         Ok(Store {
             pool,
             backend,
-            write_turn: Arc::new(Mutex::new(())),
+            writer: Arc::default(),
             task_cache: Arc::default(),
             member_cache: Arc::default(),
-            report_queue: Arc::default(),
-            anchor_queue: Arc::default(),
+            report_queue: Arc::new(GroupCommit::new(activity.clone())),
+            anchor_queue: Arc::new(GroupCommit::new(activity.clone())),
+            activity,
         })
     }
 
@@ -178,34 +294,61 @@ impl Store {
         notices::latest_id(&mut conn).await
     }
 
-    /// Waits for the connections to close.
+    /// Waits for the connections to close, the writer's among them (after the writes that
+    /// hold it).
     pub async fn close(&self) {
+        {
+            let mut writer = self.writer.lock().await;
+            if let Err(e) = writer.roll_back_unfinished().await {
+                tracing::warn!(error = %e, "closing: could not roll back a write");
+            }
+            writer.conn = None;
+        }
         self.pool.close().await;
+    }
+
+    /// Counts the handlers of updates, so that group commits can wait for them (see
+    /// [`Activity`]).
+    pub fn activity(&self) -> &Arc<Activity> {
+        &self.activity
+    }
+
+    /// The right to write a statement or two without a transaction: on SQLite the write
+    /// turn and its connection, on PostgreSQL a connection of the pool.
+    async fn writer(&self) -> Result<Writer, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => {
+                let mut writer = self.writer.clone().lock_owned().await;
+                writer.connection(&self.pool).await?;
+                Writer::Sqlite(writer)
+            }
+            Backend::Postgres => {
+                Writer::Postgres(self.pool.acquire().await.context("acquire a connection")?)
+            }
+        })
     }
 
     /// Begins a transaction that will write. SQLite takes the write lock at once, so that a
     /// transaction that reads first cannot fail later on upgrading its lock (`SQLITE_BUSY`
     /// would not wait for the busy timeout there).
-    /// The write turn for a single statement (autocommit) on SQLite; nothing on PostgreSQL.
-    async fn write_turn(&self) -> Option<OwnedMutexGuard<()>> {
-        match self.backend {
-            Backend::Sqlite => Some(self.write_turn.clone().lock_owned().await),
-            Backend::Postgres => None,
-        }
-    }
-
     async fn begin_write(&self) -> Result<WriteTx, StoreError> {
-        let (tx, turn) = match self.backend {
+        match self.backend {
             Backend::Sqlite => {
-                let turn = self.write_turn.clone().lock_owned().await;
-                (self.pool.begin_with("BEGIN IMMEDIATE").await, Some(turn))
+                let mut writer = self.writer.clone().lock_owned().await;
+                let conn = writer.connection(&self.pool).await?;
+                if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(conn).await {
+                    // Perhaps the connection broke: the pool tests it, the next writer
+                    // takes another.
+                    writer.conn = None;
+                    return Err(e).context("begin a transaction");
+                }
+                writer.open = true;
+                Ok(WriteTx::Sqlite(Some(writer)))
             }
-            Backend::Postgres => (self.pool.begin().await, None),
-        };
-        Ok(WriteTx {
-            tx: tx.context("begin a transaction")?,
-            _turn: turn,
-        })
+            Backend::Postgres => Ok(WriteTx::Postgres(Some(
+                self.pool.begin().await.context("begin a transaction")?,
+            ))),
+        }
     }
 }
 
@@ -267,6 +410,7 @@ fn unix_now() -> i64 {
 
 #[cfg(test)]
 mod tests {
+    use super::inbox::insert_updates;
     use super::*;
 
     #[test]
@@ -308,5 +452,57 @@ mod tests {
             prepare_sqlite_file("sqlite::memory:").unwrap(),
             "sqlite::memory:"
         );
+    }
+
+    fn update(id: i64) -> Incoming {
+        Incoming {
+            update_id: id,
+            chat_id: Some(1),
+            payload: "{}".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_write_dropped_half_way_rolls_back_and_frees_the_write_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("duban.db").display());
+        let this = Store::connect(&url).await.unwrap();
+        let other_process = Store::connect(&url).await.unwrap();
+
+        {
+            let mut tx = this.begin_write().await.unwrap();
+            insert_updates(&mut tx, &[update(1)], 0).await.unwrap();
+            // Dropped here without a commit, as on an error or a cancelled handler.
+        }
+        // Another process gets SQLite's write lock (it would give up after the busy timeout
+        // if the dropped transaction still held it), and this one writes again.
+        other_process.inbox_put(&[update(2)], 0).await.unwrap();
+        this.inbox_put(&[update(3)], 0).await.unwrap();
+
+        let ids: Vec<i64> = this
+            .inbox_due(0, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|item| item.update_id)
+            .collect();
+        assert_eq!(ids, [2, 3]);
+        this.close().await;
+        other_process.close().await;
+    }
+
+    #[tokio::test]
+    async fn closing_returns_the_writer_connection_to_the_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("duban.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        store.inbox_put(&[update(1)], 0).await.unwrap();
+        // `close` waits for every connection; it would wait forever for one kept aside.
+        let closed = tokio::time::timeout(Duration::from_secs(60), store.close()).await;
+        assert!(
+            closed.is_ok(),
+            "close kept waiting for the writer's connection"
+        );
+        assert!(store.pool.is_closed());
     }
 }

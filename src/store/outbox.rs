@@ -192,14 +192,14 @@ impl Store {
         give_up: bool,
     ) -> Result<(), StoreError> {
         let state = if give_up { "failed" } else { "pending" };
-        let _turn = self.write_turn().await;
+        let mut writer = self.writer().await?;
         sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, last_error = $1, state = $2 WHERE id = $3",
         )
         .bind(error)
         .bind(state)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *writer)
         .await
         .context("record a failed send")?;
         Ok(())

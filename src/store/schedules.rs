@@ -161,7 +161,7 @@ impl Store {
         user_id: i64,
         now: i64,
     ) -> Result<i64, StoreError> {
-        let _turn = self.write_turn().await;
+        let mut writer = self.writer().await?;
         sqlx::query_scalar(
             "INSERT INTO schedule_drafts (kind, unit_id, expression, user_id, created_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -171,7 +171,7 @@ impl Store {
         .bind(expression)
         .bind(user_id)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *writer)
         .await
         .context("keep a schedule draft")
     }
@@ -235,10 +235,10 @@ impl Store {
     /// Drops a draft (cancelled). Returns false when it was gone already (a second
     /// press of the button).
     pub async fn drop_schedule_draft(&self, id: i64) -> Result<bool, StoreError> {
-        let _turn = self.write_turn().await;
+        let mut writer = self.writer().await?;
         let gone = sqlx::query("DELETE FROM schedule_drafts WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *writer)
             .await
             .context("drop a schedule draft")?
             .rows_affected();
