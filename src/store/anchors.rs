@@ -5,7 +5,7 @@ use super::codes::{code, parse_code};
 use super::error::Context;
 use super::group_commit::GroupCommit;
 use super::tasks::multi_row_insert;
-use super::{Store, StoreError};
+use super::{Backend, Store, StoreError};
 use crate::progress::Light;
 use sqlx::{AnyConnection, Row};
 
@@ -123,6 +123,7 @@ impl Store {
 async fn insert_anchors(conn: &mut AnyConnection, batch: &[Remembered]) -> Result<(), StoreError> {
     for chunk in batch.chunks(100) {
         let sql = multi_row_insert(
+            Backend::of(conn),
             "bot_messages (chat_id, message_id, kind, task_id, light, report_id, user_id, \
              created_at)",
             8,

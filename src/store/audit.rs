@@ -3,7 +3,7 @@
 
 use super::error::Context;
 use super::tasks::multi_row_insert;
-use super::{Store, StoreError};
+use super::{Backend, Store, StoreError};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
@@ -56,7 +56,12 @@ pub(crate) async fn record_many(
     entries: &[AuditRow],
 ) -> Result<(), StoreError> {
     for chunk in entries.chunks(100) {
-        let sql = multi_row_insert("audit (at, actor, action, subject, detail)", 5, chunk.len());
+        let sql = multi_row_insert(
+            Backend::of(conn),
+            "audit (at, actor, action, subject, detail)",
+            5,
+            chunk.len(),
+        );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for e in chunk {
             query = query

@@ -57,6 +57,7 @@ pub(super) async fn insert_updates(
     let mut fresh = Vec::with_capacity(batch.len());
     for chunk in batch.chunks(100) {
         let sql = multi_row_insert(
+            Backend::of(conn),
             "inbox (update_id, payload, chat_id, next_attempt_at, received_at)",
             5,
             chunk.len(),
@@ -192,21 +193,21 @@ impl Store {
         if update_ids.is_empty() {
             return Ok(());
         }
-        let ids = update_ids
-            .iter()
-            .map(|id| id.to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "UPDATE inbox SET state = 'done', attempts = attempts + 1, handled_at = $1 \
-             WHERE update_id IN ({ids})"
-        );
         let mut tx = self.begin_write().await?;
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .context("mark updates done")?;
+        // Bound, not written into the SQL: the statements of a few sizes are prepared once.
+        for chunk in update_ids.chunks(100) {
+            let sql = format!(
+                "UPDATE inbox SET state = 'done', attempts = attempts + 1, handled_at = {} \
+                 WHERE update_id IN ({})",
+                self.backend.params(1, 1),
+                self.backend.params(2, chunk.len())
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query.execute(&mut *tx).await.context("mark updates done")?;
+        }
         tx.commit().await.context("commit updates done")?;
         Ok(())
     }

@@ -82,6 +82,36 @@ impl Backend {
         }
     }
 
+    /// The backend a connection talks to.
+    pub(crate) fn of(conn: &AnyConnection) -> Backend {
+        match conn.backend_name() {
+            "PostgreSQL" => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
+
+    /// `count` bind parameters, comma-separated, numbered from `first` (1-based): `$3, $4` for
+    /// PostgreSQL, `?, ?` for SQLite. SQLite looks a numbered parameter up by name, scanning
+    /// the statement's names, when it parses the statement and again for every value sqlx
+    /// binds: quadratic in a statement of many rows. Anonymous ones it numbers in order, so a
+    /// statement must use them throughout and bind its values in the order they appear.
+    pub(crate) fn params(self, first: usize, count: usize) -> String {
+        let mut list = String::with_capacity(count * 5);
+        for n in first..first + count {
+            if n > first {
+                list.push_str(", ");
+            }
+            match self {
+                Backend::Sqlite => list.push('?'),
+                Backend::Postgres => {
+                    list.push('$');
+                    list.push_str(&n.to_string());
+                }
+            }
+        }
+        list
+    }
+
     fn migrator(self) -> &'static Migrator {
         match self {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
@@ -432,6 +462,21 @@ mod tests {
             Backend::Postgres
         );
         assert!(Backend::from_url("mysql://h/db").is_err());
+    }
+
+    #[test]
+    fn each_backend_gets_its_own_bind_parameters() {
+        assert_eq!(Backend::Postgres.params(3, 2), "$3, $4");
+        assert_eq!(Backend::Sqlite.params(3, 2), "?, ?");
+        assert_eq!(Backend::Sqlite.params(1, 0), "");
+        assert_eq!(
+            tasks::multi_row_insert(Backend::Postgres, "t (a, b)", 2, 2),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+        );
+        assert_eq!(
+            tasks::multi_row_insert(Backend::Sqlite, "t (a, b)", 2, 2),
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use super::error::Context;
 use super::tasks::multi_row_insert;
-use super::{Store, StoreError, WriteTx};
+use super::{Backend, Store, StoreError, WriteTx};
 use sqlx::Row;
 
 /// A message to send, as the scheduler makes it.
@@ -247,6 +247,7 @@ async fn insert(tx: &mut WriteTx, messages: &[OutMessage], now: i64) -> Result<u
     let mut added = 0;
     for chunk in messages.chunks(ROWS_PER_INSERT) {
         let sql = multi_row_insert(
+            Backend::of(tx),
             "outbox (dedupe_key, chat_id, is_group, payload, anchor_task, file_name, file_data, \
              created_at, state)",
             9,

@@ -5,7 +5,7 @@ use super::codes::{code, int};
 use super::error::Context;
 use super::group_commit::GroupCommit;
 use super::tasks::multi_row_insert;
-use super::{NewReport, Store, StoreError, WriteTx};
+use super::{Backend, NewReport, Store, StoreError, WriteTx};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
@@ -123,6 +123,7 @@ async fn insert_rows(
     ids: &mut HashMap<i64, i64>,
 ) -> Result<(), StoreError> {
     let sql = multi_row_insert(
+        Backend::of(conn),
         "reports (task_id, unit_id, period, user_id, light, text, update_id, corrects, \
          created_at)",
         9,
@@ -162,6 +163,7 @@ async fn insert_figures(
         .collect();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = multi_row_insert(
+            Backend::of(conn),
             "report_figures (report_id, position, target_position, metric, text, value, \
              target_value, unit)",
             8,

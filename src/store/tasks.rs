@@ -6,7 +6,7 @@ use super::codes::{code, int, narrow};
 use super::error::Context;
 use super::fingerprint::task_fingerprint;
 use super::units::Ids;
-use super::{StoreError, targets};
+use super::{Backend, StoreError, targets};
 use crate::matrix::Task;
 use sqlx::AnyConnection;
 use sqlx::Row;
@@ -243,6 +243,7 @@ async fn insert_children(
     if !task.units.is_empty() {
         // One statement for all of a task's units: 区直各部门 alone expands to 44 rows.
         let sql = multi_row_insert(
+            Backend::of(conn),
             "task_units (task_id, unit_id, role, via, position)",
             5,
             task.units.len(),
@@ -276,18 +277,23 @@ async fn insert_children(
     targets::insert(conn, notice_id, Some(task_id), &task.targets).await
 }
 
-/// `INSERT INTO {table_and_columns} VALUES ($1, …), (…)` for `rows` rows of `columns` values:
-/// one round trip instead of one per row, in the `$N` syntax both backends accept.
-pub(crate) fn multi_row_insert(table_and_columns: &str, columns: usize, rows: usize) -> String {
+/// `INSERT INTO {table_and_columns} VALUES (…), (…)` for `rows` rows of `columns` values:
+/// one round trip instead of one per row, with `backend`'s parameters (see
+/// [`Backend::params`]).
+pub(crate) fn multi_row_insert(
+    backend: Backend,
+    table_and_columns: &str,
+    columns: usize,
+    rows: usize,
+) -> String {
     let mut sql = format!("INSERT INTO {table_and_columns} VALUES ");
     for row in 0..rows {
         if row > 0 {
             sql.push_str(", ");
         }
-        let placeholders: Vec<String> = (1..=columns)
-            .map(|c| format!("${}", row * columns + c))
-            .collect();
-        sql.push_str(&format!("({})", placeholders.join(", ")));
+        sql.push('(');
+        sql.push_str(&backend.params(row * columns + 1, columns));
+        sql.push(')');
     }
     sql
 }
