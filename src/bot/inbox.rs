@@ -531,6 +531,7 @@ impl Processor {
             self.bot.clone(),
             self.ctx.clone(),
             self.me.clone(),
+            update.id,
             update,
             actor,
             place

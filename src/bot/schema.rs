@@ -8,8 +8,9 @@
 //! - in a group the bot answers only commands and replies to itself, and shows task data only
 //!   where an admin registered the group.
 //!
-//! The processor puts into the dependency map: `Bot`, `SharedCtx`, `Me`, `Update`, `Actor`
-//! and `Place`.
+//! The processor puts into the dependency map: `Bot`, `SharedCtx`, `Me`, `Update`, its
+//! `UpdateId` (for handlers that need only the id: no copy of the whole update), `Actor` and
+//! `Place`.
 
 use super::commands::Command;
 use super::handlers::{self, admin, binding, bulletins, reading, reporting, schedules};

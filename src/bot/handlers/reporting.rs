@@ -12,7 +12,7 @@ use crate::store::{
     Anchor, NewReport, Report, ReportFigure, ReportState, TaskSelection, TaskView, Withdrawal,
 };
 use teloxide::prelude::*;
-use teloxide::types::ReplyMarkup;
+use teloxide::types::{ReplyMarkup, UpdateId};
 
 /// `/report N 内容`.
 pub async fn command(
@@ -20,7 +20,7 @@ pub async fn command(
     ctx: SharedCtx,
     msg: Message,
     actor: Actor,
-    update: Update,
+    update_id: UpdateId,
     args: String,
 ) -> HandlerResult {
     let (number, text) = first_word(&args);
@@ -42,7 +42,7 @@ pub async fn command(
         text,
         corrects: None,
     };
-    submit(&bot, &ctx, &msg, &actor, update_id(&update), submission).await
+    submit(&bot, &ctx, &msg, &actor, update_id, submission).await
 }
 
 /// A reply to one of the bot's messages (`replied`).
@@ -51,7 +51,7 @@ pub async fn reply(
     ctx: SharedCtx,
     msg: Message,
     actor: Actor,
-    update: Update,
+    update_id: UpdateId,
     RepliedTo(replied): RepliedTo,
 ) -> HandlerResult {
     let text = msg.text().unwrap_or_default();
@@ -95,7 +95,7 @@ pub async fn reply(
         text,
         corrects,
     };
-    submit(&bot, &ctx, &msg, &actor, update_id(&update), submission).await
+    submit(&bot, &ctx, &msg, &actor, update_id, submission).await
 }
 
 pub async fn refuse_supervisor(bot: Bot, msg: Message) -> HandlerResult {
@@ -277,7 +277,7 @@ async fn submit(
     ctx: &Ctx,
     msg: &Message,
     actor: &Actor,
-    update_id: i64,
+    update_id: UpdateId,
     submission: Submission<'_>,
 ) -> HandlerResult {
     let Submission {
@@ -332,7 +332,7 @@ async fn submit(
         user_id: actor.user_id,
         light,
         text: text.to_owned(),
-        update_id,
+        update_id: i64::from(update_id.0),
         corrects: corrects.as_ref().map(|old| old.id),
         figures,
     };
@@ -373,10 +373,6 @@ pub(crate) async fn task_with_notice(
 
 async fn task_by_id(ctx: &Ctx, task_id: i64) -> anyhow::Result<Option<TaskView>> {
     Ok(task_with_notice(ctx, task_id).await?.map(|(_, task)| task))
-}
-
-fn update_id(update: &Update) -> i64 {
-    i64::from(update.id.0)
 }
 
 async fn say(bot: &Bot, msg: &Message, text: String) -> HandlerResult {
