@@ -4,10 +4,10 @@
 
 use super::error::Context;
 use super::tasks::multi_row_insert;
-use super::{Backend, Store, StoreError};
+use super::{Backend, Durability, Store, StoreError};
 use serde::Serialize;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Connection, Row};
+use sqlx::{AnyConnection, Row};
 
 /// An update as the inbox holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -87,34 +87,11 @@ impl Store {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
-        if self.backend == Backend::Postgres {
-            let mut tx = self.begin_write().await?;
-            let fresh = insert_updates(&mut tx, batch, now).await?;
-            tx.commit().await.context("commit a batch of updates")?;
-            return Ok(fresh);
-        }
-        // On SQLite this commit, the one Telegram is told about, is synced to disk (FULL);
-        // the connections' default, NORMAL, may lose the last commits to a power cut.
-        let mut writer = self.writer().await?;
-        sqlx::query("PRAGMA synchronous = FULL")
-            .execute(&mut *writer)
-            .await
-            .context("make the inbox commit durable")?;
-        let result = async {
-            let mut tx = writer
-                .begin_with("BEGIN IMMEDIATE")
-                .await
-                .context("begin a transaction")?;
-            let fresh = insert_updates(&mut tx, batch, now).await?;
-            tx.commit().await.context("commit a batch of updates")?;
-            Ok(fresh)
-        }
-        .await;
-        sqlx::query("PRAGMA synchronous = NORMAL")
-            .execute(&mut *writer)
-            .await
-            .context("restore the connection's sync mode")?;
-        result
+        // The commit Telegram is told about: synced to disk.
+        let mut tx = self.begin_write_as(Durability::Synced).await?;
+        let fresh = insert_updates(&mut tx, batch, now).await?;
+        tx.commit().await.context("commit a batch of updates")?;
+        Ok(fresh)
     }
 
     /// Pending updates whose time has come, oldest first.

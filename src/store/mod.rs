@@ -148,17 +148,55 @@ pub(crate) struct SqliteWriter {
     /// A transaction was begun and not ended (its [`WriteTx`] was dropped where it could not
     /// roll back): the next writer rolls it back first.
     open: bool,
+    /// The connection may be at `synchronous = FULL`: set (or being set) for a write that must
+    /// reach the disk, and not yet set back to the NORMAL of every connection. Raised before
+    /// the pragma is sent, so that a writer cancelled half-way leaves it raised and the next
+    /// ordinary writer sets NORMAL again.
+    full_sync: bool,
+}
+
+/// How a SQLite write transaction reaches the disk. Connections use `synchronous = NORMAL`:
+/// in WAL mode nothing is lost when the process dies, but the last commits may roll back
+/// after a power cut. What duban confirms to others (an update to Telegram) commits
+/// [`Durability::Synced`] (`FULL`). PostgreSQL commits are synced either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Durability {
+    Normal,
+    Synced,
 }
 
 impl SqliteWriter {
-    /// The connection, taken from the pool on first use and kept; an unfinished transaction
-    /// of an earlier writer is rolled back first.
-    async fn connection(&mut self, pool: &AnyPool) -> Result<&mut AnyConnection, StoreError> {
+    /// The connection, taken from the pool on first use and kept, synced as `durability`
+    /// asks; an unfinished transaction of an earlier writer is rolled back first.
+    async fn connection(
+        &mut self,
+        pool: &AnyPool,
+        durability: Durability,
+    ) -> Result<&mut AnyConnection, StoreError> {
         self.roll_back_unfinished().await?;
-        let conn = match &mut self.conn {
-            Some(conn) => conn,
-            empty => empty.insert(pool.acquire().await.context("acquire a connection")?),
-        };
+        if self.conn.is_none() {
+            self.conn = Some(pool.acquire().await.context("acquire a connection")?);
+            // A new connection starts at NORMAL (`sqlite_pragmas`).
+            self.full_sync = false;
+        }
+        let conn = self.conn.as_mut().expect("just connected");
+        match (durability, self.full_sync) {
+            (Durability::Synced, false) => {
+                self.full_sync = true;
+                sqlx::query("PRAGMA synchronous = FULL")
+                    .execute(&mut **conn)
+                    .await
+                    .context("sync the next commit to disk")?;
+            }
+            (Durability::Normal, true) => {
+                sqlx::query("PRAGMA synchronous = NORMAL")
+                    .execute(&mut **conn)
+                    .await
+                    .context("restore the connection's sync mode")?;
+                self.full_sync = false;
+            }
+            _ => {}
+        }
         Ok(&mut **conn)
     }
 
@@ -349,7 +387,7 @@ impl Store {
         Ok(match self.backend {
             Backend::Sqlite => {
                 let mut writer = self.writer.clone().lock_owned().await;
-                writer.connection(&self.pool).await?;
+                writer.connection(&self.pool, Durability::Normal).await?;
                 Writer::Sqlite(writer)
             }
             Backend::Postgres => {
@@ -362,10 +400,15 @@ impl Store {
     /// transaction that reads first cannot fail later on upgrading its lock (`SQLITE_BUSY`
     /// would not wait for the busy timeout there).
     async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        self.begin_write_as(Durability::Normal).await
+    }
+
+    /// [`Store::begin_write`], committing as `durability` asks on SQLite.
+    async fn begin_write_as(&self, durability: Durability) -> Result<WriteTx, StoreError> {
         match self.backend {
             Backend::Sqlite => {
                 let mut writer = self.writer.clone().lock_owned().await;
-                let conn = writer.connection(&self.pool).await?;
+                let conn = writer.connection(&self.pool, durability).await?;
                 if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(conn).await {
                     // Perhaps the connection broke: the pool tests it, the next writer
                     // takes another.
@@ -392,9 +435,8 @@ async fn sqlite_pragmas(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
     sqlx::query("PRAGMA foreign_keys = ON")
         .execute(&mut *conn)
         .await?;
-    // In WAL mode NORMAL loses nothing when the process dies; after a power loss the last
-    // commits may roll back. The inbox, where an update is acknowledged, commits with FULL
-    // (see `inbox_put`), and everything else is derived from it and redone if lost.
+    // See `Durability`: the inbox, where an update is acknowledged, commits with FULL, and
+    // everything else is derived from it and redone if lost.
     sqlx::query("PRAGMA synchronous = NORMAL")
         .execute(&mut *conn)
         .await?;
@@ -534,6 +576,43 @@ mod tests {
         assert_eq!(ids, [2, 3]);
         this.close().await;
         other_process.close().await;
+    }
+
+    /// The writer connection's `synchronous`: 1 is NORMAL, 2 is FULL.
+    async fn sync_mode(conn: &mut AnyConnection) -> i64 {
+        sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(conn)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn only_a_synced_write_commits_with_full_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("duban.db").display());
+        let store = Store::connect(&url).await.unwrap();
+
+        let mut tx = store.begin_write_as(Durability::Synced).await.unwrap();
+        assert_eq!(sync_mode(&mut tx).await, 2);
+        insert_updates(&mut tx, &[update(1)], 0).await.unwrap();
+        tx.commit().await.unwrap();
+        // The next ordinary write is back at NORMAL, in or out of a transaction.
+        assert_eq!(sync_mode(&mut store.writer().await.unwrap()).await, 1);
+        store.inbox_put(&[update(2)], 0).await.unwrap();
+        assert_eq!(sync_mode(&mut store.begin_write().await.unwrap()).await, 1);
+
+        // A synced write cancelled after its pragma, before it began: the next ordinary
+        // write still gets NORMAL.
+        {
+            let mut writer = store.writer.clone().lock_owned().await;
+            writer
+                .connection(&store.pool, Durability::Synced)
+                .await
+                .unwrap();
+        }
+        assert_eq!(sync_mode(&mut store.writer().await.unwrap()).await, 1);
+        assert_eq!(store.inbox_due(0, 10).await.unwrap().len(), 2);
+        store.close().await;
     }
 
     #[tokio::test]
