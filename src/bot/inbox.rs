@@ -3,8 +3,10 @@
 //! the inbox (keyed by update_id, one transaction per batch) and only then confirmed: by the
 //! next getUpdates offset in polling mode, by the 200 answer in webhook mode. A processor works
 //! the inbox off through [`schema`](super::schema::schema), one chat in order, chats in
-//! parallel; a failing update is retried with backoff a bounded number of times, then marked
-//! failed and reported to the admins. Handlers are idempotent per update_id, so an update
+//! parallel: fresh updates as the listener hands them over in memory (see [`Handoff`]), the
+//! rest — retries, what an earlier run left — from a scan of the inbox once a second. A
+//! failing update is retried with backoff a bounded number of times, then marked failed and
+//! reported to the admins. Handlers are idempotent per update_id, so an update
 //! handled again after a crash changes nothing twice.
 
 use super::commands::Command;
@@ -26,13 +28,16 @@ use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
 use teloxide::types::{BotCommand, Me};
 use teloxide::utils::command::BotCommands;
-use tokio::sync::{Notify, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
 /// Seconds a getUpdates call waits for updates; under teloxide's 17 s request timeout.
 const POLL_TIMEOUT_SECS: u32 = 10;
 /// How many due updates the processor takes from the inbox at a time.
 const BATCH: i64 = 256;
+/// How often the processor looks for due updates in the inbox (retries, and what an earlier
+/// run left); fresh ones reach it from the listener at once.
+const SCAN_EVERY: Duration = Duration::from_secs(1);
 /// How many updates are handled at once, across chats: a bound on memory and on the tasks
 /// competing with SQLite's one writer for the runtime.
 const CONCURRENCY: usize = 64;
@@ -105,7 +110,11 @@ pub async fn start(
         followup,
     });
     let (stop, stopped) = watch::channel(false);
-    let wake = Arc::new(Notify::new());
+    let (fresh_sender, fresh) = mpsc::unbounded_channel();
+    let handoff = Handoff {
+        in_flight: Arc::default(),
+        fresh: fresh_sender,
+    };
     let mut tasks = JoinSet::new();
     match mode {
         Mode::Polling => {
@@ -116,7 +125,7 @@ pub async fn start(
                 bot: bot.clone(),
                 store,
                 clock,
-                wake: wake.clone(),
+                handoff: handoff.clone(),
             };
             tasks.spawn(listener.run(stopped.clone()));
         }
@@ -133,7 +142,7 @@ pub async fn start(
             let receiver = Arc::new(Receiver {
                 store,
                 clock,
-                wake: wake.clone(),
+                handoff: handoff.clone(),
                 secret,
             });
             tasks.spawn(serve_webhook(socket, path, receiver, stopped.clone()));
@@ -144,12 +153,11 @@ pub async fn start(
         bot,
         me,
         handler: schema(),
-        in_flight: Mutex::new(HashSet::new()),
+        in_flight: handoff.in_flight,
         finished: Mutex::new(Vec::new()),
-        wake,
         slots: tokio::sync::Semaphore::new(CONCURRENCY),
     });
-    tasks.spawn(processor.run(stopped));
+    tasks.spawn(processor.run(fresh, stopped));
     Ok(Running {
         stop,
         tasks,
@@ -185,11 +193,98 @@ fn failpoint(name: &str) {
     }
 }
 
+/// Updates just stored, handed from the listener to the processor in memory, so that the
+/// processor neither reads them back nor parses them again. Each is claimed (put in the
+/// processor's `in_flight`) before its batch is stored: a scan of the inbox that finds it
+/// stored meanwhile leaves it to the handoff, so it is handed out once.
+#[derive(Clone)]
+struct Handoff {
+    /// Updates claimed by a listener or handed to a chat worker, and not yet seen finished.
+    in_flight: Arc<Mutex<HashSet<i64>>>,
+    fresh: mpsc::UnboundedSender<Vec<Fresh>>,
+}
+
+/// A stored update and the update itself.
+struct Fresh {
+    item: InboxItem,
+    update: Update,
+}
+
+/// Updates a listener claimed; those not handed over are released when it drops (also when
+/// the listener is cancelled half-way), for the scans of the inbox to find.
+struct Claim<'a> {
+    in_flight: &'a Mutex<HashSet<i64>>,
+    ids: Vec<i64>,
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        let mut in_flight = self.in_flight.lock().expect("in-flight lock");
+        for id in &self.ids {
+            in_flight.remove(id);
+        }
+    }
+}
+
+impl Handoff {
+    /// Stores `batch` (claimed first) and hands the updates that were new to the processor;
+    /// `updates` are the batch's updates, in the same order. Returns how many were new. An
+    /// update stored before (a redelivery) is not handed over: it is done, a worker has it, or
+    /// a scan will find it.
+    async fn store(
+        &self,
+        store: &Store,
+        batch: &[Incoming],
+        updates: &[Update],
+        now: i64,
+    ) -> Result<usize, crate::store::StoreError> {
+        let mut claim = Claim {
+            in_flight: &self.in_flight,
+            ids: Vec::with_capacity(batch.len()),
+        };
+        {
+            let mut in_flight = self.in_flight.lock().expect("in-flight lock");
+            claim.ids.extend(
+                batch
+                    .iter()
+                    .map(|u| u.update_id)
+                    .filter(|id| in_flight.insert(*id)),
+            );
+        }
+        let stored = store.inbox_put(batch, now).await?;
+        let fresh: Vec<Fresh> = batch
+            .iter()
+            .zip(updates)
+            .filter(|(incoming, _)| stored.binary_search(&incoming.update_id).is_ok())
+            .map(|(incoming, update)| Fresh {
+                item: InboxItem {
+                    update_id: incoming.update_id,
+                    payload: incoming.payload.clone(),
+                    chat_id: incoming.chat_id,
+                    state: "pending".into(),
+                    attempts: 0,
+                    last_error: None,
+                    received_at: now,
+                },
+                update: update.clone(),
+            })
+            .collect();
+        let handed = fresh.len();
+        // New ones were not in flight before, so all of them are in the claim.
+        claim.ids.retain(|id| stored.binary_search(id).is_err());
+        if !fresh.is_empty() && self.fresh.send(fresh).is_err() {
+            // The processor has stopped: what was stored is handled on the next start.
+            tracing::debug!("the processor has stopped; stored updates wait for the next start");
+        }
+        Ok(handed)
+    }
+}
+
 struct Poller {
     bot: Bot,
     store: Store,
     clock: Clock,
-    wake: Arc<Notify>,
+    handoff: Handoff,
 }
 
 impl Poller {
@@ -240,13 +335,13 @@ impl Poller {
             // store again; if we stop meanwhile, Telegram keeps the updates for the next run.
             let mut attempt = 0;
             loop {
-                match self.store.inbox_put(&batch, self.clock.unix()).await {
+                let stored = self
+                    .handoff
+                    .store(&self.store, &batch, &updates, self.clock.unix())
+                    .await;
+                match stored {
                     Ok(fresh) => {
-                        tracing::debug!(
-                            received = batch.len(),
-                            new = fresh.len(),
-                            "stored updates"
-                        );
+                        tracing::debug!(received = batch.len(), new = fresh, "stored updates");
                         break;
                     }
                     Err(e) => {
@@ -261,7 +356,6 @@ impl Poller {
             }
             failpoint("after_store");
             offset = next;
-            self.wake.notify_one();
         }
     }
 }
@@ -280,7 +374,7 @@ async fn sleep_or_stop(duration: Duration, stop: &mut watch::Receiver<bool>) {
 struct Receiver {
     store: Store,
     clock: Clock,
-    wake: Arc<Notify>,
+    handoff: Handoff,
     secret: String,
 }
 
@@ -324,16 +418,20 @@ async fn receive(
         chat_id: update.chat().map(|c| c.id.0),
         payload: String::from_utf8_lossy(&body).into_owned(),
     };
-    if let Err(e) = receiver
-        .store
-        .inbox_put(&[incoming], receiver.clock.unix())
-        .await
-    {
+    let stored = receiver
+        .handoff
+        .store(
+            &receiver.store,
+            &[incoming],
+            &[update],
+            receiver.clock.unix(),
+        )
+        .await;
+    if let Err(e) = stored {
         tracing::error!(error = %e, "webhook: could not store an update");
         return StatusCode::SERVICE_UNAVAILABLE;
     }
     failpoint("after_store");
-    receiver.wake.notify_one();
     StatusCode::OK
 }
 
@@ -342,46 +440,82 @@ struct Processor {
     bot: Bot,
     me: Me,
     handler: UpdateHandler<anyhow::Error>,
-    /// Updates handed to a chat worker and not yet seen finished by the processor.
-    in_flight: Mutex<HashSet<i64>>,
+    /// Updates claimed by a listener (see [`Handoff`]) or handed to a chat worker, and not yet
+    /// seen finished by the processor.
+    in_flight: Arc<Mutex<HashSet<i64>>>,
     /// Updates the workers finished since the processor last looked, and whether they
     /// succeeded: the processor marks the successes done, many in one transaction.
     finished: Mutex<Vec<(i64, bool)>>,
-    /// Wakes the processor: new updates stored, or a worker finished one.
-    wake: Arc<Notify>,
     /// How many updates are handled at once, across chats.
     slots: tokio::sync::Semaphore,
 }
 
+/// An update for a chat worker: from the inbox, the update itself when the listener handed
+/// it over (else it is read from the payload), and the revisions it may assume.
+type Work = (InboxItem, Option<Update>, Option<Seen>);
+
 impl Processor {
-    /// Hands pending updates to chat workers. On a wake it reads only what arrived since it
-    /// last looked (above the highest id handed out); once a second it reads everything due,
-    /// which picks up retries and whatever an earlier run left.
-    async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) -> anyhow::Result<()> {
-        let mut workers: HashMap<i64, mpsc::UnboundedSender<(InboxItem, Option<Seen>)>> =
-            HashMap::new();
+    /// Hands updates to chat workers: the fresh ones as the listener hands them over, and,
+    /// once a second, everything due in the inbox — retries, and what an earlier run left —
+    /// read in pages of [`BATCH`] until a short one.
+    async fn run(
+        self: Arc<Self>,
+        mut fresh: mpsc::UnboundedReceiver<Vec<Fresh>>,
+        mut stop: watch::Receiver<bool>,
+    ) -> anyhow::Result<()> {
+        let mut workers: HashMap<i64, mpsc::UnboundedSender<Work>> = HashMap::new();
         let mut running = JoinSet::new();
-        let mut high_water = i64::MIN;
-        let mut full_scan = true;
+        let mut arrived: Vec<Fresh> = Vec::new();
+        let mut listening = true;
+        // Where the scan of the inbox goes on (above which update id), while one is under way.
+        let mut scan = Some(i64::MIN);
+        let mut next_scan = tokio::time::Instant::now() + SCAN_EVERY;
         loop {
-            // An update leaves `in_flight` only once a read of the inbox that began after it
-            // finished has been made: a read that began earlier may still show it pending, and
-            // must not hand it out again.
+            // Finished updates leave `in_flight` once their done marks are committed (a failed
+            // one has its next attempt recorded before it finishes): a read of the inbox from
+            // here on does not show them pending until they are due again. (If the marks cannot
+            // be written, they stay pending and are handled again: handlers are idempotent.)
             let finished = self.mark_finished().await;
-            let due = if full_scan {
-                self.ctx.store.inbox_due(self.ctx.clock.unix(), BATCH).await
-            } else {
-                self.ctx.store.inbox_after(high_water, BATCH).await
-            };
             {
                 let mut in_flight = self.in_flight.lock().expect("in-flight lock");
                 for (id, _) in finished {
                     in_flight.remove(&id);
                 }
             }
-            // Read after the batch, so after every update in it was stored.
-            let seen = match &due {
-                Ok(due) if !due.is_empty() => match self.ctx.store.seen().await {
+            let mut due: Vec<(InboxItem, Option<Update>)> = arrived
+                .drain(..)
+                .map(|f| (f.item, Some(f.update)))
+                .collect();
+            if let Some(after) = scan {
+                match self
+                    .ctx
+                    .store
+                    .inbox_due_after(self.ctx.clock.unix(), after, BATCH)
+                    .await
+                {
+                    Ok(page) => {
+                        let full = page.len() as i64 == BATCH;
+                        scan = page.last().map(|item| item.update_id).filter(|_| full);
+                        // What a listener claimed is handed over by it, what a worker has is
+                        // under way: the scan hands out the rest.
+                        let mut in_flight = self.in_flight.lock().expect("in-flight lock");
+                        due.extend(
+                            page.into_iter()
+                                .filter(|item| in_flight.insert(item.update_id))
+                                .map(|item| (item, None)),
+                        );
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not read the inbox");
+                        scan = None;
+                    }
+                }
+            }
+            // Read after the updates were stored.
+            let seen = if due.is_empty() {
+                None
+            } else {
+                match self.ctx.store.seen().await {
                     Ok(seen) => Some(seen),
                     Err(e) => {
                         tracing::warn!(
@@ -390,39 +524,22 @@ impl Processor {
                         );
                         None
                     }
-                },
-                _ => None,
-            };
-            let mut more = false;
-            match due {
-                Ok(due) => {
-                    more = due.len() as i64 == BATCH;
-                    for item in due {
-                        high_water = high_water.max(item.update_id);
-                        if !self
-                            .in_flight
-                            .lock()
-                            .expect("in-flight lock")
-                            .insert(item.update_id)
-                        {
-                            continue;
-                        }
-                        let chat = item.chat_id.unwrap_or(0);
-                        let item = (item, seen);
-                        let item = match workers.get(&chat) {
-                            Some(worker) => match worker.send(item) {
-                                Ok(()) => continue,
-                                Err(returned) => returned.0,
-                            },
-                            None => item,
-                        };
-                        let (sender, receiver) = mpsc::unbounded_channel();
-                        running.spawn(self.clone().work(receiver));
-                        sender.send(item).expect("a fresh worker is listening");
-                        workers.insert(chat, sender);
-                    }
                 }
-                Err(e) => tracing::error!(error = %e, "could not read the inbox"),
+            };
+            for (item, update) in due {
+                let chat = item.chat_id.unwrap_or(0);
+                let work = (item, update, seen);
+                let work = match workers.get(&chat) {
+                    Some(worker) => match worker.send(work) {
+                        Ok(()) => continue,
+                        Err(returned) => returned.0,
+                    },
+                    None => work,
+                };
+                let (sender, receiver) = mpsc::unbounded_channel();
+                running.spawn(self.clone().work(receiver));
+                sender.send(work).expect("a fresh worker is listening");
+                workers.insert(chat, sender);
             }
             // Reap workers that ended (a panic in one must not go unnoticed).
             while let Some(ended) = running.try_join_next() {
@@ -430,14 +547,24 @@ impl Processor {
                     tracing::error!(error = %e, "a chat worker panicked");
                 }
             }
-            if more && !full_scan {
+            if scan.is_some() {
                 continue;
             }
-            full_scan = tokio::select! {
-                _ = self.wake.notified() => false,
-                _ = tokio::time::sleep(Duration::from_secs(1)) => true,
+            tokio::select! {
+                batch = fresh.recv(), if listening => match batch {
+                    Some(batch) => arrived.extend(batch),
+                    None => listening = false,
+                },
+                _ = tokio::time::sleep_until(next_scan) => {}
                 _ = stop.changed() => break,
-            };
+            }
+            while let Ok(batch) = fresh.try_recv() {
+                arrived.extend(batch);
+            }
+            if tokio::time::Instant::now() >= next_scan {
+                scan = Some(i64::MIN);
+                next_scan = tokio::time::Instant::now() + SCAN_EVERY;
+            }
         }
         // Let every worker finish what it was handed, mark it, then stop.
         drop(workers);
@@ -467,15 +594,15 @@ impl Processor {
         finished
     }
 
-    async fn work(self: Arc<Self>, mut items: mpsc::UnboundedReceiver<(InboxItem, Option<Seen>)>) {
-        while let Some((item, seen)) = items.recv().await {
+    async fn work(self: Arc<Self>, mut items: mpsc::UnboundedReceiver<Work>) {
+        while let Some((item, update, seen)) = items.recv().await {
             let id = item.update_id;
             let permit = self
                 .slots
                 .acquire()
                 .await
                 .expect("the slots are never closed");
-            let ok = self.handle(item, seen).await;
+            let ok = self.handle(item, update, seen).await;
             drop(permit);
             self.finished.lock().expect("finished lock").push((id, ok));
         }
@@ -483,13 +610,13 @@ impl Processor {
 
     /// Runs one update through the schema; true when it succeeded (the processor then marks
     /// it done). A failure is recorded here, with the time of the next attempt.
-    async fn handle(&self, item: InboxItem, seen: Option<Seen>) -> bool {
+    async fn handle(&self, item: InboxItem, update: Option<Update>, seen: Option<Seen>) -> bool {
         failpoint("before_handle");
         let result = self
             .ctx
             .store
             .activity()
-            .busy(self.dispatch(&item, seen))
+            .busy(self.dispatch(&item, update, seen))
             .await;
         failpoint("after_handle");
         let Err(e) = result else {
@@ -519,8 +646,16 @@ impl Processor {
         false
     }
 
-    async fn dispatch(&self, item: &InboxItem, seen: Option<Seen>) -> anyhow::Result<()> {
-        let update: Update = serde_json::from_str(&item.payload).context("read a stored update")?;
+    async fn dispatch(
+        &self,
+        item: &InboxItem,
+        update: Option<Update>,
+        seen: Option<Seen>,
+    ) -> anyhow::Result<()> {
+        let update: Update = match update {
+            Some(update) => update,
+            None => serde_json::from_str(&item.payload).context("read a stored update")?,
+        };
         let Some(user) = update.from().cloned() else {
             // Channel posts and the like: nothing for duban.
             return Ok(());
@@ -612,5 +747,81 @@ mod tests {
         };
         assert_eq!(msg.text(), Some("新增创新平台3家"));
         assert_eq!(msg.reply_to_message().unwrap().text(), Some("第8项任务"));
+    }
+
+    fn update(id: u32) -> (Incoming, Update) {
+        let json = format!(
+            r#"{{"update_id":{id},"message":{{"message_id":{id},"date":1646874000,
+            "chat":{{"id":1001,"type":"private","first_name":"张三"}},
+            "from":{{"id":1001,"is_bot":false,"first_name":"张三"}},"text":"/help"}}}}"#
+        );
+        let update: Update = serde_json::from_str(&json).unwrap();
+        (incoming(&update).unwrap(), update)
+    }
+
+    fn batch(ids: &[u32]) -> (Vec<Incoming>, Vec<Update>) {
+        ids.iter().map(|id| update(*id)).unzip()
+    }
+
+    fn handed(receiver: &mut mpsc::UnboundedReceiver<Vec<Fresh>>) -> Vec<i64> {
+        let mut ids = Vec::new();
+        while let Ok(fresh) = receiver.try_recv() {
+            ids.extend(fresh.iter().map(|f| f.item.update_id));
+        }
+        ids
+    }
+
+    fn in_flight(handoff: &Handoff) -> Vec<i64> {
+        let mut ids: Vec<i64> = handoff.in_flight.lock().unwrap().iter().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    #[tokio::test]
+    async fn only_new_updates_are_handed_over_and_the_rest_is_left_to_the_scans() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("duban.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        let (sender, mut receiver) = mpsc::unbounded_channel();
+        let handoff = Handoff {
+            in_flight: Arc::default(),
+            fresh: sender,
+        };
+
+        let (incoming, updates) = batch(&[1, 2]);
+        assert_eq!(
+            handoff.store(&store, &incoming, &updates, 0).await.unwrap(),
+            2
+        );
+        assert_eq!(handed(&mut receiver), [1, 2]);
+        assert_eq!(in_flight(&handoff), [1, 2]);
+
+        // 2 again (Telegram redelivers what it was not told of) while a worker has it: only 3
+        // is new.
+        let (incoming, updates) = batch(&[2, 3]);
+        assert_eq!(
+            handoff.store(&store, &incoming, &updates, 0).await.unwrap(),
+            1
+        );
+        assert_eq!(handed(&mut receiver), [3]);
+        assert_eq!(in_flight(&handoff), [1, 2, 3]);
+
+        // 1 again after it finished: stored before, so not handed over, and not left claimed
+        // (a scan finds it if it is still pending).
+        handoff.in_flight.lock().unwrap().remove(&1);
+        let (incoming, updates) = batch(&[1]);
+        assert_eq!(
+            handoff.store(&store, &incoming, &updates, 0).await.unwrap(),
+            0
+        );
+        assert!(handed(&mut receiver).is_empty());
+        assert_eq!(in_flight(&handoff), [2, 3]);
+
+        // A batch that cannot be stored is not claimed either.
+        store.close().await;
+        let (incoming, updates) = batch(&[4]);
+        assert!(handoff.store(&store, &incoming, &updates, 0).await.is_err());
+        assert!(handed(&mut receiver).is_empty());
+        assert_eq!(in_flight(&handoff), [2, 3]);
     }
 }

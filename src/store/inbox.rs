@@ -96,32 +96,27 @@ impl Store {
 
     /// Pending updates whose time has come, oldest first.
     pub async fn inbox_due(&self, now: i64, limit: i64) -> Result<Vec<InboxItem>, StoreError> {
+        self.inbox_due_after(now, i64::MIN, limit).await
+    }
+
+    /// Pending updates above `after` whose time has come, oldest first: a page of a scan.
+    pub async fn inbox_due_after(
+        &self,
+        now: i64,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<InboxItem>, StoreError> {
         let sql = format!(
             "SELECT {COLUMNS} WHERE state = 'pending' AND next_attempt_at <= $1 \
-             ORDER BY update_id LIMIT $2"
+             AND update_id > $2 ORDER BY update_id LIMIT $3"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(now)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await
-            .context("load due updates")?;
-        rows.iter().map(read).collect()
-    }
-
-    /// Pending updates above `after`, oldest first: what arrived since the processor last
-    /// looked, without reading again what it is working on.
-    pub async fn inbox_after(&self, after: i64, limit: i64) -> Result<Vec<InboxItem>, StoreError> {
-        let sql = format!(
-            "SELECT {COLUMNS} WHERE state = 'pending' AND update_id > $1 \
-             ORDER BY update_id LIMIT $2"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(after)
             .bind(limit)
             .fetch_all(&self.pool)
             .await
-            .context("load new updates")?;
+            .context("load due updates")?;
         rows.iter().map(read).collect()
     }
 
