@@ -424,6 +424,46 @@ async fn a_failing_handler_is_retried_then_reported_to_the_admins() {
 }
 
 #[tokio::test]
+async fn a_retry_falls_due_while_other_updates_keep_arriving() {
+    use duban::botapi::{FaultKind, FaultPlan};
+    let db = TestDb::sqlite().await;
+    let mut chat = Chat::start(&db.store).await;
+    let alice = chat.contact(1001, "张三", "区科技局").await;
+    let bob = chat.contact(1002, "李四", "区科技局").await;
+
+    // Alice's receipt fails once, so her update waits for its retry in the inbox.
+    chat.server
+        .inject_faults(FaultPlan::next(1, FaultKind::RetryAfter(0)).for_methods(["sendMessage"]));
+    chat.server
+        .send_text(&alice, alice.id, "/report 8 已新增高新技术企业18家");
+    let server = &chat.server;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let due = db.store.inbox_due(i64::MAX, 1).await.unwrap();
+        if due.first().is_some_and(|item| item.attempts == 1) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no failed attempt");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    // Now due; Bob writes more often than once a second until Alice has her receipt: the
+    // updates handed over fresh must not keep the retry waiting.
+    chat.clock.advance(Span::seconds(10));
+    while server.sent(alice.id).len() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the retry waited behind the fresh updates"
+        );
+        server.send_text(&bob, bob.id, "/help");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let receipt = chat.expect(alice.id, 1).await.remove(0);
+    assert!(text(&receipt).starts_with("已记录第8项进展"), "{receipt:?}");
+    assert_eq!(chat.reports().await.len(), 1);
+    chat.stop().await;
+}
+
+#[tokio::test]
 async fn in_groups_only_commands_and_replies_to_the_bot_and_no_data_unregistered() {
     let db = TestDb::sqlite().await;
     let mut chat = Chat::start(&db.store).await;
