@@ -482,10 +482,7 @@ impl Processor {
                     in_flight.remove(&id);
                 }
             }
-            let mut due: Vec<(InboxItem, Option<Update>)> = arrived
-                .drain(..)
-                .map(|f| (f.item, Some(f.update)))
-                .collect();
+            let mut due: Vec<(InboxItem, Option<Update>)> = Vec::new();
             if let Some(after) = scan {
                 match self
                     .ctx
@@ -510,6 +507,11 @@ impl Processor {
                         scan = None;
                     }
                 }
+            }
+            // Fresh updates are newer than any a scan finds: they wait while a scan pages on, so
+            // that each chat's updates are handed out in order.
+            if scan.is_none() {
+                due.extend(arrived.drain(..).map(|f| (f.item, Some(f.update))));
             }
             // Read after the updates were stored.
             let seen = if due.is_empty() {
