@@ -227,17 +227,15 @@ impl Drop for Claim<'_> {
 }
 
 impl Handoff {
-    /// Stores `batch` (claimed first) and hands the updates that were new to the processor;
-    /// `updates` are the batch's updates, in the same order. Returns how many were new. An
-    /// update stored before (a redelivery) is not handed over: it is done, a worker has it, or
-    /// a scan will find it.
+    /// Stores `batch`, claiming its updates first. The result hands the new ones over, or,
+    /// dropped, releases them. An update stored before (a redelivery) is not handed over: it
+    /// is done, a worker has it, or a scan will find it.
     async fn store(
         &self,
         store: &Store,
         batch: &[Incoming],
-        updates: &[Update],
         now: i64,
-    ) -> Result<usize, crate::store::StoreError> {
+    ) -> Result<Stored<'_>, crate::store::StoreError> {
         let mut claim = Claim {
             in_flight: &self.in_flight,
             ids: Vec::with_capacity(batch.len()),
@@ -251,32 +249,56 @@ impl Handoff {
                     .filter(|id| in_flight.insert(*id)),
             );
         }
-        let stored = store.inbox_put(batch, now).await?;
+        let new = store.inbox_put(batch, now).await?;
+        Ok(Stored {
+            handoff: self,
+            claim,
+            new,
+            now,
+        })
+    }
+}
+
+/// A batch stored, its updates claimed.
+struct Stored<'a> {
+    handoff: &'a Handoff,
+    claim: Claim<'a>,
+    /// The ids that were new, in order.
+    new: Vec<i64>,
+    now: i64,
+}
+
+impl Stored<'_> {
+    /// Hands the new updates to the processor: `batch` as stored and `updates`, the same
+    /// updates in the same order, moved (not copied). Returns how many were new.
+    fn hand_over(mut self, batch: Vec<Incoming>, updates: Vec<Update>) -> usize {
+        let is_new = |id: &i64| self.new.binary_search(id).is_ok();
         let fresh: Vec<Fresh> = batch
-            .iter()
+            .into_iter()
             .zip(updates)
-            .filter(|(incoming, _)| stored.binary_search(&incoming.update_id).is_ok())
+            .filter(|(incoming, _)| is_new(&incoming.update_id))
             .map(|(incoming, update)| Fresh {
                 item: InboxItem {
                     update_id: incoming.update_id,
-                    payload: incoming.payload.clone(),
+                    payload: incoming.payload,
                     chat_id: incoming.chat_id,
                     state: "pending".into(),
                     attempts: 0,
                     last_error: None,
-                    received_at: now,
+                    received_at: self.now,
                 },
-                update: update.clone(),
+                update,
             })
             .collect();
+        // New ones were not in flight before, so all of them are in the claim; the rest of it
+        // is released when `self` drops.
+        self.claim.ids.retain(|id| !is_new(id));
         let handed = fresh.len();
-        // New ones were not in flight before, so all of them are in the claim.
-        claim.ids.retain(|id| stored.binary_search(id).is_err());
-        if !fresh.is_empty() && self.fresh.send(fresh).is_err() {
+        if handed > 0 && self.handoff.fresh.send(fresh).is_err() {
             // The processor has stopped: what was stored is handled on the next start.
             tracing::debug!("the processor has stopped; stored updates wait for the next start");
         }
-        Ok(handed)
+        handed
     }
 }
 
@@ -337,11 +359,13 @@ impl Poller {
             loop {
                 let stored = self
                     .handoff
-                    .store(&self.store, &batch, &updates, self.clock.unix())
+                    .store(&self.store, &batch, self.clock.unix())
                     .await;
                 match stored {
-                    Ok(fresh) => {
-                        tracing::debug!(received = batch.len(), new = fresh, "stored updates");
+                    Ok(stored) => {
+                        let received = batch.len();
+                        let new = stored.hand_over(batch, updates);
+                        tracing::debug!(received, new, "stored updates");
                         break;
                     }
                     Err(e) => {
@@ -418,18 +442,19 @@ async fn receive(
         chat_id: update.chat().map(|c| c.id.0),
         payload: String::from_utf8_lossy(&body).into_owned(),
     };
-    let stored = receiver
+    let batch = vec![incoming];
+    match receiver
         .handoff
-        .store(
-            &receiver.store,
-            &[incoming],
-            &[update],
-            receiver.clock.unix(),
-        )
-        .await;
-    if let Err(e) = stored {
-        tracing::error!(error = %e, "webhook: could not store an update");
-        return StatusCode::SERVICE_UNAVAILABLE;
+        .store(&receiver.store, &batch, receiver.clock.unix())
+        .await
+    {
+        Ok(stored) => {
+            stored.hand_over(batch, vec![update]);
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "webhook: could not store an update");
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
     }
     failpoint("after_store");
     StatusCode::OK
@@ -761,8 +786,16 @@ mod tests {
         (incoming(&update).unwrap(), update)
     }
 
-    fn batch(ids: &[u32]) -> (Vec<Incoming>, Vec<Update>) {
-        ids.iter().map(|id| update(*id)).unzip()
+    /// Stores the updates `ids` through `handoff` and hands over the new ones.
+    async fn store_ids(
+        handoff: &Handoff,
+        store: &Store,
+        ids: &[u32],
+    ) -> Result<usize, crate::store::StoreError> {
+        let (incoming, updates): (Vec<Incoming>, Vec<Update>) =
+            ids.iter().map(|id| update(*id)).unzip();
+        let stored = handoff.store(store, &incoming, 0).await?;
+        Ok(stored.hand_over(incoming, updates))
     }
 
     fn handed(receiver: &mut mpsc::UnboundedReceiver<Vec<Fresh>>) -> Vec<i64> {
@@ -790,39 +823,34 @@ mod tests {
             fresh: sender,
         };
 
-        let (incoming, updates) = batch(&[1, 2]);
-        assert_eq!(
-            handoff.store(&store, &incoming, &updates, 0).await.unwrap(),
-            2
-        );
+        assert_eq!(store_ids(&handoff, &store, &[1, 2]).await.unwrap(), 2);
         assert_eq!(handed(&mut receiver), [1, 2]);
         assert_eq!(in_flight(&handoff), [1, 2]);
 
         // 2 again (Telegram redelivers what it was not told of) while a worker has it: only 3
         // is new.
-        let (incoming, updates) = batch(&[2, 3]);
-        assert_eq!(
-            handoff.store(&store, &incoming, &updates, 0).await.unwrap(),
-            1
-        );
+        assert_eq!(store_ids(&handoff, &store, &[2, 3]).await.unwrap(), 1);
         assert_eq!(handed(&mut receiver), [3]);
         assert_eq!(in_flight(&handoff), [1, 2, 3]);
 
         // 1 again after it finished: stored before, so not handed over, and not left claimed
         // (a scan finds it if it is still pending).
         handoff.in_flight.lock().unwrap().remove(&1);
-        let (incoming, updates) = batch(&[1]);
-        assert_eq!(
-            handoff.store(&store, &incoming, &updates, 0).await.unwrap(),
-            0
-        );
+        assert_eq!(store_ids(&handoff, &store, &[1]).await.unwrap(), 0);
         assert!(handed(&mut receiver).is_empty());
         assert_eq!(in_flight(&handoff), [2, 3]);
 
+        // Stored, then dropped before it was handed over (a cancelled webhook request): the
+        // claim is released, and a scan finds the update.
+        let (incoming, _) = update(5);
+        drop(handoff.store(&store, &[incoming], 0).await.unwrap());
+        assert!(handed(&mut receiver).is_empty());
+        assert_eq!(in_flight(&handoff), [2, 3]);
+        assert_eq!(store.inbox_due(0, 10).await.unwrap().len(), 4);
+
         // A batch that cannot be stored is not claimed either.
         store.close().await;
-        let (incoming, updates) = batch(&[4]);
-        assert!(handoff.store(&store, &incoming, &updates, 0).await.is_err());
+        assert!(store_ids(&handoff, &store, &[4]).await.is_err());
         assert!(handed(&mut receiver).is_empty());
         assert_eq!(in_flight(&handoff), [2, 3]);
     }
