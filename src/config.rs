@@ -735,4 +735,23 @@ mod tests {
             );
         }
     }
+    /// `docs/configuration.md` has one table row per setting, `| `key` | `DUBAN_KEY` | …`, in
+    /// the order of [`KEYS`], and no row for a key the code does not read.
+    #[test]
+    fn configuration_doc_lists_every_key() {
+        let doc = include_str!("../docs/configuration.md");
+
+        let rows: Vec<(&str, &str)> = doc
+            .lines()
+            .filter_map(|line| {
+                let mut cells = line.strip_prefix("| `")?.split(" | ");
+                let key = cells.next()?.strip_suffix('`')?;
+                let env = cells.next()?.strip_prefix('`')?.strip_suffix('`')?;
+                Some((key, env))
+            })
+            .collect();
+        let expected: Vec<(&str, &str)> = KEYS.iter().map(|k| (k.name, k.env)).collect();
+
+        assert_eq!(rows, expected);
+    }
 }

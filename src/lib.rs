@@ -4,13 +4,15 @@
 //! bot ([`bot`]); the scheduler and the outbox sender ([`followup`]) on the same clock; the bulletin
 //! ([`bulletin`]) from the stored reports.
 
-/// Benchmarks that `duban bench` prints.
+/// Benchmarks that `duban bench` prints (cargo feature `devtools`).
+#[cfg(feature = "devtools")]
 pub mod bench;
 /// The chat loop: the teloxide dispatch tree, its handlers, the inbox listener, the message
 /// templates.
 pub mod bot;
 /// A local Telegram Bot API server on 127.0.0.1 that tests, the demo and the benchmarks run the
-/// real teloxide client against; tests act as users through it.
+/// real teloxide client against; tests act as users through it (cargo feature `devtools`).
+#[cfg(feature = "devtools")]
 pub mod botapi;
 /// The bulletin (督查通报): aggregation and renderers.
 pub mod bulletin;
@@ -21,7 +23,8 @@ pub mod commands;
 /// Settings: `config/duban.toml`, then `DUBAN_*` environment variables.
 pub mod config;
 /// `duban demo`: the whole loop offline — simulated people, a month on a manual clock, the
-/// bulletin files and a transcript of every chat.
+/// bulletin files and a transcript of every chat (cargo feature `devtools`).
+#[cfg(feature = "devtools")]
 pub mod demo;
 /// Scheduled follow-up: the scheduler, the outbox sender and its rate limiter.
 pub mod followup;

@@ -21,6 +21,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    #[cfg(feature = "devtools")]
     /// 演示：离线跑完一个报告期（导入、提醒、报送、催报、督促、通报），写出通报文件和对话记录（不碰正式数据库）
     Demo {
         /// 输出目录（数据库、通报文件、transcript.html）
@@ -124,13 +125,14 @@ enum Command {
         format: commands::bulletin::Format,
         /// 写入文件（docx、xlsx 必须指定）
         #[arg(long, value_name = "FILE")]
-        out: Option<std::path::PathBuf>,
+        out: Option<PathBuf>,
     },
     /// 时间表：提醒、催报、督促、通报（查看、修改、暂停、恢复）
     Schedule {
         #[command(subcommand)]
         action: ScheduleAction,
     },
+    #[cfg(feature = "devtools")]
     /// 性能基准：导入种子通知、进展回复吞吐（对照裸回显机器人）、解析 10,000 项任务的通知
     Bench {
         /// 每项测量的重复次数
@@ -208,6 +210,7 @@ fn main() -> ExitCode {
     // The demo's output is its progress line and summary: the service's info logs would break
     // them, so it logs warnings only unless DUBAN_LOG asks for more.
     let log = match cli.command {
+        #[cfg(feature = "devtools")]
         Command::Demo { .. } if std::env::var_os("DUBAN_LOG").is_none() => "warn",
         _ => settings.log.as_str(),
     };
@@ -218,6 +221,7 @@ fn main() -> ExitCode {
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     let result = runtime.block_on(async {
         match cli.command {
+            #[cfg(feature = "devtools")]
             Command::Demo { out, units } => commands::demo::run(&settings, Some(&out), units).await,
             Command::Import {
                 file,
@@ -290,8 +294,9 @@ fn main() -> ExitCode {
                         schedule::Action::Resume { kind, unit }
                     }
                 };
-                commands::schedule::run(&settings, action).await
+                schedule::run(&settings, action).await
             }
+            #[cfg(feature = "devtools")]
             Command::Bench { runs, only } => duban::bench::run(&settings, runs, only).await,
         }
     });

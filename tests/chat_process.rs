@@ -2,11 +2,12 @@
 //! restarted, the report exists exactly once; SIGTERM stops it cleanly; the token is required
 //! and never printed.
 
-mod chat_support;
+#[path = "it/support/seed.rs"]
+mod seed;
 
-use chat_support::{WAIT, import_seed, text};
 use duban::botapi::{BotApiOptions, BotApiServer, TestUser};
 use duban::store::{InviteSpec, ReportFilter, Role, Store};
+use seed::{WAIT, import_seed, text};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 

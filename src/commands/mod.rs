@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod bulletin;
 pub mod calendar;
+#[cfg(feature = "devtools")]
 pub mod demo;
 pub mod import;
 pub mod inbox;

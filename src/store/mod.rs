@@ -18,6 +18,7 @@ mod import;
 mod inbox;
 mod load;
 mod members;
+mod migrations;
 mod notices;
 mod outbox;
 mod report_writes;
@@ -56,9 +57,6 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
-
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
 /// How long a SQLite connection waits for another writer before giving up.
 const SQLITE_BUSY_TIMEOUT_MS: u32 = 5_000;
@@ -114,8 +112,8 @@ impl Backend {
 
     fn migrator(self) -> &'static Migrator {
         match self {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
+            Backend::Sqlite => &migrations::SQLITE_MIGRATOR,
+            Backend::Postgres => &migrations::POSTGRES_MIGRATOR,
         }
     }
 }

@@ -2,8 +2,7 @@
 //! axum server on 127.0.0.1 stands in for all four platforms on different paths and records
 //! every request.
 
-mod bulletin_support;
-
+use crate::support::bulletin::bulletin;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -11,7 +10,6 @@ use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use bulletin_support::bulletin;
 use duban::bulletin::Bulletin;
 use duban::bulletin::channels::{
     CUT_NOTE, Channels, DINGTALK_SECRET_VAR, Delivery, FEISHU_SECRET_VAR, Retry, WECOM_LIMIT,

@@ -2,9 +2,7 @@
 //! `word/document.xml` searched, the `.xlsx` read cell by cell with calamine, the `.png`
 //! decoded and its pixels counted by colour.
 
-mod bulletin_support;
-
-use bulletin_support::{all_done, bulletin, march_alone};
+use crate::support::bulletin::{all_done, bulletin, march_alone};
 use calamine::{Data, Range, Reader, Xlsx};
 use duban::bulletin::Bulletin;
 use duban::bulletin::render::docx::{WORD_ROWS, docx};

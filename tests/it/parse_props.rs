@@ -1,10 +1,8 @@
 //! Properties: the importer never panics, whatever it is given, and whatever it accepts is a
 //! consistent matrix; whatever it refuses is explained in Chinese.
 
-mod matrix_support;
-
+use crate::support::matrix::*;
 use duban::matrix::{Matrix, NoticeError, decode, parse_notice};
-use matrix_support::*;
 use proptest::prelude::*;
 use std::sync::OnceLock;
 

@@ -4,16 +4,14 @@
 //! units a task has and with which role, not in which order they are stored; duplicates still
 //! fail the comparison. Leaders are compared in written order.
 
-#![allow(dead_code)]
-
 use duban::matrix::{
     GroupInfo, GroupRef, LeaderRef, LeaderRole, Matrix, Task, UnitDirectory, UnitInfo, UnitKind,
     UnitRef, UnitRole, parse_notice,
 };
 
-pub const SEED: &str = include_str!("../../seeds/yanzhou-2022-task-notice.txt");
-pub const SEED_UNITS: &str = include_str!("../../seeds/yanzhou-units.toml");
-pub const QINGHE_UNITS: &str = include_str!("../fixtures/qinghe-units.toml");
+pub const SEED: &str = include_str!("../../../seeds/yanzhou-2022-task-notice.txt");
+pub const SEED_UNITS: &str = include_str!("../../../seeds/yanzhou-units.toml");
+pub const QINGHE_UNITS: &str = include_str!("../../fixtures/qinghe-units.toml");
 
 // ---- the Yanzhou directory, as seeds/yanzhou-units.toml lists it ----
 

@@ -1,12 +1,10 @@
 //! The store on SQLite and PostgreSQL: every test in `on_both_backends!` runs once on each,
 //! each time on a fresh database.
 
-mod support;
-
+use crate::support::matrices::{TOWNS, group, notice_v1, notice_v2};
+use crate::support::{TestDb, on_both_backends};
 use duban::matrix::{Matrix, UnitInfo, UnitKind};
 use duban::store::{ImportOutcome, Store, StoreError, TaskRecord, UnitCounts};
-use support::matrices::{TOWNS, group, notice_v1, notice_v2};
-use support::{TestDb, on_both_backends};
 
 async fn import(db: &TestDb, m: &Matrix) -> ImportOutcome {
     db.store.import_matrix(m).await.expect("import succeeds")
@@ -250,7 +248,7 @@ on_both_backends! {
         second.tasks.retain(|t| t.number != 3);
         second.groups.retain(|g| g.name != "相关镇街");
         second.units.push(UnitInfo { name: "区商务局".into(), kind: UnitKind::Department });
-        support::matrices::sort_as_stored(&mut second);
+        crate::support::matrices::sort_as_stored(&mut second);
 
         // Act
         let a = import(db, &first).await;

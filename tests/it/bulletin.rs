@@ -1,8 +1,6 @@
 //! The bulletin: aggregation of a fixed period, and its renderers against golden files.
 
-mod bulletin_support;
-
-use bulletin_support::bulletin;
+use crate::support::bulletin::bulletin;
 use duban::bulletin::{Changes, Totals};
 use duban::progress::Light;
 
@@ -93,7 +91,7 @@ fn changes_name_new_completions_and_worse_lights() {
 }
 
 mod golden {
-    use super::bulletin_support::{all_done, bulletin, march_alone};
+    use crate::support::bulletin::{all_done, bulletin, march_alone};
     use duban::bulletin::render::{markdown, text};
     use std::path::Path;
 

@@ -1,14 +1,11 @@
 //! The chat loop end to end: the real schema and the real teloxide client against the local
 //! Bot API server, on SQLite (and, for the main flows, PostgreSQL).
 
-mod chat_support;
-mod support;
-
-use chat_support::*;
+use crate::support::chat::*;
+use crate::support::{TestDb, on_both_backends};
 use chrono::Duration as Span;
 use duban::progress::Light;
 use duban::store::{ReportState, Role};
-use support::{TestDb, on_both_backends};
 
 on_both_backends! {
     async fn binding_through_an_invite_and_every_bad_code(db) {
@@ -401,7 +398,7 @@ async fn a_failing_handler_is_retried_then_reported_to_the_admins() {
     chat.server
         .send_text(&alice, alice.id, "/report 8 已新增高新技术企业18家");
     let server = &chat.server;
-    chat_support::advance_until(&chat.clock, || server.sent(alice.id).len() >= 2).await;
+    advance_until(&chat.clock, || server.sent(alice.id).len() >= 2).await;
     let receipt = chat.expect(alice.id, 1).await.remove(0);
     assert!(text(&receipt).starts_with("已记录第8项进展"), "{receipt:?}");
     assert_eq!(chat.reports().await.len(), 1);
@@ -411,7 +408,7 @@ async fn a_failing_handler_is_retried_then_reported_to_the_admins() {
         .inject_faults(FaultPlan::next(3, FaultKind::RetryAfter(0)).for_methods(["sendMessage"]));
     chat.server.send_text(&alice, alice.id, "/whoami");
     let server = &chat.server;
-    chat_support::advance_until(&chat.clock, || !server.sent(admin.id).is_empty()).await;
+    advance_until(&chat.clock, || !server.sent(admin.id).is_empty()).await;
     let told = chat.expect(admin.id, 1).await.remove(0);
     assert!(
         text(&told).starts_with("有一条消息多次处理失败"),

@@ -2,13 +2,10 @@
 //! sent, schedule changes and drafts leave one audit entry each, and the scheduler's checkpoint
 //! is written with the rows it enqueues.
 
-mod chat_support;
-mod support;
-
-use chat_support::import_seed;
+use crate::support::chat::import_seed;
+use crate::support::on_both_backends;
 use duban::schedule::Kind;
 use duban::store::{Anchor, OutFile, OutMessage, ScheduleChange};
-use support::on_both_backends;
 
 fn message(key: &str, chat_id: i64, anchor_task: Option<i64>) -> OutMessage {
     OutMessage {

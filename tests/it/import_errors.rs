@@ -1,12 +1,10 @@
 //! Input the importer must refuse, with every problem and its line in Chinese, and encodings it
 //! must read to the same text.
 
-mod matrix_support;
-
+use crate::support::matrix::*;
 use duban::matrix::{NoticeError, UnitDirectory, decode, parse_notice};
-use matrix_support::*;
 
-const PLAIN: &str = include_str!("fixtures/variants/01-plain-parens.txt");
+const PLAIN: &str = include_str!("../fixtures/variants/01-plain-parens.txt");
 
 fn refuse(text: &str) -> NoticeError {
     match parse_notice(text, &qinghe_dir()) {

@@ -1,13 +1,11 @@
 //! The seed notice (seeds/yanzhou-2022-task-notice.txt) read with the Yanzhou unit directory:
 //! every expectation below was read off the seed text by hand.
 
-mod matrix_support;
-
+use crate::support::matrix::*;
 use chrono::NaiveDate;
 use duban::matrix::{
     GroupInfo, LeaderRole, Matrix, Target, TargetKind, Task, UnitInfo, UnitKind, UnitRole,
 };
-use matrix_support::*;
 use std::sync::OnceLock;
 
 use LeaderRole::{Lead, Responsible};

@@ -1,22 +1,20 @@
 //! Small notices of a made-up county (青禾县, directory tests/fixtures/qinghe-units.toml), each
 //! written in another of the shapes real notices come in. Every test pins the whole matrix.
 
-mod matrix_support;
-
+use crate::support::matrix::*;
 use chrono::NaiveDate;
 use duban::matrix::{Matrix, NoticeInfo, TargetKind, UnitRole};
-use matrix_support::*;
 
 use UnitRole::{Co, Host};
 
-const PLAIN: &str = include_str!("fixtures/variants/01-plain-parens.txt");
-const BRACKETS: &str = include_str!("fixtures/variants/02-brackets-halfwidth.txt");
-const OWN_LINES: &str = include_str!("fixtures/variants/03-own-lines-restart.txt");
-const MARKDOWN: &str = include_str!("fixtures/variants/04-markdown-bold.md");
-const TABLE: &str = include_str!("fixtures/variants/05-flattened-table.txt");
-const COVER: &str = include_str!("fixtures/variants/06-cover-letter-attachment.txt");
-const HEADINGS: &str = include_str!("fixtures/variants/07-headings-like-tasks.txt");
-const HALFWIDTH: &str = include_str!("fixtures/variants/08-halfwidth-chinese-numbers.txt");
+const PLAIN: &str = include_str!("../fixtures/variants/01-plain-parens.txt");
+const BRACKETS: &str = include_str!("../fixtures/variants/02-brackets-halfwidth.txt");
+const OWN_LINES: &str = include_str!("../fixtures/variants/03-own-lines-restart.txt");
+const MARKDOWN: &str = include_str!("../fixtures/variants/04-markdown-bold.md");
+const TABLE: &str = include_str!("../fixtures/variants/05-flattened-table.txt");
+const COVER: &str = include_str!("../fixtures/variants/06-cover-letter-attachment.txt");
+const HEADINGS: &str = include_str!("../fixtures/variants/07-headings-like-tasks.txt");
+const HALFWIDTH: &str = include_str!("../fixtures/variants/08-halfwidth-chinese-numbers.txt");
 
 fn parse(text: &str) -> Matrix {
     parse_ok(text, &qinghe_dir())

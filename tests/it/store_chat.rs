@@ -1,16 +1,13 @@
 //! The chat loop's tables on both backends: the inbox keeps an update once, a report is
 //! stored once per update, invites bind once, and every change leaves one audit entry.
 
-mod chat_support;
-mod support;
-
-use chat_support::{import_seed, seed_matrix};
+use crate::support::chat::{import_seed, seed_matrix};
+use crate::support::on_both_backends;
 use duban::progress::Light;
 use duban::store::{
     Anchor, Incoming, InviteSpec, NewReport, Redeemed, ReportFigure, ReportState, Role, Withdrawal,
 };
 use std::sync::Arc;
-use support::on_both_backends;
 
 fn incoming(id: i64) -> Incoming {
     Incoming {

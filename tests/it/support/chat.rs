@@ -2,21 +2,19 @@
 //! real bot (`duban::bot::inbox::start`, the real schema and the real teloxide client) on a
 //! manual clock, and helpers to act as users and wait for the bot's answers.
 
-#![allow(dead_code)]
-
 use chrono::{TimeZone, Utc};
 use duban::bot::inbox::Mode;
 use duban::bot::invites;
 use duban::botapi::{BotApiOptions, BotApiServer, CallbackAnswer, SentMessage, TestUser};
 use duban::clock::Clock;
 use duban::config::Settings;
-use duban::matrix::{UnitDirectory, parse_notice};
 use duban::service::{self, Service};
 use duban::store::{InviteSpec, Named, Report, ReportFilter, Role, Store};
 use std::collections::HashMap;
 use std::time::Duration;
 
-pub const WAIT: Duration = Duration::from_secs(15);
+pub use super::seed::{WAIT, import_seed, seed_matrix, text};
+
 /// The admin named in the settings.
 pub const ADMIN: i64 = 9001;
 
@@ -35,25 +33,6 @@ pub fn settings() -> Settings {
 
 /// How often the scheduler ticks in tests (real time).
 pub const TICK: Duration = Duration::from_millis(20);
-
-/// Imports the seed notice (71 tasks) into `store` unless a notice is there already.
-pub async fn import_seed(store: &Store) {
-    if store.latest_notice_id().await.unwrap().is_some() {
-        return;
-    }
-    store.import_matrix(&seed_matrix()).await.unwrap();
-}
-
-/// The seed notice, parsed.
-#[allow(dead_code)] // not every test crate that shares this module changes the matrix
-pub fn seed_matrix() -> duban::matrix::Matrix {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let text =
-        std::fs::read_to_string(format!("{root}/seeds/yanzhou-2022-task-notice.txt")).unwrap();
-    let dir = std::fs::read_to_string(format!("{root}/seeds/yanzhou-units.toml")).unwrap();
-    let dir = UnitDirectory::from_toml(&dir).unwrap();
-    parse_notice(&text, &dir).unwrap()
-}
 
 pub struct Chat {
     pub server: BotApiServer,
@@ -273,10 +252,6 @@ pub async fn advance_until(clock: &Clock, done: impl Fn() -> bool) {
         clock.advance(chrono::Duration::seconds(10));
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-pub fn text(message: &SentMessage) -> &str {
-    message.text.as_deref().unwrap_or_default()
 }
 
 /// The callback data of the first button whose label contains `label`.

@@ -4,9 +4,7 @@
 //! with the Bot API failing a fifth of the sends — and each time exactly the expected messages
 //! reach the expected chats on the expected working days. Then admins change schedules in chat.
 
-mod chat_support;
-
-use chat_support::{ADMIN, Chat, TICK, WAIT, button, settings, text};
+use crate::support::chat::{ADMIN, Chat, TICK, WAIT, button, settings, text};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use duban::bot::inbox::Mode;
 use duban::botapi::{BotApiServer, FaultKind, FaultPlan, RateLimit, TestUser};

@@ -6,10 +6,12 @@
 //! dropped at the end, also when the test panics. An unreachable server fails the test unless
 //! `DUBAN_TEST_POSTGRES=skip`.
 
-#![allow(dead_code)] // each test binary uses its own share of the helpers
-
+pub mod bulletin;
+pub mod chat;
 pub mod inspect;
 pub mod matrices;
+pub mod matrix;
+pub mod seed;
 
 use duban::store::Store;
 use sqlx::Connection;

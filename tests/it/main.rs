@@ -1,0 +1,30 @@
+//! The integration tests: one crate, so the library is linked once. A module per area; the
+//! helpers they share are in `support/`. Only the tests that run `duban` as a child process
+//! live apart (`tests/cli.rs`, `tests/chat_process.rs`).
+
+mod support;
+
+// The notice and its import.
+mod import_errors;
+mod import_variants;
+mod parse_props;
+mod seed_notice;
+
+// The store, on SQLite and PostgreSQL.
+mod store;
+mod store_chat;
+mod store_followup;
+
+// The chat loop and the follow-up against the local Bot API server.
+mod botapi;
+mod chat;
+mod followup;
+mod outbox_sender;
+
+// The bulletin: aggregation, files, group robots.
+mod bulletin;
+mod bulletin_channels;
+mod bulletin_files;
+
+// The offline demo of the whole loop.
+mod demo;
