@@ -4,7 +4,7 @@
 use super::error::Context;
 use super::notices::notice_key;
 use super::tasks::Refs;
-use super::{Store, StoreError, notices, targets, tasks, units, unix_now};
+use super::{Backend, Store, StoreError, notices, targets, tasks, units, unix_now};
 use crate::matrix::Matrix;
 use std::collections::HashSet;
 
@@ -47,6 +47,7 @@ impl Store {
         let now = unix_now();
         let mut tx = self.begin_write().await?;
         let conn = &mut *tx;
+        lock_imports(conn, self.backend).await?;
         let (notice_id, created) = notices::upsert(conn, &m.notice, now).await?;
         let sections_changed = notices::sync_sections(conn, notice_id, &m.sections).await?;
         let unit_ids = units::sync_units(conn, notice_id, &m.units).await?;
@@ -87,6 +88,26 @@ impl Store {
         })
     }
 }
+
+/// Serializes imports: two at once must not interleave their reads and writes, or the second
+/// compares against a state it never saw and leaves a mix of both versions. On SQLite the
+/// write transaction holds the database's write lock from its start (`BEGIN IMMEDIATE`); on
+/// PostgreSQL a transaction-scoped advisory lock, released by the commit or the rollback, makes
+/// the other import wait before it reads anything.
+async fn lock_imports(conn: &mut sqlx::AnyConnection, backend: Backend) -> Result<(), StoreError> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(IMPORT_LOCK)
+            .execute(conn)
+            .await
+            .context("wait for other imports")?;
+    }
+    Ok(())
+}
+
+/// The advisory lock key of imports ("duban" and 1, so that other users of the database can
+/// tell it apart).
+const IMPORT_LOCK: i64 = 0x6475_6261_6e00_0001;
 
 /// The checks the schema cannot make in a way a person can read: every name a task or group
 /// refers to is listed, and nothing is listed twice.

@@ -312,9 +312,9 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
-        let url = match backend {
+        let (url, file) = match backend {
             Backend::Sqlite => prepare_sqlite_file(url)?,
-            Backend::Postgres => url.to_owned(),
+            Backend::Postgres => (url.to_owned(), None),
         };
         let pool = AnyPoolOptions::new()
             .acquire_timeout(Duration::from_secs(10))
@@ -332,11 +332,18 @@ impl Store {
             .connect(&url)
             .await
             .context("connect to the database")?;
+        // sqlx serializes migrations on PostgreSQL with an advisory lock, on SQLite not at all:
+        // two processes starting on a fresh file would both apply the first migration.
+        let lock = match &file {
+            Some(path) => Some(MigrationLock::acquire(path).await?),
+            None => None,
+        };
         backend
             .migrator()
             .run(&pool)
             .await
             .map_err(StoreError::Migrate)?;
+        drop(lock);
         let activity = Arc::new(Activity::default());
         Ok(Store {
             pool,
@@ -453,9 +460,9 @@ async fn sqlite_pragmas(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
 
 /// Creates the parent directory of a SQLite file and asks SQLite to create the file
 /// (`mode=rwc`) unless the URL chooses a mode itself. In-memory databases pass through.
-fn prepare_sqlite_file(url: &str) -> Result<String, StoreError> {
+fn prepare_sqlite_file(url: &str) -> Result<(String, Option<PathBuf>), StoreError> {
     if url.contains(":memory:") || url.contains("mode=") {
-        return Ok(url.to_owned());
+        return Ok((url.to_owned(), None));
     }
     // Parse the way the Any driver will, so the directory made is the one SQLite opens.
     let any =
@@ -470,7 +477,34 @@ fn prepare_sqlite_file(url: &str) -> Result<String, StoreError> {
         })?;
     }
     let separator = if url.contains('?') { '&' } else { '?' };
-    Ok(format!("{url}{separator}mode=rwc"))
+    Ok((format!("{url}{separator}mode=rwc"), Some(path)))
+}
+
+/// An exclusive lock (`flock`) on `<database>.migrate-lock` beside a SQLite file, held while
+/// this process migrates it: a second process starting at the same moment waits, then finds
+/// the migrations applied. The file stays (removing it would race with a waiting process).
+struct MigrationLock {
+    _held: std::fs::File,
+}
+
+impl MigrationLock {
+    async fn acquire(database: &std::path::Path) -> Result<MigrationLock, StoreError> {
+        let mut name = database.as_os_str().to_owned();
+        name.push(".migrate-lock");
+        let path = PathBuf::from(name);
+        tokio::task::spawn_blocking(move || {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)?;
+            file.lock()?;
+            Ok(MigrationLock { _held: file })
+        })
+        .await
+        .expect("the lock task does not panic")
+        .map_err(|source| StoreError::MigrationLock { source })
+    }
 }
 
 /// Seconds since the Unix epoch, for `created_at` / `updated_at`.
@@ -527,15 +561,15 @@ mod tests {
 
         let prepared = prepare_sqlite_file(&url).unwrap();
 
-        assert_eq!(prepared, format!("{url}?mode=rwc"));
+        assert_eq!(prepared, (format!("{url}?mode=rwc"), Some(file)));
         assert!(dir.path().join("a/b").is_dir());
         assert_eq!(
             prepare_sqlite_file("sqlite:x.db?mode=ro").unwrap(),
-            "sqlite:x.db?mode=ro"
+            ("sqlite:x.db?mode=ro".to_owned(), None)
         );
         assert_eq!(
             prepare_sqlite_file("sqlite::memory:").unwrap(),
-            "sqlite::memory:"
+            ("sqlite::memory:".to_owned(), None)
         );
     }
 

@@ -10,7 +10,8 @@ mod import_variants;
 mod parse_props;
 mod seed_notice;
 
-// The store, on SQLite and PostgreSQL.
+// The store, on SQLite and PostgreSQL; two processes on one database.
+mod concurrent;
 mod store;
 mod store_chat;
 mod store_followup;
