@@ -30,6 +30,17 @@ pub enum Style {
     ArabicParen,
 }
 
+impl Style {
+    /// Styles typists mix within one list: 1. 1、 1） are one level of numbering, and a
+    /// notice numbered 1. 2、 3. has three tasks.
+    pub fn same_level(self, other: Style) -> bool {
+        use Style::{ArabicComma, ArabicDot, ArabicParen};
+        self == other
+            || matches!(self, ArabicDot | ArabicComma | ArabicParen)
+                && matches!(other, ArabicDot | ArabicComma | ArabicParen)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Numbering {
     pub style: Style,
@@ -42,7 +53,8 @@ pub struct Numbering {
 
 static PATTERNS: LazyLock<Vec<(Style, Regex)>> = LazyLock::new(|| {
     const CN: &str = "[一二三四五六七八九十百零〇两]+";
-    const AR: &str = "[0-9０-９]{1,4}";
+    // Up to six digits: a 10,000-row 分解表 numbers its tasks up to 10000.
+    const AR: &str = "[0-9０-９]{1,6}";
     [
         (
             Style::Chapter,
@@ -132,6 +144,7 @@ mod tests {
             ),
             ("第三部分 重点任务", Style::Chapter, 3, "重点任务"),
             ("4）任务", Style::ArabicParen, 4, "任务"),
+            ("10000.任务", Style::ArabicDot, 10000, "任务"),
         ];
         for (line, style, number, rest) in cases {
             assert_eq!(

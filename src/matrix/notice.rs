@@ -44,6 +44,8 @@ pub(super) struct Block {
     /// The first line without its numbering, then the continuation lines, all cleaned.
     pub lines: Vec<String>,
     pub has_fields: bool,
+    /// The line where the first responsibility field is, when there is one.
+    pub field_line: Option<usize>,
 }
 
 impl Block {
@@ -74,7 +76,7 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
             "没有找到任务：文中没有带“牵头领导”“承办单位（责任单位、牵头单位）”等责任信息的编号条目。",
         ));
     };
-    let is_task = |b: &Block| b.style() == Some(task_style) && b.has_fields;
+    let is_task = |b: &Block| b.has_fields && b.style().is_some_and(|s| s.same_level(task_style));
     let first = blocks.iter().position(is_task).unwrap_or(0);
     let last = blocks.iter().rposition(is_task).unwrap_or(0);
     let headings = headings(&blocks, task_style, first);
@@ -83,9 +85,29 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
 
     let mut problems = Vec::new();
     let mut warnings = Vec::new();
+    let empty = UnitDirectory::default();
+    let dir = match (dir.region.as_deref(), notice.issuer.as_deref()) {
+        (Some(region), Some(issuer)) if !same_government(region, issuer) => {
+            warnings.push(diag(
+                0,
+                format!(
+                    "通知的发文机关是“{issuer}”，而单位名录是“{region}”的：未用这份名录展开“各镇街”等分组，它们作为待补充成员的分组导入。请用 --directory 指定本地的单位名录。"
+                ),
+            ));
+            &empty
+        }
+        _ => dir,
+    };
     let mut sections: Vec<Section> = Vec::new();
     let mut tasks: Vec<Task> = Vec::new();
-    for (i, block) in blocks.iter().enumerate().take(last + 1) {
+    for (i, block) in blocks.iter().enumerate() {
+        if i > last {
+            // After the last task: only lines with fields, which were meant as tasks.
+            if block.has_fields {
+                warnings.push(not_a_task(block, task_style));
+            }
+            continue;
+        }
         if headings.contains(&i) {
             let n = block.numbering.as_ref().expect("headings are numbered");
             sections.push(Section {
@@ -99,20 +121,27 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
             });
             continue;
         }
-        if i > first && block.numbering.is_none() && block.has_fields {
-            warnings.push(diag(
-                block.line,
-                "这一行写有责任信息，但没有任务编号，未作为任务导入。请检查编号是否写错。",
-            ));
-        }
-        if i < first || block.style() != Some(task_style) {
+        if i < first {
             continue;
         }
-        let label = &block
-            .numbering
-            .as_ref()
-            .expect("task blocks are numbered")
-            .label;
+        if !is_task(block) {
+            if block.has_fields {
+                warnings.push(not_a_task(block, task_style));
+            }
+            continue;
+        }
+        let numbering = block.numbering.as_ref().expect("task blocks are numbered");
+        let label = &numbering.label;
+        if numbering.style != task_style {
+            warnings.push(diag(
+                block.line,
+                format!(
+                    "第{label}项任务的编号写作“{}”，与其他任务的“{}”不同，已按任务导入。",
+                    style_example(numbering.style, label),
+                    style_example(task_style, "1")
+                ),
+            ));
+        }
         let fields = split_fields(&block.text());
         if !fields.has_units() {
             problems.push(diag(
@@ -164,6 +193,47 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
     })
 }
 
+/// Whether a notice issued by `issuer` (济宁市兖州区人民政府) is of the directory's `region`
+/// (济宁市兖州区): the issuer names the region, or at least its own level (兖州区).
+fn same_government(region: &str, issuer: &str) -> bool {
+    let region = region.trim();
+    let mut own = region;
+    for level in ["省", "自治区", "市", "自治州", "地区", "盟"] {
+        if let Some((_, rest)) = own.rsplit_once(level).filter(|(_, rest)| !rest.is_empty()) {
+            own = rest;
+        }
+    }
+    region.is_empty() || issuer.contains(region) || issuer.contains(own)
+}
+
+/// The warning for a block that carries responsibility fields but is not a task, naming its
+/// line: every such line becomes a task or is named.
+fn not_a_task(block: &Block, task_style: Style) -> Diagnostic {
+    // A numbered line (a heading) whose fields come on a line of their own below it: that
+    // line is what was meant as a task, and it has no number.
+    let line = block.field_line.unwrap_or(block.line);
+    let message = match &block.numbering {
+        Some(n) if line == block.line => format!(
+            "这一行写有责任信息，但编号“{}”与任务的编号“{}”不是同一级，未作为任务导入。请检查编号是否写错。",
+            style_example(n.style, &n.label),
+            style_example(task_style, "1")
+        ),
+        _ => "这一行写有责任信息，但没有任务编号，未作为任务导入。请检查编号是否写错。".into(),
+    };
+    diag(line, message)
+}
+
+/// A numbering as a person writes it: `2、`, `（二）`, `第二部分`.
+fn style_example(style: Style, label: &str) -> String {
+    match style {
+        Style::Chapter => format!("第{label}部分"),
+        Style::ChineseComma | Style::ArabicComma => format!("{label}、"),
+        Style::ParenChinese | Style::ParenArabic => format!("（{label}）"),
+        Style::ArabicDot => format!("{label}."),
+        Style::ArabicParen => format!("{label}）"),
+    }
+}
+
 /// Cuts the lines into blocks. A numbered line opens a block; lines without numbering join it
 /// while it has no fields yet (a task written over several lines) or when they are field lines
 /// (fields on their own lines); any other line stands alone.
@@ -183,6 +253,7 @@ fn blocks(lines: &[Line]) -> Vec<Block> {
                 line: line.no,
                 lines: vec![rest],
                 has_fields: fields,
+                field_line: fields.then_some(line.no),
             });
             open = true;
             continue;
@@ -192,6 +263,9 @@ fn blocks(lines: &[Line]) -> Vec<Block> {
             .filter(|b| open && (!b.has_fields || starts_with_field(text)))
         {
             block.lines.push(text.to_string());
+            if fields && !block.has_fields {
+                block.field_line = Some(line.no);
+            }
             block.has_fields |= fields;
             continue;
         }
@@ -200,6 +274,7 @@ fn blocks(lines: &[Line]) -> Vec<Block> {
             line: line.no,
             lines: vec![text.to_string()],
             has_fields: fields,
+            field_line: fields.then_some(line.no),
         });
         open = false;
     }
@@ -353,4 +428,23 @@ fn units_and_groups(
             .map(|(name, members)| GroupInfo { name, members })
             .collect(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_government;
+
+    #[test]
+    fn a_notice_belongs_to_the_directory_whose_region_its_issuer_names() {
+        assert!(same_government("济宁市兖州区", "济宁市兖州区人民政府"));
+        assert!(same_government("济宁市兖州区", "兖州区人民政府办公室"));
+        assert!(same_government(
+            "山东省济宁市兖州区",
+            "济宁市兖州区人民政府"
+        ));
+        assert!(same_government("某某市青禾县", "青禾县人民政府"));
+        assert!(same_government("杭州市", "杭州市人民政府"));
+        assert!(!same_government("济宁市兖州区", "临沂市兰陵县人民政府"));
+        assert!(!same_government("济宁市兖州区", "青禾县人民政府"));
+    }
 }

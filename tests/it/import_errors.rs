@@ -2,7 +2,7 @@
 //! must read to the same text.
 
 use crate::support::matrix::*;
-use duban::matrix::{NoticeError, UnitDirectory, decode, parse_notice};
+use duban::matrix::{NoticeError, UnitDirectory, UnitRole, decode, parse_notice};
 
 const PLAIN: &str = include_str!("../fixtures/variants/01-plain-parens.txt");
 
@@ -264,4 +264,68 @@ fn an_empty_directory_still_imports_the_seed() {
     let m = parse_ok(SEED, &UnitDirectory::default());
     assert_eq!(m.tasks.len(), 71);
     assert!(m.tasks.iter().all(|t| !t.units.is_empty()));
+}
+
+// ------------------------------------------------------- lines with fields are never dropped
+
+#[test]
+fn a_task_numbered_beyond_four_digits_is_a_task() {
+    let text = format!(
+        "{HEAD}9999.推进政务服务标准化。（牵头单位：县行政审批服务局）\n10000.深化“放管服”改革。（牵头单位：县发展和改革局）\n"
+    );
+    let m = parse_ok(&text, &qinghe_dir());
+    let numbers: Vec<u32> = m.tasks.iter().map(|t| t.number).collect();
+    assert_eq!(numbers, [9999, 10000]);
+}
+
+#[test]
+fn numbering_styles_mixed_within_a_notice_are_read_with_a_warning() {
+    let text = format!(
+        "{HEAD}1.推进政务服务标准化。（牵头单位：县行政审批服务局）\n2、深化“放管服”改革。（牵头单位：县发展和改革局）\n3.优化审批流程。（牵头单位：县行政审批服务局）\n4）压缩办理时限。（牵头单位：县发展和改革局）\n"
+    );
+    let m = parse_ok(&text, &qinghe_dir());
+    let numbers: Vec<u32> = m.tasks.iter().map(|t| t.number).collect();
+    assert_eq!(numbers, [1, 2, 3, 4]);
+    assert_eq!(task(&m, 2).text, "深化“放管服”改革。");
+    assert_warns(&m, "2、", &lines_starting(&text, "2、"));
+    assert_warns(&m, "4）", &lines_starting(&text, "4）"));
+}
+
+#[test]
+fn every_line_with_fields_becomes_a_task_or_is_named_in_a_warning() {
+    // An unnumbered line between tasks, a line numbered at another level, and one after the
+    // last task: none is a task, each is named by its line.
+    let text = format!(
+        "{HEAD}1.推进政务服务标准化。（牵头单位：县行政审批服务局）\n优化审批流程。（牵头单位：县发展和改革局）\n2.深化“放管服”改革。（牵头单位：县发展和改革局）\n（一）压缩办理时限。（牵头单位：县发展和改革局）\n3.推进一网通办。（牵头单位：县行政审批服务局）\n二、工作要求\n清理证明事项。（责任单位：县民政局）\n"
+    );
+    let m = parse_ok(&text, &qinghe_dir());
+    let numbers: Vec<u32> = m.tasks.iter().map(|t| t.number).collect();
+    assert_eq!(numbers, [1, 2, 3]);
+    assert_warns(&m, "没有任务编号", &lines_starting(&text, "优化审批流程"));
+    assert_warns(&m, "不是同一级", &lines_starting(&text, "（一）"));
+    assert_warns(&m, "没有任务编号", &lines_starting(&text, "清理证明事项"));
+}
+
+#[test]
+fn another_governments_notice_is_not_resolved_through_this_directory() {
+    // A 青禾县 notice read with Yanzhou's directory: 各镇街 must not become Yanzhou's towns.
+    let text =
+        format!("{HEAD}1.推进政务服务标准化。（牵头单位：县行政审批服务局；配合单位：各镇街）\n");
+
+    let m = parse_ok(&text, &seed_dir());
+
+    let t = task(&m, 1);
+    assert_units(t, &[host("县行政审批服务局")]);
+    assert_groups(t, &[group("各镇街", UnitRole::Co)]);
+    assert!(
+        m.units.iter().all(|u| !YZ_TOWNS.contains(&u.name.as_str())),
+        "{:?}",
+        m.units
+    );
+    let why = m
+        .warnings
+        .iter()
+        .find(|w| w.message.contains("青禾县人民政府"))
+        .expect("the import says why");
+    assert!(why.message.contains("济宁市兖州区"), "{why:?}");
 }
