@@ -473,7 +473,23 @@ fn plain(line: &str) -> String {
         .strip_prefix("> ")
         .or_else(|| line.strip_prefix('>'))
         .unwrap_or(line);
-    line.replace("**", "").trim().to_owned()
+    unescape_markdown(&line.replace("**", "")).trim().to_owned()
+}
+
+/// The text behind Markdown's backslash escapes (`\\*` → `*`): Feishu shows them literally.
+fn unescape_markdown(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match chars.peek() {
+            Some(&next) if c == '\\' && next.is_ascii_punctuation() => {
+                out.push(next);
+                chars.next();
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// `markdown` within `limit` bytes: whole when it fits, else its first lines (cut on a line
@@ -582,6 +598,8 @@ mod tests {
     fn markdown_marks_are_dropped_for_feishu() {
         assert_eq!(plain("## 一、总体情况"), "一、总体情况");
         assert_eq!(plain("> **注意**：逾期"), "注意：逾期");
+        // What the Markdown escaped is shown as written.
+        assert_eq!(plain(r"区\<x\>局 \*\*粗\*\* a\\b"), r"区<x>局 **粗** a\b");
         assert_eq!(plain("#3 任务"), "#3 任务");
         assert_eq!(plain("- 任务1 ✅"), "- 任务1 ✅");
     }

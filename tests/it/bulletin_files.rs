@@ -267,6 +267,112 @@ fn a_long_word_table_lists_its_first_rows_and_points_to_the_excel_file() {
     );
 }
 
+/// What the notice, the directory and a report may hold that each format would otherwise read
+/// as markup: a script, HTML tags, Markdown emphasis and links, an entity, a formula. The task
+/// text fits the 30 characters the bulletin's sections show of a task.
+const MARKUP: [&str; 4] = [
+    "<script>x</script>**粗**[链](y)",
+    "<i>李娜</i>",
+    "区<x>局",
+    "=1+1 & <b>完成</b> `码` &amp;",
+];
+
+/// The March bulletin with markup in task 2's text, its lead leader, its host unit (also in
+/// the ranking) and its last report; task 2 is lagging, so it shows in every section.
+fn with_markup() -> Bulletin {
+    let mut b = bulletin();
+    let task = b.tasks.iter_mut().find(|t| t.number == 2).unwrap();
+    task.text = MARKUP[0].into();
+    task.lead_leaders = vec![MARKUP[1].into()];
+    task.hosts = vec![MARKUP[2].into()];
+    let report = task.last_report.as_mut().expect("task 2 was reported");
+    report.unit = MARKUP[2].into();
+    report.text = MARKUP[3].into();
+    for leader in b.leaders.iter_mut().filter(|l| l.tasks.contains(&2)) {
+        leader.name = MARKUP[1].into();
+    }
+    for unit in b.units.iter_mut().filter(|u| u.name == "区财政局") {
+        unit.name = MARKUP[2].into();
+    }
+    b
+}
+
+#[test]
+fn markup_from_the_notice_and_reports_stays_text_in_every_format() {
+    use duban::bulletin::render::{markdown, text};
+    let b = with_markup();
+    let raw_tags = ["<script", "<i>", "<x>", "<b>"];
+
+    let telegram = text::telegram(&b).join("\n");
+    assert!(
+        telegram.contains("&lt;script&gt;x&lt;/script&gt;"),
+        "{telegram}"
+    );
+    assert!(telegram.contains("&lt;i&gt;李娜&lt;/i&gt;"), "{telegram}");
+    assert!(telegram.contains("区&lt;x&gt;局"), "{telegram}");
+    // Telegram's own <b> marks the titles; no other tag may appear.
+    assert!(
+        !raw_tags[..3].iter().any(|t| telegram.contains(t)),
+        "{telegram}"
+    );
+
+    let md = markdown::markdown(&b);
+    assert!(
+        md.contains(r"\<script\>x\</script\>\*\*粗\*\*\[链\](y)"),
+        "{md}"
+    );
+    assert!(md.contains(r"\<i\>李娜\</i\>"), "{md}");
+    assert!(md.contains(r"区\<x\>局"), "{md}");
+    let unescaped = md.match_indices(['<', '*', '[']).find(|(i, _)| !md[..*i].ends_with('\\'));
+    assert_eq!(unescaped, None, "markup characters are escaped:\n{md}");
+
+    let page = markdown::html(&b);
+    let body = &page[page.find("<body>").unwrap()..];
+    assert!(
+        body.contains("&lt;script&gt;x&lt;/script&gt;**粗**[链](y)"),
+        "{body}"
+    );
+    assert!(body.contains("&lt;i&gt;李娜&lt;/i&gt;"), "{body}");
+    assert!(body.contains("区&lt;x&gt;局"), "{body}");
+    assert!(!raw_tags.iter().any(|t| body.contains(t)), "{body}");
+    assert!(
+        !body.contains("<a ") && !body.contains("<strong>"),
+        "{body}"
+    );
+
+    let xml = document_xml(&docx(&b).unwrap());
+    assert!(
+        xml.contains("&lt;script&gt;x&lt;/script&gt;"),
+        "Word: the task text"
+    );
+    assert!(xml.contains("&lt;i&gt;李娜&lt;/i&gt;"), "Word: the leader");
+    assert!(xml.contains("区&lt;x&gt;局"), "Word: the unit");
+    assert!(
+        !raw_tags.iter().any(|t| xml.contains(t)),
+        "Word: no raw tag"
+    );
+
+    let mut book = workbook(xlsx(&b).unwrap());
+    let sheet = book.worksheet_range("任务").unwrap();
+    let row = (1..sheet.height())
+        .find(|&r| text(&sheet, r, 1) == MARKUP[0])
+        .expect("task 2's text as written, as text");
+    assert_eq!(text(&sheet, row, 2), MARKUP[1]);
+    assert_eq!(text(&sheet, row, 3), MARKUP[2]);
+    assert!(
+        text(&sheet, row, 7).contains(MARKUP[3]),
+        "the report as text, not a formula"
+    );
+    assert!(
+        book.worksheet_formula("任务")
+            .unwrap()
+            .used_cells()
+            .next()
+            .is_none(),
+        "no formula"
+    );
+}
+
 #[test]
 fn the_docx_escapes_markup_in_task_text() {
     let mut b = bulletin();

@@ -4,9 +4,28 @@ use super::sections::{Table, sections, subtitle};
 use super::text::escape;
 use crate::bulletin::Bulletin;
 
-/// Escapes the characters that would break a Markdown table cell or start markup.
+/// Escapes text for Markdown: a backslash before each ASCII character that could start markup
+/// (emphasis, code, links, raw HTML, entities, headings, tables, strikethrough), so that
+/// `**`, `<script>` or `[x](y)` in a task's text, a unit's name or a report stay text. Every
+/// line of the bulletin goes through it: the wording itself uses none of these characters.
+pub fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '#' | '|' | '~'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A table cell: one line, markup escaped, and `|` (which GitHub's tables split on even when
+/// escaped, in some renderers) as the full-width ｜.
 fn cell(text: &str) -> String {
-    text.replace('|', "｜").replace('\n', " ")
+    escape_markdown(&text.replace('|', "｜").replace('\n', " "))
 }
 
 fn markdown_table(table: &Table, out: &mut String) {
@@ -19,9 +38,9 @@ fn markdown_table(table: &Table, out: &mut String) {
 }
 
 pub fn markdown(b: &Bulletin) -> String {
-    let mut out = format!("# {}\n\n", b.title);
+    let mut out = format!("# {}\n\n", escape_markdown(&b.title));
     for line in subtitle(b) {
-        out.push_str(&format!("{line}  \n"));
+        out.push_str(&format!("{}  \n", escape_markdown(&line)));
     }
     for section in sections(b) {
         let kept = out.trim_end_matches('\n').len();
@@ -31,12 +50,12 @@ pub fn markdown(b: &Bulletin) -> String {
             Some(table) => {
                 markdown_table(table, &mut out);
                 for note in &section.notes {
-                    out.push_str(&format!("\n{note}\n"));
+                    out.push_str(&format!("\n{}\n", escape_markdown(note)));
                 }
             }
             None => {
                 for line in &section.lines {
-                    out.push_str(&format!("{line}\n\n"));
+                    out.push_str(&format!("{}\n\n", escape_markdown(line)));
                 }
             }
         }
@@ -45,10 +64,15 @@ pub fn markdown(b: &Bulletin) -> String {
 }
 
 /// A standalone page (UTF-8, no scripts) for browsers and mail: the Markdown rendered by
-/// pulldown-cmark, with tables.
+/// pulldown-cmark, with tables. Raw HTML is written as text, should any reach the Markdown.
 pub fn html(b: &Bulletin) -> String {
+    use pulldown_cmark::Event;
     let source = markdown(b);
-    let parser = pulldown_cmark::Parser::new_ext(&source, pulldown_cmark::Options::ENABLE_TABLES);
+    let parser = pulldown_cmark::Parser::new_ext(&source, pulldown_cmark::Options::ENABLE_TABLES)
+        .map(|event| match event {
+            Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+            other => other,
+        });
     let mut body = String::new();
     pulldown_cmark::html::push_html(&mut body, parser);
     format!(
