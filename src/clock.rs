@@ -17,6 +17,20 @@ pub fn office_offset() -> FixedOffset {
     *OFFICE_OFFSET.get_or_init(china)
 }
 
+/// How texts name the office's time: 北京时间 for China Standard Time, else the offset
+/// (`UTC+05:00 时间`), so that an office elsewhere is not told its times are Beijing's.
+pub fn zone_name() -> String {
+    zone_name_of(office_offset())
+}
+
+fn zone_name_of(offset: FixedOffset) -> String {
+    if offset == china() {
+        "北京时间".into()
+    } else {
+        format!("UTC{offset} 时间")
+    }
+}
+
 fn china() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
 }
@@ -202,5 +216,12 @@ mod tests {
             NaiveDate::from_ymd_opt(2022, 4, 1).unwrap()
         );
         assert_eq!(clock.unix(), start.timestamp() + 60);
+    }
+
+    #[test]
+    fn the_office_time_is_named_after_its_zone() {
+        assert_eq!(zone_name_of(china()), "北京时间");
+        let tashkent = FixedOffset::east_opt(5 * 3600).unwrap();
+        assert_eq!(zone_name_of(tashkent), "UTC+05:00 时间");
     }
 }

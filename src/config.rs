@@ -126,7 +126,12 @@ pub struct Key {
     pub env: &'static str,
     /// Turns the environment variable's text into the value the field deserializes from.
     pub from_env: fn(&str) -> Result<toml::Value, String>,
+    /// What a valid value looks like, for the message when one is not.
+    pub expects: &'static str,
 }
+
+const WHOLE_NUMBER: &str = "不小于 0 的整数";
+const TEXT: &str = "文字（在配置文件中用引号括起来）";
 
 fn text(value: &str) -> Result<toml::Value, String> {
     Ok(toml::Value::String(value.to_owned()))
@@ -157,146 +162,175 @@ pub const KEYS: &[Key] = &[
         name: "database_url",
         env: "DUBAN_DATABASE_URL",
         from_env: text,
+        expects: TEXT,
     },
     Key {
         name: "directory",
         env: "DUBAN_DIRECTORY",
         from_env: text,
+        expects: TEXT,
     },
     Key {
         name: "log",
         env: "DUBAN_LOG",
         from_env: text,
+        expects: TEXT,
     },
     Key {
         name: "telegram_api_url",
         env: "DUBAN_TELEGRAM_API_URL",
         from_env: text,
+        expects: TEXT,
     },
     Key {
         name: "bot_username",
         env: "DUBAN_BOT_USERNAME",
         from_env: text,
+        expects: TEXT,
     },
     Key {
         name: "admins",
         env: "DUBAN_ADMINS",
         from_env: numbers,
+        expects: "Telegram 用户 id 的列表，例如 [123456, 789012]",
     },
     Key {
         name: "cycle",
         env: "DUBAN_CYCLE",
         from_env: text,
+        expects: "weekly（每周）、monthly（每月）或 quarterly（每季度）",
     },
     Key {
         name: "edit_window_minutes",
         env: "DUBAN_EDIT_WINDOW_MINUTES",
         from_env: number,
+        expects: WHOLE_NUMBER,
     },
     Key {
         name: "invite_days",
         env: "DUBAN_INVITE_DAYS",
         from_env: number,
+        expects: WHOLE_NUMBER,
     },
     Key {
         name: "inbox_attempts",
         env: "DUBAN_INBOX_ATTEMPTS",
         from_env: number,
+        expects: WHOLE_NUMBER,
     },
     Key {
         name: "calendar",
         env: "DUBAN_CALENDAR",
         from_env: text,
+        expects: TEXT,
     },
     Key {
         name: "time_zone",
         env: "DUBAN_TIME_ZONE",
         from_env: text,
+        expects: TEXT,
     },
     Key {
         name: "due_day",
         env: "DUBAN_DUE_DAY",
         from_env: number,
+        expects: WHOLE_NUMBER,
     },
     Key {
         name: "reminder",
         env: "DUBAN_REMINDER",
         from_env: text,
+        expects: TEXT,
     },
     Key {
         name: "nudge",
         env: "DUBAN_NUDGE",
         from_env: text,
+        expects: TEXT,
     },
     Key {
         name: "escalation",
         env: "DUBAN_ESCALATION",
         from_env: text,
+        expects: TEXT,
     },
     Key {
         name: "bulletin",
         env: "DUBAN_BULLETIN",
         from_env: text,
+        expects: TEXT,
     },
     Key {
         name: "shift",
         env: "DUBAN_SHIFT",
         from_env: text,
+        expects: "next（顺延到下一个工作日）、previous（提前到上一个工作日）或 skip（跳过）",
     },
     Key {
         name: "send_per_second",
         env: "DUBAN_SEND_PER_SECOND",
         from_env: number,
+        expects: WHOLE_NUMBER,
     },
     Key {
         name: "send_per_chat_per_second",
         env: "DUBAN_SEND_PER_CHAT_PER_SECOND",
         from_env: number,
+        expects: WHOLE_NUMBER,
     },
     Key {
         name: "send_per_group_per_minute",
         env: "DUBAN_SEND_PER_GROUP_PER_MINUTE",
         from_env: number,
+        expects: WHOLE_NUMBER,
     },
     Key {
         name: "outbox_attempts",
         env: "DUBAN_OUTBOX_ATTEMPTS",
         from_env: number,
+        expects: WHOLE_NUMBER,
     },
     Key {
         name: "issuer",
         env: "DUBAN_ISSUER",
         from_env: text,
+        expects: TEXT,
     },
     Key {
         name: "lag_yellow_points",
         env: "DUBAN_LAG_YELLOW_POINTS",
         from_env: number,
+        expects: WHOLE_NUMBER,
     },
     Key {
         name: "lag_red_points",
         env: "DUBAN_LAG_RED_POINTS",
         from_env: number,
+        expects: WHOLE_NUMBER,
     },
     Key {
         name: "wecom_webhook",
         env: "DUBAN_WECOM_WEBHOOK",
         from_env: text,
+        expects: TEXT,
     },
     Key {
         name: "dingtalk_webhook",
         env: "DUBAN_DINGTALK_WEBHOOK",
         from_env: text,
+        expects: TEXT,
     },
     Key {
         name: "feishu_webhook",
         env: "DUBAN_FEISHU_WEBHOOK",
         from_env: text,
+        expects: TEXT,
     },
     Key {
         name: "json_webhook",
         env: "DUBAN_JSON_WEBHOOK",
         from_env: text,
+        expects: TEXT,
     },
 ];
 
@@ -371,6 +405,18 @@ impl Settings {
                 format!("“{url}”不是数据库地址，应以 sqlite: 或 postgres:// 开头"),
             ));
         }
+        let sqlite_path = url.strip_prefix("sqlite:").map(|rest| {
+            rest.trim_start_matches('/')
+                .split('?')
+                .next()
+                .unwrap_or_default()
+        });
+        if sqlite_path == Some("") {
+            return Err(invalid(
+                key("database_url"),
+                format!("“{url}”缺少 SQLite 数据库文件的路径，例如 sqlite://data/duban.db"),
+            ));
+        }
         if self.directory.as_os_str().is_empty() {
             return Err(invalid(
                 key("directory"),
@@ -417,6 +463,12 @@ impl Settings {
             if value == 0 {
                 return Err(invalid(key(name), "应为正整数".into()));
             }
+        }
+        if self.invite_days > crate::bot::invites::MAX_INVITE_DAYS {
+            return Err(invalid(
+                key("invite_days"),
+                format!("邀请最长有效 {} 天", crate::bot::invites::MAX_INVITE_DAYS),
+            ));
         }
         if self.lag_yellow_points > self.lag_red_points || self.lag_red_points > 100 {
             return Err(invalid(
@@ -488,13 +540,21 @@ fn deserialize(table: toml::Table) -> Result<Settings, ConfigError> {
         for key in KEYS {
             if let Some(value) = table.get(key.name) {
                 let single = toml::Table::from_iter([(key.name.to_owned(), value.clone())]);
-                if let Err(e) = single.try_into::<Settings>() {
-                    return invalid(key, format!("取值类型不对（{}）", e.message()));
+                if single.try_into::<Settings>().is_err() {
+                    return invalid(key, format!("“{}”无效，应为{}", shown(value), key.expects));
                 }
             }
         }
         invalid(&KEYS[0], whole.message().to_owned())
     })
+}
+
+/// A value as a person wrote it: a string without its quotes.
+fn shown(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
 }
 
 fn key(name: &str) -> &'static Key {

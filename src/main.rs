@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use duban::bot::invites::Invitee;
+use duban::commands::stdout::StdoutError;
 use duban::commands::{self, UserError, matrix::Filter, schedule};
 use duban::config::Settings;
 use std::net::SocketAddr;
@@ -33,6 +34,7 @@ enum Command {
     },
     /// 导入任务分解通知（纯文本或 Markdown；UTF-8 或 GB18030）
     Import {
+        /// 通知文件；写 - 则从标准输入读取
         file: PathBuf,
         /// 单位名录（默认：配置项 directory）
         #[arg(long, value_name = "FILE")]
@@ -68,7 +70,7 @@ enum Command {
         /// 模拟时钟：以实际时间 N 倍的速度运行（演示用，例如 3600 让一小时一秒过去）
         #[arg(long, value_name = "N")]
         clock_speed: Option<f64>,
-        /// 模拟时钟的起点（北京时间），例如 2022-03-01T08:00；默认现在
+        /// 模拟时钟的起点（办公时区，配置项 time_zone），例如 2022-03-01T08:00；默认现在
         #[arg(long, value_name = "TIME", requires = "clock_speed")]
         clock_start: Option<String>,
     },
@@ -300,8 +302,21 @@ fn main() -> ExitCode {
             Command::Bench { runs, only } => duban::bench::run(&settings, runs, only).await,
         }
     });
+    let result = result.and_then(|()| Ok(commands::stdout::flush()?));
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err)
+            if err
+                .downcast_ref::<StdoutError>()
+                .is_some_and(StdoutError::is_closed_pipe) =>
+        {
+            // The reader has what it wanted (`duban matrix | head -1`).
+            ExitCode::SUCCESS
+        }
+        Err(err) if err.is::<StdoutError>() => {
+            eprintln!("{err}");
+            ExitCode::FAILURE
+        }
         Err(err) if err.is::<UserError>() => {
             eprintln!("{err}");
             ExitCode::from(2)

@@ -23,13 +23,18 @@ impl Env {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_duban"))
+        self.command(args).output().unwrap()
+    }
+
+    /// `duban ARGS` on this environment's database, to be given more before it runs.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_duban"));
+        command
             .args(args)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env("DUBAN_DATABASE_URL", &self.db_url)
-            .env("DUBAN_LOG", "warn")
-            .output()
-            .unwrap()
+            .env("DUBAN_LOG", "warn");
+        command
     }
 
     fn file(&self, name: &str, bytes: impl AsRef<[u8]>) -> String {
@@ -307,7 +312,7 @@ async fn reports_are_listed_as_table_json_and_csv() {
     assert_eq!(value[0]["figures"][0]["value"], 18.0);
     let csv = env.run(&["reports", "--task", "8", "--format", "csv"]);
     let csv = stdout(&csv);
-    assert!(csv.starts_with("编号,期间,任务,单位"), "{csv}");
+    assert!(csv.starts_with("\u{feff}编号,期间,任务,单位"), "{csv}");
     assert!(
         csv.contains("\"已新增高新技术企业18家，另有\"\"储备\"\"企业\""),
         "{csv}"
@@ -585,4 +590,150 @@ fn demo_lives_through_a_period_offline_and_leaves_the_configured_database_alone(
         assert!(dir.join(name).exists(), "{name}");
     }
     assert!(!env.root.join("nested/duban.db").exists());
+}
+
+// ------------------------------------------------------------------ standard output and input
+
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    let env = Env::new();
+    assert!(env.run(&["import", SEED]).status.success());
+    // The reader is gone before duban writes its first line, as with `duban matrix | head -0`.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+
+    let out = env.command(&["matrix"]).stdout(writer).output().unwrap();
+
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn a_full_disk_on_standard_output_is_an_error_message_not_a_panic() {
+    let env = Env::new();
+    assert!(env.run(&["import", SEED]).status.success());
+    let full = std::fs::File::create("/dev/full").unwrap();
+
+    let out = env.command(&["matrix"]).stdout(full).output().unwrap();
+
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("无法写入标准输出：磁盘已满"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}
+
+#[test]
+fn import_dash_reads_the_notice_from_standard_input() {
+    let env = Env::new();
+    let seed = std::fs::File::open(Path::new(env!("CARGO_MANIFEST_DIR")).join(SEED)).unwrap();
+
+    let out = env.command(&["import", "-"]).stdin(seed).output().unwrap();
+
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(task_count(&env), 71);
+}
+
+#[test]
+fn an_endless_notice_is_refused_at_the_size_limit() {
+    let env = Env::new();
+
+    let out = env.run(&["import", "/dev/zero"]);
+
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("文件超过 50 MB"), "{}", stderr(&out));
+    assert!(
+        !Path::new(&env.root.join("nested/duban.db")).exists(),
+        "nothing written"
+    );
+}
+
+// ------------------------------------------------------------------ settings and arguments
+
+#[test]
+fn a_sqlite_url_without_a_file_is_refused_naming_the_key() {
+    let env = Env {
+        db_url: "sqlite:".into(),
+        ..Env::new()
+    };
+
+    let out = env.run(&["import", SEED]);
+
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("DUBAN_DATABASE_URL"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("缺少 SQLite 数据库文件的路径"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn bad_settings_are_explained_in_chinese_without_serde_english() {
+    let env = Env::new();
+    for (var, value, expected) in [
+        ("DUBAN_CYCLE", "daily", "“daily”无效，应为weekly（每周）"),
+        (
+            "DUBAN_SHIFT",
+            "later",
+            "“later”无效，应为next（顺延到下一个工作日）",
+        ),
+        (
+            "DUBAN_SEND_PER_SECOND",
+            "-1",
+            "“-1”无效，应为不小于 0 的整数",
+        ),
+        ("DUBAN_INVITE_DAYS", "99999999", "邀请最长有效 366 天"),
+    ] {
+        let out = env.command(&["units"]).env(var, value).output().unwrap();
+
+        assert_eq!(out.status.code(), Some(2), "{var}: {}", stderr(&out));
+        let message = stderr(&out);
+        assert!(message.contains(var), "{message}");
+        assert!(message.contains(expected), "{message}");
+        for english in ["unknown variant", "invalid value", "expected"] {
+            assert!(!message.contains(english), "{message}");
+        }
+    }
+}
+
+#[test]
+fn an_invite_for_centuries_is_refused() {
+    let env = Env::new();
+    assert!(env.run(&["import", SEED]).status.success());
+
+    let out = env.run(&["invite", "--unit", "区科技局", "--expires", "99999999999d"]);
+
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("最长 366 天"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_bulletin_into_a_missing_folder_names_the_folder_and_numbers_nothing() {
+    let env = Env::new();
+    assert!(env.run(&["import", SEED]).status.success());
+    let missing = env.root.join("no/such/folder/通报.docx");
+
+    let out = env.run(&[
+        "bulletin",
+        "--period",
+        "2022-03",
+        "--format",
+        "docx",
+        "--out",
+        &missing.display().to_string(),
+    ]);
+
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no/such/folder"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("不存在"), "{}", stderr(&out));
+    // The period was not numbered: its first bulletin is still 第1期.
+    let out = env.run(&["bulletin", "--period", "2022-03", "--format", "md"]);
+    assert!(stdout(&out).contains("第1期"), "{}", stdout(&out));
 }

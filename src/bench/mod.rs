@@ -13,6 +13,7 @@ use crate::commands::{load_directory, read_notice};
 use crate::config::Settings;
 use crate::followup::sender::SendLimits;
 use crate::matrix::{UnitDirectory, decode, parse_notice};
+use crate::outln;
 use crate::store::Store;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -45,7 +46,7 @@ pub async fn run(settings: &Settings, runs: usize, only: Option<Part>) -> Result
     let wants = |part: Part| only.is_none_or(|o| o == part);
     let dir = load_directory(&settings.directory)?;
     let scratch = Scratch::new()?;
-    println!("duban bench（{runs}次取中位数）");
+    outln!("duban bench（{runs}次取中位数）")?;
     if wants(Part::Import) {
         import(runs, &dir, &scratch.0).await?;
     }
@@ -59,17 +60,17 @@ pub async fn run(settings: &Settings, runs: usize, only: Option<Part>) -> Result
         bulletin_part()?;
     }
     if wants(Part::Parse) {
-        parse_big(runs, &dir);
+        parse_big(runs, &dir)?;
     }
     if wants(Part::Memory) {
         let matrix = read_notice(Path::new(SEED_NOTICE), &dir)?;
         let idle = memory::idle_run(&matrix, &scratch.0).await?;
-        println!(
+        outln!(
             "  duban run 空闲内存（种子通知，{} 秒后）      RSS {:.1} MiB，峰值 {:.1} MiB",
             memory::IDLE.as_secs(),
             idle.rss_kib as f64 / 1024.0,
             idle.peak_kib as f64 / 1024.0
-        );
+        )?;
     }
     Ok(())
 }
@@ -80,7 +81,7 @@ async fn import(runs: usize, dir: &UnitDirectory, scratch: &Path) -> Result<()> 
         let text = decode(&seed).expect("seed decodes");
         parse_notice(&text, dir).expect("seed parses");
     });
-    println!("  种子通知解析（71项任务）                 {}", ms(parse));
+    outln!("  种子通知解析（71项任务）                 {}", ms(parse))?;
 
     let mut samples = Vec::with_capacity(runs);
     for i in 0..runs {
@@ -95,10 +96,10 @@ async fn import(runs: usize, dir: &UnitDirectory, scratch: &Path) -> Result<()> 
         samples.push(start.elapsed());
         store.close().await;
     }
-    println!(
+    outln!(
         "  种子通知导入（读文件+解析+写 SQLite）    {}   目标 < 50 ms",
         ms(mid(samples))
-    );
+    )?;
 
     let url = format!("sqlite://{}", scratch.join("reimport.db").display());
     let store = Store::connect(&url).await?;
@@ -111,10 +112,10 @@ async fn import(runs: usize, dir: &UnitDirectory, scratch: &Path) -> Result<()> 
         samples.push(start.elapsed());
     }
     store.close().await;
-    println!(
+    outln!(
         "  同一通知再次导入（无变化）              {}",
         ms(mid(samples))
-    );
+    )?;
     Ok(())
 }
 
@@ -123,64 +124,65 @@ async fn chat(dir: &UnitDirectory, scratch: &Path) -> Result<()> {
     let (chats, per_chat) = (200, 20);
     let figures = chat::throughput(&matrix, scratch, chats, per_chat).await?;
     let ratio = |rate: chat::Rate| rate.per_second / figures.echo.per_second;
-    println!(
+    outln!(
         "  进展回复：存储并回执（{} 条，{chats} 个会话） {:.0} 条/秒   CPU {:.0} µs/条   比值 {:.2}，目标 ≥ 0.7",
         figures.updates,
         figures.duban.per_second,
         micros(figures.duban.cpu),
         ratio(figures.duban),
-    );
-    println!(
+    )?;
+    outln!(
         "  参照：同一路径回答 /help（不存报告）       {:.0} 条/秒   CPU {:.0} µs/条   比值 {:.2}",
         figures.help.per_second,
         micros(figures.help.cpu),
         ratio(figures.help),
-    );
-    println!(
+    )?;
+    outln!(
         "  对照：teloxide 裸回显机器人（同样的更新）     {:.0} 条/秒   CPU {:.0} µs/条",
         figures.echo.per_second,
         micros(figures.echo.cpu),
-    );
+    )?;
     Ok(())
 }
 
 async fn fanout(scratch: &Path) -> Result<()> {
     let capped = fan_out(scratch, FAN_OUT_CAPPED, SendLimits::telegram()).await?;
-    println!(
+    outln!(
         "  定时消息外发，限速（{n} 条，{n} 个会话）     {:.2} s   下限 {:.2} s，比值 {:.3}，429 {} 次   目标 比值 ≤ 1.05、0 次 429",
         capped.elapsed.as_secs_f64(),
         capped.floor.unwrap_or_default().as_secs_f64(),
         capped.ratio().unwrap_or_default(),
         capped.rate_limited,
         n = capped.messages,
-    );
+    )?;
     let lifted = fan_out(scratch, FAN_OUT_LIFTED, SendLimits::unlimited()).await?;
-    println!(
+    outln!(
         "  定时消息外发，不限速（{} 条，同样多会话）  {:.0} 条/秒   目标 ≥ 1000 条/秒",
         lifted.messages,
         lifted.per_second()
-    );
+    )?;
     Ok(())
 }
 
 fn bulletin_part() -> Result<()> {
     let timing = bulletin::bulletin(&bulletin::FULL)?;
-    println!("  {timing}");
+    outln!("  {timing}")?;
     Ok(())
 }
 
-fn parse_big(runs: usize, dir: &UnitDirectory) {
+fn parse_big(runs: usize, dir: &UnitDirectory) -> Result<()> {
     let big = synthetic_notice(10_000);
     let big_runs = runs.clamp(1, 5);
     let parse_big = median(big_runs, || {
         parse_notice(&big, dir).expect("synthetic notice parses");
     });
-    println!(
+    outln!(
         "  合成通知解析（10,000项任务，{:.1} MB）     {}（每项 {:.1} µs）",
         big.len() as f64 / 1e6,
         ms(parse_big),
         parse_big.as_secs_f64() * 1e6 / 10_000.0
-    );
+    )?;
+    Ok(())
 }
 
 /// A notice of `tasks` tasks made from the seed's own task lines, renumbered, with a section

@@ -103,7 +103,10 @@ pub fn link(username: &str, code: &str) -> String {
     }
 }
 
-/// `7d`, `12h`, `30m` (and a bare number of days) → seconds.
+/// The longest an invite may stay valid: a year is one reporting cycle of a notice.
+pub const MAX_INVITE_DAYS: u32 = 366;
+
+/// `7d`, `12h`, `30m` (and a bare number of days) → seconds; at most [`MAX_INVITE_DAYS`].
 pub fn parse_duration(text: &str) -> Option<i64> {
     let text = text.trim();
     let (number, unit) = match text.char_indices().last()? {
@@ -118,6 +121,7 @@ pub fn parse_duration(text: &str) -> Option<i64> {
         _ => return None,
     };
     n.checked_mul(unit)
+        .filter(|seconds| *seconds <= i64::from(MAX_INVITE_DAYS) * 86_400)
 }
 
 #[cfg(test)]
@@ -142,7 +146,18 @@ mod tests {
         assert_eq!(parse_duration("30m"), Some(1_800));
         assert_eq!(parse_duration("3"), Some(3 * 86_400));
         assert_eq!(parse_duration("3天"), Some(3 * 86_400));
-        for bad in ["", "d", "0d", "-1d", "7w", "x7d"] {
+        assert_eq!(parse_duration("366d"), Some(366 * 86_400));
+        for bad in [
+            "",
+            "d",
+            "0d",
+            "-1d",
+            "7w",
+            "x7d",
+            "367d",
+            "99999999999d",
+            "9999999999999999999m",
+        ] {
             assert_eq!(parse_duration(bad), None, "{bad}");
         }
     }

@@ -823,7 +823,10 @@ fn whose(kind: Kind, unit: Option<&Named>) -> String {
 
 /// `/schedule`: every schedule with its next fire times.
 pub fn schedule_list(entries: &[(Effective, Vec<DateTime<Utc>>)], shift: &str) -> Vec<String> {
-    let mut lines = vec![format!("时间表（北京时间；{shift}）：")];
+    let mut lines = vec![format!(
+        "时间表（{}；{shift}）：",
+        crate::clock::zone_name()
+    )];
     for (e, times) in entries {
         let origin = match e.origin {
             Origin::Config => "配置文件",

@@ -5,6 +5,7 @@ use crate::bot::{format_time, invites};
 use crate::clock::{Clock, office_offset};
 use crate::config::Settings;
 use crate::text::table;
+use crate::{out, outln};
 use anyhow::Result;
 use chrono::NaiveDate;
 
@@ -14,7 +15,7 @@ pub async fn run(settings: &Settings, since: Option<&str>) -> Result<()> {
     let entries = store.audit(since).await?;
     store.close().await;
     if entries.is_empty() {
-        println!("没有审计记录。");
+        outln!("没有审计记录。")?;
         return Ok(());
     }
     let rows: Vec<Vec<String>> = entries
@@ -29,11 +30,11 @@ pub async fn run(settings: &Settings, since: Option<&str>) -> Result<()> {
             ]
         })
         .collect();
-    print!(
+    out!(
         "{}",
         table(&["时间", "操作者", "动作", "对象", "详情"], &rows)
-    );
-    println!("共 {} 条。", entries.len());
+    )?;
+    outln!("共 {} 条。", entries.len())?;
     Ok(())
 }
 

@@ -1,12 +1,13 @@
 //! `duban bulletin [--period P] [--format F] [--out FILE]`: a period's bulletin in one of the
 //! formats offices circulate, to a file or (text formats) to stdout.
 
-use super::{open_store, user_error};
+use super::{io_reason, open_store, user_error};
 use crate::bulletin::render::{docx, markdown, png, text, xlsx};
 use crate::bulletin::{Bulletin, compile};
 use crate::clock::Clock;
 use crate::config::Settings;
-use anyhow::{Context, Result};
+use crate::{out, outln};
+use anyhow::Result;
 use std::path::Path;
 
 /// The formats of `--format`.
@@ -32,6 +33,10 @@ pub async fn run(
     format: Format,
     out: Option<&Path>,
 ) -> Result<()> {
+    if let Some(path) = out {
+        // Before compiling: a first compile numbers the period's bulletin in the database.
+        check_out_folder(path)?;
+    }
     let store = open_store(&settings.database_url).await?;
     let clock = Clock::system();
     let compiled = compile(&store, settings, period, clock.office_date(), clock.unix()).await;
@@ -40,22 +45,40 @@ pub async fn run(
     let bytes = render(&bulletin, format)?;
     match out {
         Some(path) => {
-            std::fs::write(path, &bytes).with_context(|| format!("无法写入 {}", path.display()))?;
-            println!(
+            std::fs::write(path, &bytes).map_err(|e| {
+                user_error(format!("无法写入 {}：{}", path.display(), io_reason(&e)))
+            })?;
+            outln!(
                 "第{}期通报（{}）已写入 {}",
                 bulletin.number,
                 bulletin.period,
                 path.display()
-            );
+            )?;
         }
         None if matches!(format, Format::Docx | Format::Xlsx | Format::Png) => {
             return Err(user_error(
                 "docx、xlsx 和 png 是二进制文件，请用 --out 文件名 指定写到哪里。",
             ));
         }
-        None => print!("{}", String::from_utf8_lossy(&bytes)),
+        None => out!("{}", String::from_utf8_lossy(&bytes))?,
     }
     Ok(())
+}
+
+/// The folder `--out` names must exist: say which one when it does not.
+fn check_out_folder(path: &Path) -> Result<()> {
+    let folder = match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => Path::new("."),
+    };
+    if folder.is_dir() {
+        Ok(())
+    } else {
+        Err(user_error(format!(
+            "文件夹 {} 不存在：请先创建它，或让 --out 指向已有的文件夹。",
+            folder.display()
+        )))
+    }
 }
 
 fn render(b: &Bulletin, format: Format) -> Result<Vec<u8>> {

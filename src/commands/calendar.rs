@@ -2,6 +2,7 @@
 
 use super::user_error;
 use crate::config::Settings;
+use crate::outln;
 use crate::schedule::{Calendar, DayKind, Shift, weekday_name};
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -28,11 +29,11 @@ pub fn check(settings: &Settings, date: &str) -> Result<()> {
         DayKind::Holiday(name) => format!("{name}假期，非工作日"),
         DayKind::MakeUp(name) => format!("调休上班日（{name}），是工作日"),
     };
-    println!("{date} {}：{what}", weekday_name(date));
+    outln!("{date} {}：{what}", weekday_name(date))?;
     if !kind.is_working() {
         for (shift, label) in [(Shift::Next, "顺延到"), (Shift::Previous, "提前到")] {
             if let Some(day) = calendar.shift(date, shift) {
-                println!("  落在这天的提醒{label} {day}（{}）", weekday_name(day));
+                outln!("  落在这天的提醒{label} {day}（{}）", weekday_name(day))?;
             }
         }
     }

@@ -2,8 +2,10 @@
 //! fresh database under `out/demo/`, with a progress line while it runs and a summary at the
 //! end. It never touches the configured database and needs no token and no network.
 
+use super::stdout::{self, StdoutError};
 use crate::config::Settings;
 use crate::demo::{self, Event, Options, Progress};
+use crate::{out, outln};
 use anyhow::{Result, bail};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -20,15 +22,14 @@ pub async fn run(settings: &Settings, out: Option<&Path>, units: Option<usize>) 
         units,
     };
     let live = std::io::stderr().is_terminal();
+    // The first failed write to standard output, returned once the demo has run.
+    let mut stdout_error = None;
     let mut on_event = |event: Event<'_>| match event {
         Event::Imported(summary) => {
-            println!("导入 {SEED_NOTICE}：");
-            print!("{summary}");
-            println!(
-                "\n本地模拟 2022年3月 的一个报告期（不联网、不需要令牌，数据库在 {}/duban.db）……",
-                options.out_dir.display()
-            );
-            let _ = std::io::stdout().flush();
+            let printed = print_imported(summary, &options.out_dir).and_then(|()| stdout::flush());
+            if let Err(e) = printed {
+                stdout_error.get_or_insert(e);
+            }
         }
         Event::Progress(p) if live => {
             eprint!("\r\x1b[K{}", progress_line(p));
@@ -41,17 +42,30 @@ pub async fn run(settings: &Settings, out: Option<&Path>, units: Option<usize>) 
         eprint!("\r\x1b[K");
     }
     let summary = summary?;
-    println!();
-    print!("{summary}");
-    println!(
+    if let Some(e) = stdout_error {
+        return Err(e.into());
+    }
+    outln!()?;
+    out!("{summary}")?;
+    outln!(
         "用浏览器打开 {} 查看全部对话；数据库可用 DUBAN_DATABASE_URL=sqlite://{} duban reports 查看。",
         options.out_dir.join("transcript.html").display(),
         options.out_dir.join("duban.db").display()
-    );
+    )?;
     if !summary.failures.is_empty() {
         bail!("演示有 {} 处失败，见上。", summary.failures.len());
     }
     Ok(())
+}
+
+/// What the demo prints once the seed is imported.
+fn print_imported(summary: &str, out_dir: &Path) -> Result<(), StdoutError> {
+    outln!("导入 {SEED_NOTICE}：")?;
+    out!("{summary}")?;
+    outln!(
+        "\n本地模拟 2022年3月 的一个报告期（不联网、不需要令牌，数据库在 {}/duban.db）……",
+        out_dir.display()
+    )
 }
 
 /// `[██████░░░░] 03-18 14:30  提醒 52 · 报告 12 · 催报 0 · 督促 0 · 通报 0`

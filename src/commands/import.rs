@@ -4,6 +4,7 @@ use super::{load_directory, open_store, read_notice};
 use crate::config::Settings;
 use crate::matrix::Matrix;
 use crate::store::ImportOutcome;
+use crate::{out, outln};
 use anyhow::Result;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -16,15 +17,18 @@ pub async fn run(
 ) -> Result<()> {
     let dir = load_directory(directory.unwrap_or(&settings.directory))?;
     let matrix = read_notice(file, &dir)?;
-    print!("{}", summary(&matrix));
     if dry_run {
-        println!("（试运行：未写入数据库）");
+        out!("{}", summary(&matrix))?;
+        outln!("（试运行：未写入数据库）")?;
         return Ok(());
     }
+    // Stored before anything is printed, so that a reader who stops reading early
+    // (`duban import FILE | head -3`) does not stop the import.
     let store = open_store(&settings.database_url).await?;
-    let outcome = store.import_matrix(&matrix).await?;
-    print!("{}", outcome_text(&outcome));
+    let outcome = store.import_matrix(&matrix).await;
     store.close().await;
+    out!("{}", summary(&matrix))?;
+    out!("{}", outcome_text(&outcome?))?;
     Ok(())
 }
 

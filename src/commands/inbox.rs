@@ -5,6 +5,7 @@ use super::open_store;
 use crate::bot::format_time;
 use crate::config::Settings;
 use crate::text::table;
+use crate::{out, outln};
 use anyhow::Result;
 
 pub async fn run(settings: &Settings, failed: bool) -> Result<()> {
@@ -13,7 +14,7 @@ pub async fn run(settings: &Settings, failed: bool) -> Result<()> {
         let items = store.inbox_failed().await?;
         store.close().await;
         if items.is_empty() {
-            println!("没有处理失败的消息。");
+            outln!("没有处理失败的消息。")?;
             return Ok(());
         }
         let rows: Vec<Vec<String>> = items
@@ -29,24 +30,24 @@ pub async fn run(settings: &Settings, failed: bool) -> Result<()> {
                 ]
             })
             .collect();
-        print!(
+        out!(
             "{}",
             table(&["更新", "收到", "会话", "尝试", "错误", "内容"], &rows)
-        );
-        println!("共 {} 条处理失败。", items.len());
+        )?;
+        outln!("共 {} 条处理失败。", items.len())?;
         return Ok(());
     }
     let counts = store.inbox_counts().await?;
     store.close().await;
     if counts.is_empty() {
-        println!("收件箱为空：还没有收到任何更新。");
+        outln!("收件箱为空：还没有收到任何更新。")?;
         return Ok(());
     }
     let rows: Vec<Vec<String>> = counts
         .iter()
         .map(|(state, n)| vec![state_name(state).to_owned(), n.to_string()])
         .collect();
-    print!("{}", table(&["状态", "条数"], &rows));
+    out!("{}", table(&["状态", "条数"], &rows))?;
     Ok(())
 }
 

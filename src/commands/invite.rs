@@ -4,6 +4,7 @@ use super::{open_store, run::TOKEN_VAR, user_error};
 use crate::bot::invites::{self, Invite, Invitee};
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::outln;
 use anyhow::Result;
 use teloxide::prelude::*;
 
@@ -12,7 +13,8 @@ pub async fn run(settings: &Settings, invitee: Invitee, expires: Option<&str>) -
         None => i64::from(settings.invite_days) * 86_400,
         Some(text) => invites::parse_duration(text).ok_or_else(|| {
             user_error(format!(
-                "有效期“{text}”无效：请写成 7d（天）、12h（小时）或 30m（分钟）"
+                "有效期“{text}”无效：请写成 7d（天）、12h（小时）或 30m（分钟），最长 {} 天",
+                invites::MAX_INVITE_DAYS
             ))
         })?,
     };
@@ -22,15 +24,15 @@ pub async fn run(settings: &Settings, invitee: Invitee, expires: Option<&str>) -
     store.close().await;
     let Invite { code, what } = result?.map_err(user_error)?;
     let username = username(settings).await;
-    println!(
+    outln!(
         "邀请链接（{what}，有效至 {}，只能使用一次）：",
         crate::bot::format_time(now + seconds)
-    );
-    println!("{}", invites::link(&username, &code));
+    )?;
+    outln!("{}", invites::link(&username, &code))?;
     if username.is_empty() {
-        println!(
+        outln!(
             "（未设置 bot_username，也无法向 Telegram 查询：请让对方在机器人对话里发送上面这行。）"
-        );
+        )?;
     }
     Ok(())
 }

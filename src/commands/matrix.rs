@@ -4,6 +4,7 @@ use super::{latest_notice, open_store, user_error};
 use crate::config::Settings;
 use crate::matrix::{LeaderRole, Matrix, Target, TargetKind, Task, UnitRole};
 use crate::text::{table, truncate};
+use crate::{out, outln};
 use anyhow::Result;
 use serde_json::{Value, json};
 
@@ -44,11 +45,11 @@ pub async fn run(settings: &Settings, format: Format, filter: &Filter) -> Result
         return Err(user_error(no_match(filter)));
     }
     match format {
-        Format::Table => print!("{}", render_table(&matrix, &tasks)),
-        Format::Json => println!(
+        Format::Table => out!("{}", render_table(&matrix, &tasks))?,
+        Format::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&to_json(&matrix, &tasks))?
-        ),
+        )?,
     }
     Ok(())
 }

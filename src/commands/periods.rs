@@ -4,6 +4,7 @@
 use super::{latest_notice, open_store};
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::out;
 use crate::progress::{due_date, parse_period, period_bounds, period_label};
 use crate::text::table;
 use anyhow::Result;
@@ -52,12 +53,12 @@ pub async fn run(settings: &Settings) -> Result<()> {
             ]
         })
         .collect();
-    print!(
+    out!(
         "{}",
         table(
             &["期间", "起止", "截止", "有效报告", "已报任务", "报告单位"],
             &rows
         )
-    );
+    )?;
     Ok(())
 }

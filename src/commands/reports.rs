@@ -5,6 +5,7 @@ use crate::bot::{format_time, texts};
 use crate::config::Settings;
 use crate::store::{Report, ReportFilter, ReportState};
 use crate::text::table;
+use crate::{out, outln};
 use anyhow::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -44,9 +45,9 @@ pub async fn run(
         .await?;
     store.close().await;
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&reports)?),
-        Format::Csv => print!("{}", to_csv(&reports)),
-        Format::Table if reports.is_empty() => println!("没有符合条件的报告。"),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&reports)?)?,
+        Format::Csv => out!("{}", to_csv(&reports))?,
+        Format::Table if reports.is_empty() => outln!("没有符合条件的报告。")?,
         Format::Table => {
             let rows: Vec<Vec<String>> = reports
                 .iter()
@@ -57,8 +58,8 @@ pub async fn run(
                     row
                 })
                 .collect();
-            print!("{}", table(&HEADERS, &rows));
-            println!("共 {} 条。", reports.len());
+            out!("{}", table(&HEADERS, &rows))?;
+            outln!("共 {} 条。", reports.len())?;
         }
     }
     Ok(())
@@ -105,9 +106,11 @@ fn fields(r: &Report) -> Vec<String> {
     ]
 }
 
-/// RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled.
+/// RFC 4180: fields with a comma, quote or line break are quoted, quotes doubled. The file
+/// begins with a UTF-8 byte order mark, without which Excel and WPS read Chinese text as the
+/// local code page.
 fn to_csv(reports: &[Report]) -> String {
-    let mut out = String::new();
+    let mut out = String::from('\u{feff}');
     let mut line = |fields: &[String]| {
         let cells: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         out.push_str(&cells.join(","));
@@ -120,11 +123,19 @@ fn to_csv(reports: &[Report]) -> String {
     out
 }
 
+/// One field. A cell a spreadsheet would run as a formula (beginning with `=`, `+`, `-` or `@`,
+/// or with a tab or carriage return, which some of them skip) gets a leading `'`, which Excel
+/// and WPS show as text and do not print (OWASP's advice against CSV injection).
 fn csv_field(field: &str) -> String {
+    let field = if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{field}")
+    } else {
+        field.to_owned()
+    };
     if field.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", field.replace('"', "\"\""))
     } else {
-        field.to_owned()
+        field
     }
 }
 
@@ -138,5 +149,26 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("说\"好\""), "\"说\"\"好\"\"\"");
         assert_eq!(csv_field("两\n行"), "\"两\n行\"");
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_are_kept_as_text() {
+        assert_eq!(
+            csv_field("=HYPERLINK(\"http://x\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\")\""
+        );
+        assert_eq!(csv_field("+1"), "'+1");
+        assert_eq!(csv_field("-2+3"), "'-2+3");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("\t=1"), "'\t=1");
+        assert_eq!(csv_field("\r=1"), "\"'\r=1\"");
+        assert_eq!(csv_field("完成=1"), "完成=1");
+    }
+
+    #[test]
+    fn a_csv_file_begins_with_a_byte_order_mark() {
+        let csv = to_csv(&[]);
+
+        assert!(csv.starts_with("\u{feff}编号,期间,"), "{csv}");
     }
 }

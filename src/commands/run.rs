@@ -4,6 +4,7 @@ use super::{open_store, user_error};
 use crate::bot::inbox::Mode;
 use crate::clock::{Clock, office_offset};
 use crate::config::Settings;
+use crate::outln;
 use crate::service;
 use anyhow::{Context, Result};
 use std::net::SocketAddr;
@@ -66,18 +67,21 @@ pub async fn run(
             )));
         }
     };
-    println!(
+    outln!(
         "督办机器人 @{} 已启动（{described}）。按 Ctrl-C 停止。",
         running.username
-    );
+    )?;
     if let Some((start, speed)) = simulated {
-        println!("模拟时钟：从 {start}（北京时间）起，以 {speed} 倍速运行。");
+        outln!(
+            "模拟时钟：从 {start}（{}）起，以 {speed} 倍速运行。",
+            crate::clock::zone_name()
+        )?;
     }
     shutdown_signal().await;
-    println!("正在停止：处理完手头的消息后退出……");
+    outln!("正在停止：处理完手头的消息后退出……")?;
     running.stop().await?;
     store.close().await;
-    println!("已停止。");
+    outln!("已停止。")?;
     Ok(())
 }
 
@@ -100,7 +104,8 @@ pub fn clock(speed: Option<f64>, start: Option<&str>) -> Result<Clock> {
             .map(|t| t.with_timezone(&chrono::Utc))
             .ok_or_else(|| {
                 user_error(format!(
-                    "--clock-start “{text}”不是时间，应写成 2022-03-01T08:00（北京时间）"
+                    "--clock-start “{text}”不是时间，应写成 2022-03-01T08:00（{}）",
+                    crate::clock::zone_name()
                 ))
             })?,
     };

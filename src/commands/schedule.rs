@@ -11,6 +11,7 @@ use crate::followup::scheduler::{Origin, PREVIEW, Scheduler};
 use crate::schedule::{Kind, Plan};
 use crate::store::{Named, ScheduleChange, Store};
 use crate::text::table;
+use crate::{out, outln};
 use anyhow::Result;
 
 /// What to do.
@@ -71,13 +72,19 @@ async fn act(settings: &Settings, store: &Store, action: Action) -> Result<()> {
                     ]
                 })
                 .collect();
-            print!(
+            out!(
                 "{}",
                 table(
-                    &["种类", "范围", "时间表", "来源", "接下来（北京时间）"],
+                    &[
+                        "种类",
+                        "范围",
+                        "时间表",
+                        "来源",
+                        &format!("接下来（{}）", crate::clock::zone_name()),
+                    ],
                     &rows
                 )
-            );
+            )?;
             Ok(())
         }
         Action::Set {
@@ -94,19 +101,19 @@ async fn act(settings: &Settings, store: &Store, action: Action) -> Result<()> {
             let preview = texts::schedule_preview(kind, unit.as_ref(), &plan, &times);
             if !yes {
                 let first = preview.lines().take(2).collect::<Vec<_>>().join("\n");
-                println!("{first}\n未保存：确认无误后加 --yes 再运行一次。");
+                outln!("{first}\n未保存：确认无误后加 --yes 再运行一次。")?;
                 return Ok(());
             }
             let change = ScheduleChange::Set(plan.expression().to_owned());
             save(store, kind, unit.as_ref(), &change).await?;
-            println!(
+            outln!(
                 "已保存。接下来：{}",
                 times
                     .into_iter()
                     .map(texts::fire_time)
                     .collect::<Vec<_>>()
                     .join("、")
-            );
+            )?;
             Ok(())
         }
         Action::Pause { kind, unit } => pause(store, &kind, unit.as_deref(), true).await,
@@ -124,7 +131,7 @@ async fn pause(store: &Store, kind: &str, unit: Option<&str>, paused: bool) -> R
         ScheduleChange::Resume
     };
     save(store, kind, unit.as_ref(), &change).await?;
-    println!("{}", texts::schedule_paused(kind, unit.as_ref(), paused));
+    outln!("{}", texts::schedule_paused(kind, unit.as_ref(), paused))?;
     Ok(())
 }
 

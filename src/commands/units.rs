@@ -3,6 +3,7 @@
 use super::{latest_notice, open_store};
 use crate::config::Settings;
 use crate::matrix::UnitKind;
+use crate::out;
 use crate::text::table;
 use anyhow::Result;
 
@@ -21,7 +22,7 @@ pub async fn run(settings: &Settings) -> Result<()> {
             ]
         })
         .collect();
-    print!("{}", table(&["单位", "类别", "主办", "协办"], &rows));
+    out!("{}", table(&["单位", "类别", "主办", "协办"], &rows))?;
     store.close().await;
     Ok(())
 }
