@@ -323,7 +323,9 @@ fn markup_from_the_notice_and_reports_stays_text_in_every_format() {
     );
     assert!(md.contains(r"\<i\>李娜\</i\>"), "{md}");
     assert!(md.contains(r"区\<x\>局"), "{md}");
-    let unescaped = md.match_indices(['<', '*', '[']).find(|(i, _)| !md[..*i].ends_with('\\'));
+    let unescaped = md
+        .match_indices(['<', '*', '['])
+        .find(|(i, _)| !md[..*i].ends_with('\\'));
     assert_eq!(unescaped, None, "markup characters are escaped:\n{md}");
 
     let page = markdown::html(&b);
