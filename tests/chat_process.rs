@@ -107,13 +107,23 @@ async fn killed_at_then_restarted(point: &str) {
     let crashed = wait_exit(child).await;
     assert!(!crashed.status.success(), "{point}: the failpoint aborts");
     assert!(printed(&crashed).contains(&format!("failpoint {point}")));
-    let stored = setup.store.inbox_item(i64::from(update)).await.unwrap();
+    let stored = setup
+        .store
+        .inbox_with_update_id(i64::from(update))
+        .await
+        .unwrap()
+        .pop();
 
     let child = duban_run(&setup, None);
     let sent = setup.server.wait_for_sent(1001, 1, WAIT).await.unwrap();
     let deadline = Instant::now() + WAIT;
     loop {
-        let item = setup.store.inbox_item(i64::from(update)).await.unwrap();
+        let item = setup
+            .store
+            .inbox_with_update_id(i64::from(update))
+            .await
+            .unwrap()
+            .pop();
         if item.is_some_and(|i| i.state == "done") {
             break;
         }
@@ -134,7 +144,7 @@ async fn killed_at_then_restarted(point: &str) {
     );
     let item = setup
         .store
-        .inbox_item(reports[0].update_id)
+        .inbox_item(reports[0].inbox_seq)
         .await
         .unwrap()
         .unwrap();

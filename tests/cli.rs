@@ -288,7 +288,7 @@ async fn reports_are_listed_as_table_json_and_csv() {
         user_id: 1001,
         light: None,
         text: "已新增高新技术企业18家，另有\"储备\"企业".into(),
-        update_id: 7,
+        inbox_seq: 7,
         corrects: None,
         figures: vec![ReportFigure {
             target_position: 0,
@@ -348,11 +348,17 @@ async fn reports_are_listed_as_table_json_and_csv() {
     let store = Store::connect(&env.db_url).await.unwrap();
     let update = duban::store::Incoming {
         update_id: 42,
+        update_date: 0,
         chat_id: Some(1001),
         payload: r#"{"update_id":42,"message":{"text":"/report 8 已完成"}}"#.into(),
     };
-    store.inbox_put(&[update], 1_646_874_000).await.unwrap();
-    assert!(store.inbox_attempt_failed(42, "boom", 0, 1).await.unwrap());
+    let stored = store.inbox_put(&[update], 1_646_874_000).await.unwrap();
+    assert!(
+        store
+            .inbox_attempt_failed(stored[0].1, "boom", 0, 1)
+            .await
+            .unwrap()
+    );
     store.close().await;
     let failed = env.run(&["inbox", "--failed"]);
     let text = stdout(&failed);

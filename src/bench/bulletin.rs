@@ -126,7 +126,7 @@ fn reports(tasks: &[TaskView], periods: usize) -> Vec<Vec<Report>> {
                         user_name: None,
                         light: Some(lights[(i + p) % 4]),
                         text: format!("已完成投资{value:.1}亿元"),
-                        update_id: id,
+                        inbox_seq: id,
                         corrects: None,
                         state: ReportState::Active,
                         created_at: 1_640_966_400 + (p as i64 * 30 + 20) * 86_400,

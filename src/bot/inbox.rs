@@ -1,20 +1,21 @@
 //! Nothing lost, nothing twice. teloxide's stock polling listener confirms a batch to Telegram
 //! before the handlers run, so a crash would lose replies. Here every update is first stored in
-//! the inbox (keyed by update_id, one transaction per batch) and only then confirmed: by the
+//! the inbox (one transaction per batch; a redelivery, known by its id and date, is kept
+//! once) and only then confirmed: by the
 //! next getUpdates offset in polling mode, by the 200 answer in webhook mode. A processor works
 //! the inbox off through [`schema`](super::schema::schema), one chat in order, chats in
 //! parallel: fresh updates as the listener hands them over in memory (see [`Handoff`]), the
 //! rest — retries, what an earlier run left — from a scan of the inbox once a second. A
 //! failing update is retried with backoff a bounded number of times, then marked failed and
-//! reported to the admins. Handlers are idempotent per update_id, so an update
-//! handled again after a crash changes nothing twice.
+//! reported to the admins. Handlers are idempotent per update (its number in the inbox,
+//! [`InboxSeq`]), so an update handled again after a crash changes nothing twice.
 
 use super::commands::Command;
 use super::schema::schema;
 use super::{Actor, BotSettings, Ctx, Place, SharedCtx, texts};
 use crate::clock::Clock;
 use crate::followup::Followup;
-use crate::store::{InboxItem, Incoming, OutMessage, Role, Seen, Store};
+use crate::store::{InboxItem, InboxSeq, Incoming, OutMessage, Role, Seen, Store, UpdateKey};
 use anyhow::Context as _;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -177,9 +178,32 @@ fn webhook_path(url: &str) -> anyhow::Result<String> {
 fn incoming(update: &Update) -> anyhow::Result<Incoming> {
     Ok(Incoming {
         update_id: i64::from(update.id.0),
+        update_date: update_date(update),
         chat_id: update.chat().map(|c| c.id.0),
         payload: serde_json::to_string(update).context("serialize an update")?,
     })
+}
+
+/// The date an update carries, which a redelivery carries too (see [`UpdateKey`]): of its
+/// message (or of the message's last edit), of the message under a pressed button, of a member
+/// change or a join request; 0 for kinds without one. Migration 0007 reads the same from the
+/// JSON of the updates stored before it.
+fn update_date(update: &Update) -> i64 {
+    use teloxide::types::{MaybeInaccessibleMessage, UpdateKind};
+    let date = match &update.kind {
+        UpdateKind::Message(m)
+        | UpdateKind::EditedMessage(m)
+        | UpdateKind::ChannelPost(m)
+        | UpdateKind::EditedChannelPost(m) => Some(*m.edit_date().unwrap_or(&m.date)),
+        UpdateKind::CallbackQuery(q) => match &q.message {
+            Some(MaybeInaccessibleMessage::Regular(m)) => Some(m.date),
+            _ => None,
+        },
+        UpdateKind::MyChatMember(c) | UpdateKind::ChatMember(c) => Some(c.date),
+        UpdateKind::ChatJoinRequest(r) => Some(r.date),
+        _ => None,
+    };
+    date.map_or(0, |d| d.timestamp())
 }
 
 /// Aborts the process at a named point when `DUBAN_FAILPOINT` names it: how the tests kill
@@ -200,7 +224,7 @@ fn failpoint(name: &str) {
 #[derive(Clone)]
 struct Handoff {
     /// Updates claimed by a listener or handed to a chat worker, and not yet seen finished.
-    in_flight: Arc<Mutex<HashSet<i64>>>,
+    in_flight: Arc<Mutex<HashSet<UpdateKey>>>,
     fresh: mpsc::UnboundedSender<Vec<Fresh>>,
 }
 
@@ -213,8 +237,8 @@ struct Fresh {
 /// Updates a listener claimed; those not handed over are released when it drops (also when
 /// the listener is cancelled half-way), for the scans of the inbox to find.
 struct Claim<'a> {
-    in_flight: &'a Mutex<HashSet<i64>>,
-    ids: Vec<i64>,
+    in_flight: &'a Mutex<HashSet<UpdateKey>>,
+    ids: Vec<UpdateKey>,
 }
 
 impl Drop for Claim<'_> {
@@ -245,8 +269,8 @@ impl Handoff {
             claim.ids.extend(
                 batch
                     .iter()
-                    .map(|u| u.update_id)
-                    .filter(|id| in_flight.insert(*id)),
+                    .map(Incoming::key)
+                    .filter(|key| in_flight.insert(*key)),
             );
         }
         let new = store.inbox_put(batch, now).await?;
@@ -263,8 +287,8 @@ impl Handoff {
 struct Stored<'a> {
     handoff: &'a Handoff,
     claim: Claim<'a>,
-    /// The ids that were new, in order.
-    new: Vec<i64>,
+    /// The updates that were new, with their numbers in the inbox, sorted by key.
+    new: Vec<(UpdateKey, i64)>,
     now: i64,
 }
 
@@ -272,14 +296,21 @@ impl Stored<'_> {
     /// Hands the new updates to the processor: `batch` as stored and `updates`, the same
     /// updates in the same order, moved (not copied). Returns how many were new.
     fn hand_over(mut self, batch: Vec<Incoming>, updates: Vec<Update>) -> usize {
-        let is_new = |id: &i64| self.new.binary_search(id).is_ok();
+        let new = std::mem::take(&mut self.new);
+        let seq_of = |key: &UpdateKey| {
+            new.binary_search_by_key(key, |(k, _)| *k)
+                .ok()
+                .map(|i| new[i].1)
+        };
         let fresh: Vec<Fresh> = batch
             .into_iter()
             .zip(updates)
-            .filter(|(incoming, _)| is_new(&incoming.update_id))
-            .map(|(incoming, update)| Fresh {
+            .filter_map(|(incoming, update)| Some((seq_of(&incoming.key())?, incoming, update)))
+            .map(|(seq, incoming, update)| Fresh {
                 item: InboxItem {
+                    seq,
                     update_id: incoming.update_id,
+                    update_date: incoming.update_date,
                     payload: incoming.payload,
                     chat_id: incoming.chat_id,
                     state: "pending".into(),
@@ -292,7 +323,7 @@ impl Stored<'_> {
             .collect();
         // New ones were not in flight before, so all of them are in the claim; the rest of it
         // is released when `self` drops.
-        self.claim.ids.retain(|id| !is_new(id));
+        self.claim.ids.retain(|key| seq_of(key).is_none());
         let handed = fresh.len();
         if handed > 0 && self.handoff.fresh.send(fresh).is_err() {
             // The processor has stopped: what was stored is handled on the next start.
@@ -439,6 +470,7 @@ async fn receive(
     };
     let incoming = Incoming {
         update_id: i64::from(update.id.0),
+        update_date: update_date(&update),
         chat_id: update.chat().map(|c| c.id.0),
         payload: String::from_utf8_lossy(&body).into_owned(),
     };
@@ -467,12 +499,19 @@ struct Processor {
     handler: UpdateHandler<anyhow::Error>,
     /// Updates claimed by a listener (see [`Handoff`]) or handed to a chat worker, and not yet
     /// seen finished by the processor.
-    in_flight: Arc<Mutex<HashSet<i64>>>,
+    in_flight: Arc<Mutex<HashSet<UpdateKey>>>,
     /// Updates the workers finished since the processor last looked, and whether they
     /// succeeded: the processor marks the successes done, many in one transaction.
-    finished: Mutex<Vec<(i64, bool)>>,
+    finished: Mutex<Vec<Finished>>,
     /// How many updates are handled at once, across chats.
     slots: tokio::sync::Semaphore,
+}
+
+/// An update a worker finished: its number in the inbox, its key, and whether it succeeded.
+struct Finished {
+    seq: i64,
+    key: UpdateKey,
+    ok: bool,
 }
 
 /// An update for a chat worker: from the inbox, the update itself when the listener handed
@@ -492,7 +531,7 @@ impl Processor {
         let mut running = JoinSet::new();
         let mut arrived: Vec<Fresh> = Vec::new();
         let mut listening = true;
-        // Where the scan of the inbox goes on (above which update id), while one is under way.
+        // Where the scan of the inbox goes on (above which number), while one is under way.
         let mut scan = Some(i64::MIN);
         let mut next_scan = tokio::time::Instant::now() + SCAN_EVERY;
         loop {
@@ -503,8 +542,8 @@ impl Processor {
             let finished = self.mark_finished().await;
             {
                 let mut in_flight = self.in_flight.lock().expect("in-flight lock");
-                for (id, _) in finished {
-                    in_flight.remove(&id);
+                for update in finished {
+                    in_flight.remove(&update.key);
                 }
             }
             let mut due: Vec<(InboxItem, Option<Update>)> = Vec::new();
@@ -517,13 +556,13 @@ impl Processor {
                 {
                     Ok(page) => {
                         let full = page.len() as i64 == BATCH;
-                        scan = page.last().map(|item| item.update_id).filter(|_| full);
+                        scan = page.last().map(|item| item.seq).filter(|_| full);
                         // What a listener claimed is handed over by it, what a worker has is
                         // under way: the scan hands out the rest.
                         let mut in_flight = self.in_flight.lock().expect("in-flight lock");
                         due.extend(
                             page.into_iter()
-                                .filter(|item| in_flight.insert(item.update_id))
+                                .filter(|item| in_flight.insert(item.key()))
                                 .map(|item| (item, None)),
                         );
                     }
@@ -602,13 +641,9 @@ impl Processor {
 
     /// Takes what the workers finished and marks the successes done, in one transaction.
     /// Returns every finished update, successes and failures.
-    async fn mark_finished(&self) -> Vec<(i64, bool)> {
+    async fn mark_finished(&self) -> Vec<Finished> {
         let finished = std::mem::take(&mut *self.finished.lock().expect("finished lock"));
-        let done: Vec<i64> = finished
-            .iter()
-            .filter(|(_, ok)| *ok)
-            .map(|(id, _)| *id)
-            .collect();
+        let done: Vec<i64> = finished.iter().filter(|f| f.ok).map(|f| f.seq).collect();
         if let Err(e) = self
             .ctx
             .store
@@ -623,7 +658,7 @@ impl Processor {
 
     async fn work(self: Arc<Self>, mut items: mpsc::UnboundedReceiver<Work>) {
         while let Some((item, update, seen)) = items.recv().await {
-            let id = item.update_id;
+            let (seq, key) = (item.seq, item.key());
             let permit = self
                 .slots
                 .acquire()
@@ -631,7 +666,10 @@ impl Processor {
                 .expect("the slots are never closed");
             let ok = self.handle(item, update, seen).await;
             drop(permit);
-            self.finished.lock().expect("finished lock").push((id, ok));
+            self.finished
+                .lock()
+                .expect("finished lock")
+                .push(Finished { seq, key, ok });
         }
     }
 
@@ -661,10 +699,10 @@ impl Processor {
         match self
             .ctx
             .store
-            .inbox_attempt_failed(item.update_id, &error, retry_at, max)
+            .inbox_attempt_failed(item.seq, &error, retry_at, max)
             .await
         {
-            Ok(true) => self.tell_admins(item.update_id, &error).await,
+            Ok(true) => self.tell_admins(&item, &error).await,
             Ok(false) => {}
             Err(e) => {
                 tracing::error!(update_id = item.update_id, error = %e, "could not record a failed attempt")
@@ -693,7 +731,7 @@ impl Processor {
             self.bot.clone(),
             self.ctx.clone(),
             self.me.clone(),
-            update.id,
+            InboxSeq(item.seq),
             update,
             actor,
             place
@@ -711,7 +749,7 @@ impl Processor {
     }
 
     /// An update failed for good: every admin hears of it.
-    async fn tell_admins(&self, update_id: i64, error: &str) {
+    async fn tell_admins(&self, item: &InboxItem, error: &str) {
         let mut admins: Vec<i64> = self.ctx.settings.admins.clone();
         match self.ctx.store.members(None).await {
             Ok(members) => admins.extend(
@@ -724,11 +762,11 @@ impl Processor {
         }
         admins.sort_unstable();
         admins.dedup();
-        let text = texts::failed_for_admins(update_id, error);
+        let text = texts::failed_for_admins(item.update_id, error);
         let messages: Vec<OutMessage> = admins
             .into_iter()
             .map(|admin| OutMessage {
-                key: format!("inbox-failed:{update_id}:{admin}"),
+                key: format!("inbox-failed:{}:{admin}", item.seq),
                 chat_id: admin,
                 is_group: false,
                 payload: serde_json::json!({ "text": text }),
@@ -776,6 +814,28 @@ mod tests {
         assert_eq!(msg.reply_to_message().unwrap().text(), Some("第8项任务"));
     }
 
+    #[test]
+    fn an_update_is_dated_by_what_a_redelivery_carries_too() {
+        let date = |json: &str| update_date(&serde_json::from_str(json).unwrap());
+        let user = r#""from":{"id":1001,"is_bot":false,"first_name":"张三"}"#;
+        let chat = r#""chat":{"id":1001,"type":"private","first_name":"张三"}"#;
+
+        let message = format!(
+            r#"{{"update_id":1,"message":{{"message_id":3,"date":1646874000,{chat},{user},"text":"x"}}}}"#
+        );
+        let edited = format!(
+            r#"{{"update_id":2,"edited_message":{{"message_id":3,"date":1646874000,"edit_date":1646875000,{chat},{user},"text":"y"}}}}"#
+        );
+        let pressed = format!(
+            r#"{{"update_id":3,"callback_query":{{"id":"q","chat_instance":"c",{user},"data":"d",
+            "message":{{"message_id":4,"date":1646876000,{chat},"text":"z"}}}}}}"#
+        );
+
+        assert_eq!(date(&message), 1_646_874_000);
+        assert_eq!(date(&edited), 1_646_875_000);
+        assert_eq!(date(&pressed), 1_646_876_000);
+    }
+
     fn update(id: u32) -> (Incoming, Update) {
         let json = format!(
             r#"{{"update_id":{id},"message":{{"message_id":{id},"date":1646874000,
@@ -807,7 +867,13 @@ mod tests {
     }
 
     fn in_flight(handoff: &Handoff) -> Vec<i64> {
-        let mut ids: Vec<i64> = handoff.in_flight.lock().unwrap().iter().copied().collect();
+        let mut ids: Vec<i64> = handoff
+            .in_flight
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|k| k.id)
+            .collect();
         ids.sort_unstable();
         ids
     }
@@ -835,7 +901,11 @@ mod tests {
 
         // 1 again after it finished: stored before, so not handed over, and not left claimed
         // (a scan finds it if it is still pending).
-        handoff.in_flight.lock().unwrap().remove(&1);
+        let key = UpdateKey {
+            id: 1,
+            date: 1_646_874_000,
+        };
+        handoff.in_flight.lock().unwrap().remove(&key);
         assert_eq!(store_ids(&handoff, &store, &[1]).await.unwrap(), 0);
         assert!(handed(&mut receiver).is_empty());
         assert_eq!(in_flight(&handoff), [2, 3]);

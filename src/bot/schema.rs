@@ -9,7 +9,7 @@
 //!   where an admin registered the group.
 //!
 //! The processor puts into the dependency map: `Bot`, `SharedCtx`, `Me`, `Update`, its
-//! `UpdateId` (for handlers that need only the id: no copy of the whole update), `Actor` and
+//! `InboxSeq` (the update's number in the inbox: what makes a handler idempotent), `Actor` and
 //! `Place`.
 
 use super::commands::Command;

@@ -311,7 +311,7 @@ mod tests {
             user_name: None,
             light: Some(Light::Blue),
             text: "进展".into(),
-            update_id: task_id * 100 + unit_id,
+            inbox_seq: task_id * 100 + unit_id,
             corrects: None,
             state: ReportState::Active,
             created_at: 0,

@@ -1,6 +1,7 @@
 //! The inbox: every update Telegram delivered, stored before Telegram is told it arrived, and
-//! worked off from here. An update stored twice (Telegram redelivers what was not confirmed)
-//! is kept once.
+//! worked off from here, in the order of its own number (`seq`). An update stored twice
+//! (Telegram redelivers what was not confirmed) is kept once: a redelivery has the same id and
+//! the same date (see [`UpdateKey`]).
 
 use super::error::Context;
 use super::tasks::multi_row_insert;
@@ -9,10 +10,28 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+/// An update's identity: Telegram's update id with the date the update carries (of its message,
+/// its edit, the message under a pressed button, a member change; 0 for kinds without one).
+/// A redelivery has both the same. The id alone is not enough: Telegram chooses the next id at
+/// random after a week without updates, and a Bot API server that restarts counts again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct UpdateKey {
+    pub id: i64,
+    pub date: i64,
+}
+
+/// The inbox's own number of an update, in the order updates arrived: what a report refers to,
+/// so that it is stored once per update whatever id Telegram gave it. The processor hands it to
+/// the handlers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct InboxSeq(pub i64);
+
 /// An update as the inbox holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InboxItem {
+    pub seq: i64,
     pub update_id: i64,
+    pub update_date: i64,
     /// The update's JSON as Telegram sent it.
     pub payload: String,
     /// The chat it came from, when it has one: updates of one chat are handled in order.
@@ -24,21 +43,42 @@ pub struct InboxItem {
     pub received_at: i64,
 }
 
-/// An update to store: its id, its chat and its JSON.
+impl InboxItem {
+    pub fn key(&self) -> UpdateKey {
+        UpdateKey {
+            id: self.update_id,
+            date: self.update_date,
+        }
+    }
+}
+
+/// An update to store: its id and date, its chat and its JSON.
 #[derive(Debug, Clone)]
 pub struct Incoming {
     pub update_id: i64,
+    pub update_date: i64,
     pub chat_id: Option<i64>,
     pub payload: String,
 }
 
-const COLUMNS: &str =
-    "update_id, payload, chat_id, state, attempts, last_error, received_at FROM inbox";
+impl Incoming {
+    pub fn key(&self) -> UpdateKey {
+        UpdateKey {
+            id: self.update_id,
+            date: self.update_date,
+        }
+    }
+}
+
+const COLUMNS: &str = "seq, update_id, update_date, payload, chat_id, state, attempts, last_error, \
+     received_at FROM inbox";
 
 fn read(row: &AnyRow) -> Result<InboxItem, StoreError> {
     const WHAT: &str = "read an inbox row";
     Ok(InboxItem {
+        seq: row.try_get("seq").context(WHAT)?,
         update_id: row.try_get("update_id").context(WHAT)?,
+        update_date: row.try_get("update_date").context(WHAT)?,
         payload: row.try_get("payload").context(WHAT)?,
         chat_id: row.try_get("chat_id").context(WHAT)?,
         state: row.try_get("state").context(WHAT)?,
@@ -48,42 +88,54 @@ fn read(row: &AnyRow) -> Result<InboxItem, StoreError> {
     })
 }
 
-/// Stores a batch of updates, many rows a statement; returns the ids that were new.
+/// Stores a batch of updates, many rows a statement; returns those that were new, each with
+/// its number in the inbox, sorted by key.
 pub(super) async fn insert_updates(
     conn: &mut AnyConnection,
     batch: &[Incoming],
     now: i64,
-) -> Result<Vec<i64>, StoreError> {
+) -> Result<Vec<(UpdateKey, i64)>, StoreError> {
     let mut fresh = Vec::with_capacity(batch.len());
     for chunk in batch.chunks(100) {
         let sql = multi_row_insert(
             Backend::of(conn),
-            "inbox (update_id, payload, chat_id, next_attempt_at, received_at)",
-            5,
+            "inbox (update_id, update_date, payload, chat_id, next_attempt_at, received_at)",
+            6,
             chunk.len(),
-        ) + " ON CONFLICT (update_id) DO NOTHING RETURNING update_id";
-        let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
+        ) + " ON CONFLICT (update_id, update_date) DO NOTHING \
+              RETURNING update_id, update_date, seq";
+        let mut query = sqlx::query_as::<_, (i64, i64, i64)>(sqlx::AssertSqlSafe(sql));
         for update in chunk {
             query = query
                 .bind(update.update_id)
+                .bind(update.update_date)
                 .bind(&update.payload)
                 .bind(update.chat_id)
                 .bind(now)
                 .bind(now);
         }
-        let stored: Vec<i64> = query.fetch_all(&mut *conn).await.context("store updates")?;
-        fresh.extend(stored);
+        let stored = query.fetch_all(&mut *conn).await.context("store updates")?;
+        fresh.extend(
+            stored
+                .into_iter()
+                .map(|(id, date, seq)| (UpdateKey { id, date }, seq)),
+        );
     }
-    // RETURNING gives no order; the callers' is the batch's.
+    // RETURNING gives no order.
     fresh.sort_unstable();
-    fresh.dedup();
+    fresh.dedup_by_key(|(key, _)| *key);
     Ok(fresh)
 }
 
 impl Store {
-    /// Stores a batch of updates in one transaction; returns the ids that were new (a
-    /// redelivered update is not stored again and not returned).
-    pub async fn inbox_put(&self, batch: &[Incoming], now: i64) -> Result<Vec<i64>, StoreError> {
+    /// Stores a batch of updates in one transaction; returns those that were new, each with its
+    /// number in the inbox, sorted by key (a redelivered update is not stored again, not
+    /// returned, and logged).
+    pub async fn inbox_put(
+        &self,
+        batch: &[Incoming],
+        now: i64,
+    ) -> Result<Vec<(UpdateKey, i64)>, StoreError> {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
@@ -91,6 +143,18 @@ impl Store {
         let mut tx = self.begin_write_as(Durability::Synced).await?;
         let fresh = insert_updates(&mut tx, batch, now).await?;
         tx.commit().await.context("commit a batch of updates")?;
+        for update in batch {
+            if fresh
+                .binary_search_by_key(&update.key(), |(key, _)| *key)
+                .is_err()
+            {
+                tracing::info!(
+                    update_id = update.update_id,
+                    update_date = update.update_date,
+                    "a redelivered update, stored before: dropped as a duplicate"
+                );
+            }
+        }
         Ok(fresh)
     }
 
@@ -99,7 +163,8 @@ impl Store {
         self.inbox_due_after(now, i64::MIN, limit).await
     }
 
-    /// Pending updates above `after` whose time has come, oldest first: a page of a scan.
+    /// Pending updates numbered above `after` whose time has come, oldest first: a page of a
+    /// scan.
     pub async fn inbox_due_after(
         &self,
         now: i64,
@@ -108,7 +173,7 @@ impl Store {
     ) -> Result<Vec<InboxItem>, StoreError> {
         let sql = format!(
             "SELECT {COLUMNS} WHERE state = 'pending' AND next_attempt_at <= $1 \
-             AND update_id > $2 ORDER BY update_id LIMIT $3"
+             AND seq > $2 ORDER BY seq LIMIT $3"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(now)
@@ -120,11 +185,11 @@ impl Store {
         rows.iter().map(read).collect()
     }
 
-    /// One update, whatever its state.
-    pub async fn inbox_item(&self, update_id: i64) -> Result<Option<InboxItem>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} WHERE update_id = $1");
+    /// One update by its number in the inbox, whatever its state.
+    pub async fn inbox_item(&self, seq: i64) -> Result<Option<InboxItem>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} WHERE seq = $1");
         sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(update_id)
+            .bind(seq)
             .fetch_optional(&self.pool)
             .await
             .context("load an update")?
@@ -133,9 +198,21 @@ impl Store {
             .transpose()
     }
 
+    /// The updates stored with Telegram's `update_id`, oldest first: one, or several when
+    /// Telegram gave a later update the same id (see [`UpdateKey`]).
+    pub async fn inbox_with_update_id(&self, update_id: i64) -> Result<Vec<InboxItem>, StoreError> {
+        let sql = format!("SELECT {COLUMNS} WHERE update_id = $1 ORDER BY seq");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(update_id)
+            .fetch_all(&self.pool)
+            .await
+            .context("load updates by id")?;
+        rows.iter().map(read).collect()
+    }
+
     /// Updates that failed for good, newest first.
     pub async fn inbox_failed(&self) -> Result<Vec<InboxItem>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} WHERE state = 'failed' ORDER BY update_id DESC");
+        let sql = format!("SELECT {COLUMNS} WHERE state = 'failed' ORDER BY seq DESC");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(&self.pool)
             .await
@@ -160,17 +237,17 @@ impl Store {
             .collect()
     }
 
-    /// Marks updates handled, in one transaction.
-    pub async fn inbox_done(&self, update_ids: &[i64], now: i64) -> Result<(), StoreError> {
-        if update_ids.is_empty() {
+    /// Marks updates handled (by their numbers in the inbox), in one transaction.
+    pub async fn inbox_done(&self, seqs: &[i64], now: i64) -> Result<(), StoreError> {
+        if seqs.is_empty() {
             return Ok(());
         }
         let mut tx = self.begin_write().await?;
         // Bound, not written into the SQL: the statements of a few sizes are prepared once.
-        for chunk in update_ids.chunks(100) {
+        for chunk in seqs.chunks(100) {
             let sql = format!(
                 "UPDATE inbox SET state = 'done', attempts = attempts + 1, handled_at = {} \
-                 WHERE update_id IN ({})",
+                 WHERE seq IN ({})",
                 self.backend.params(1, 1),
                 self.backend.params(2, chunk.len())
             );
@@ -188,7 +265,7 @@ impl Store {
     /// at the bound it is marked failed. Returns true when it was marked failed.
     pub async fn inbox_attempt_failed(
         &self,
-        update_id: i64,
+        seq: i64,
         error: &str,
         retry_at: i64,
         max_attempts: u32,
@@ -196,9 +273,9 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let attempts: i64 = sqlx::query_scalar(
             "UPDATE inbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 \
-             WHERE update_id = $1 RETURNING attempts",
+             WHERE seq = $1 RETURNING attempts",
         )
-        .bind(update_id)
+        .bind(seq)
         .bind(error)
         .bind(retry_at)
         .fetch_one(&mut *tx)
@@ -206,8 +283,8 @@ impl Store {
         .context("record a failed attempt")?;
         let failed = attempts >= i64::from(max_attempts);
         if failed {
-            sqlx::query("UPDATE inbox SET state = 'failed' WHERE update_id = $1")
-                .bind(update_id)
+            sqlx::query("UPDATE inbox SET state = 'failed' WHERE seq = $1")
+                .bind(seq)
                 .execute(&mut *tx)
                 .await
                 .context("mark an update failed")?;

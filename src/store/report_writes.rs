@@ -83,9 +83,9 @@ async fn insert_reports(
     let outcome: Vec<Option<i64>> = reports
         .iter()
         .map(|(r, _)| {
-            ids.get(&r.update_id)
+            ids.get(&r.inbox_seq)
                 .copied()
-                .filter(|_| claimed.insert(r.update_id))
+                .filter(|_| claimed.insert(r.inbox_seq))
         })
         .collect();
     let stored: Vec<(i64, &NewReport, i64)> = reports
@@ -124,11 +124,11 @@ async fn insert_rows(
 ) -> Result<(), StoreError> {
     let sql = multi_row_insert(
         Backend::of(conn),
-        "reports (task_id, unit_id, period, user_id, light, text, update_id, corrects, \
+        "reports (task_id, unit_id, period, user_id, light, text, inbox_seq, corrects, \
          created_at)",
         9,
         chunk.len(),
-    ) + " ON CONFLICT (update_id) DO NOTHING RETURNING id, update_id";
+    ) + " ON CONFLICT (inbox_seq) DO NOTHING RETURNING id, inbox_seq";
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for (r, now) in chunk {
         query = query
@@ -138,14 +138,14 @@ async fn insert_rows(
             .bind(r.user_id)
             .bind(r.light.as_ref().map(code))
             .bind(&r.text)
-            .bind(r.update_id)
+            .bind(r.inbox_seq)
             .bind(r.corrects)
             .bind(*now);
     }
     for row in query.fetch_all(&mut *conn).await.context("save reports")? {
         const WHAT: &str = "read the id of a saved report";
         ids.insert(
-            row.try_get("update_id").context(WHAT)?,
+            row.try_get("inbox_seq").context(WHAT)?,
             row.try_get("id").context(WHAT)?,
         );
     }

@@ -46,8 +46,9 @@ pub struct NewReport {
     pub user_id: i64,
     pub light: Option<Light>,
     pub text: String,
-    /// The update that carried it: storing the same update twice stores one report.
-    pub update_id: i64,
+    /// The inbox's number of the update that carried it: storing the same update twice
+    /// stores one report.
+    pub inbox_seq: i64,
     /// The report this one corrects.
     pub corrects: Option<i64>,
     pub figures: Vec<ReportFigure>,
@@ -66,7 +67,8 @@ pub struct Report {
     pub user_name: Option<String>,
     pub light: Option<Light>,
     pub text: String,
-    pub update_id: i64,
+    /// The inbox's number of the update that carried it.
+    pub inbox_seq: i64,
     pub corrects: Option<i64>,
     pub state: ReportState,
     pub created_at: i64,
@@ -96,7 +98,7 @@ pub enum Withdrawal {
 }
 
 const SELECT: &str = "SELECT r.id, r.task_id, t.number AS task_number, r.unit_id, u.name AS unit, \
-    r.period, r.user_id, m.display_name AS user_name, r.light, r.text, r.update_id, r.corrects, \
+    r.period, r.user_id, m.display_name AS user_name, r.light, r.text, r.inbox_seq, r.corrects, \
     r.state, r.created_at, r.changed_at FROM reports r JOIN tasks t ON t.id = r.task_id \
     JOIN units u ON u.id = r.unit_id LEFT JOIN members m ON m.user_id = r.user_id";
 
@@ -117,7 +119,7 @@ fn read(row: &AnyRow) -> Result<Report, StoreError> {
             .map(|l| parse_code(&l))
             .transpose()?,
         text: row.try_get("text").context(WHAT)?,
-        update_id: row.try_get("update_id").context(WHAT)?,
+        inbox_seq: row.try_get("inbox_seq").context(WHAT)?,
         corrects: row.try_get("corrects").context(WHAT)?,
         state: parse_code(&row.try_get::<String, _>("state").context(WHAT)?)?,
         created_at: row.try_get("created_at").context(WHAT)?,
@@ -192,7 +194,7 @@ fn describe(report: &Report) -> String {
 
 impl Store {
     /// Stores a report (and, for a correction, marks the corrected one). Idempotent per
-    /// update: a second call with the same `update_id` stores nothing and returns the report
+    /// update: a second call with the same `inbox_seq` stores nothing and returns the report
     /// stored the first time, with `false`.
     pub async fn store_report(
         &self,
@@ -212,7 +214,7 @@ impl Store {
                     user_name: None,
                     light: report.light,
                     text: report.text.clone(),
-                    update_id: report.update_id,
+                    inbox_seq: report.inbox_seq,
                     corrects: report.corrects,
                     state: ReportState::Active,
                     created_at: now,
@@ -223,7 +225,7 @@ impl Store {
             }
             None => {
                 let mut conn = self.pool.acquire().await.context("acquire a connection")?;
-                let stored = load(&mut conn, "r.update_id", report.update_id)
+                let stored = load(&mut conn, "r.inbox_seq", report.inbox_seq)
                     .await?
                     .ok_or_else(|| StoreError::Corrupt("a stored report is missing".into()))?;
                 Ok((stored, false))

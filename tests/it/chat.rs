@@ -374,7 +374,8 @@ async fn a_redelivered_update_is_stored_once() {
     let mut chat = Chat::start(&db.store).await;
     let alice = chat.contact(1001, "张三", "区科技局").await;
     chat.send(&alice, "/report 8 已新增高新技术企业18家").await;
-    let update_id = chat.reports().await[0].update_id;
+    let seq = chat.reports().await[0].inbox_seq;
+    let update_id = chat.store.inbox_item(seq).await.unwrap().unwrap().update_id;
 
     assert!(chat.server.redeliver(update_id));
     chat.settle().await;
@@ -548,6 +549,58 @@ async fn updates_received_while_stopped_are_handled_after_a_restart() {
     chat.stop().await;
 }
 
+/// Telegram chooses the next update id at random after a week without updates (and a Bot API
+/// server that restarts counts again from its start): a new update may come with an id seen
+/// before. It is a new update, not a redelivery; its own redelivery is still stored once.
+#[tokio::test]
+async fn an_old_update_id_on_a_new_update_is_not_taken_for_a_redelivery() {
+    use duban::bot::inbox::Mode;
+    let db = TestDb::sqlite().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/telegram/hook");
+    let mode = Mode::Webhook {
+        url,
+        listen: format!("127.0.0.1:{port}").parse().unwrap(),
+    };
+    let mut chat = Chat::start_in(&db.store, settings(), None, mode).await;
+    let alice = chat.contact(1001, "张三", "区科技局").await;
+    chat.send(&alice, "/report 8 已新增高新技术企业18家").await;
+    let first = chat.reports().await[0].inbox_seq;
+    let first = chat.store.inbox_item(first).await.unwrap().unwrap();
+
+    // A week later, the same update id on a new message.
+    let mut later: serde_json::Value = serde_json::from_str(&first.payload).unwrap();
+    let message = &mut later["message"];
+    message["date"] = serde_json::json!(first.update_date + 7 * 86_400);
+    message["message_id"] = serde_json::json!(message["message_id"].as_i64().unwrap() + 100);
+    message["text"] = serde_json::json!("/report 8 已新增高新技术企业20家");
+    assert_eq!(chat.server.push_update(later), first.update_id);
+    let sent = chat.server.wait_for_sent(alice.id, 3, WAIT).await.unwrap();
+    assert!(text(&sent[2]).starts_with("已记录第8项进展"), "{sent:?}");
+    // And that update delivered again.
+    assert!(chat.server.redeliver(first.update_id));
+    chat.settle().await;
+
+    let reports = chat.reports().await;
+    let texts: Vec<&str> = reports.iter().map(|r| r.text.as_str()).collect();
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains("20家")), "{texts:?}");
+    assert_eq!(
+        chat.store
+            .inbox_with_update_id(first.update_id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(chat.server.sent(alice.id).len(), 3, "bound + two receipts");
+    chat.stop().await;
+}
+
 #[tokio::test]
 async fn webhook_mode_stores_then_answers() {
     use duban::bot::inbox::Mode;
@@ -581,6 +634,12 @@ async fn webhook_mode_stores_then_answers() {
         .await
         .unwrap();
     assert_eq!(forged.status(), 401);
-    assert!(chat.store.inbox_item(999).await.unwrap().is_none());
+    assert!(
+        chat.store
+            .inbox_with_update_id(999)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     chat.stop().await;
 }

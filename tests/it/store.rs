@@ -5,6 +5,7 @@ use crate::support::matrices::{TOWNS, group, notice_v1, notice_v2};
 use crate::support::{TestDb, on_both_backends};
 use duban::matrix::{Matrix, UnitInfo, UnitKind};
 use duban::store::{ImportOutcome, Store, StoreError, TaskRecord, UnitCounts};
+use sqlx::Connection;
 
 async fn import(db: &TestDb, m: &Matrix) -> ImportOutcome {
     db.store.import_matrix(m).await.expect("import succeeds")
@@ -294,9 +295,7 @@ async fn the_sqlite_file_and_its_directory_are_created_on_first_use_in_wal_mode(
 
     // Assert
     assert!(path.is_file());
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
-        .await
-        .unwrap();
+    let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
         .fetch_one(&mut conn)
         .await
@@ -331,4 +330,64 @@ async fn the_migrations_of_both_backends_define_the_same_tables_and_columns() {
     assert_eq!(sqlite_schema, postgres_schema);
     sqlite.finish().await;
     postgres.finish().await;
+}
+
+/// An inbox and reports stored by an older duban (migrations 1–6: the inbox keyed by update
+/// id) read the same after migration 0007: each update keeps its id as its number in the
+/// inbox (which the reports stored so far hold) and gets the date its JSON carries.
+#[tokio::test]
+async fn updates_and_reports_stored_before_the_inbox_numbered_its_rows_are_kept() {
+    let mut olds = vec![crate::support::OldDb::sqlite(6).await];
+    olds.extend(crate::support::OldDb::postgres(6).await);
+    for old in olds {
+        let mut raw = old.raw().await;
+        let message = r#"{"update_id":41,"message":{"message_id":3,"date":1646874000,"chat":{"id":1001,"type":"private"},"text":"/report 8 x"}}"#;
+        let pressed = r#"{"update_id":42,"callback_query":{"id":"q","chat_instance":"c","data":"d","message":{"message_id":4,"date":1646876000,"chat":{"id":1001,"type":"private"}}}}"#;
+        for (id, payload, state) in [(41, message, "done"), (42, pressed, "pending")] {
+            sqlx::query(
+                "INSERT INTO inbox (update_id, payload, chat_id, state, next_attempt_at, received_at) \
+                 VALUES ($1, $2, 1001, $3, 0, 0)",
+            )
+            .bind(id)
+            .bind(payload)
+            .bind(state)
+            .execute(&mut raw)
+            .await
+            .unwrap();
+        }
+        raw.close().await.ok();
+
+        let store = Store::connect(&old.url).await.unwrap();
+
+        let item = store
+            .inbox_item(41)
+            .await
+            .unwrap()
+            .expect("update 41 keeps 41 as its number");
+        assert_eq!(
+            (item.update_id, item.update_date, item.state.as_str()),
+            (41, 1_646_874_000, "done")
+        );
+        let due = store.inbox_due(0, 10).await.unwrap();
+        assert_eq!(due.len(), 1);
+        assert_eq!((due[0].seq, due[0].update_date), (42, 1_646_876_000));
+        // A new update comes after them, and 42 delivered again is a redelivery.
+        let incoming = |id, date| duban::store::Incoming {
+            update_id: id,
+            update_date: date,
+            chat_id: Some(1001),
+            payload: "{}".into(),
+        };
+        let stored = store
+            .inbox_put(
+                &[incoming(42, 1_646_876_000), incoming(43, 1_646_877_000)],
+                1,
+            )
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 1);
+        assert!(stored[0].1 > 42, "{stored:?}");
+        store.close().await;
+        old.finish().await;
+    }
 }

@@ -5,16 +5,23 @@ use crate::support::chat::{import_seed, seed_matrix};
 use crate::support::on_both_backends;
 use duban::progress::Light;
 use duban::store::{
-    Anchor, Incoming, InviteSpec, NewReport, Redeemed, ReportFigure, ReportState, Role, Withdrawal,
+    Anchor, Incoming, InviteSpec, NewReport, Redeemed, ReportFigure, ReportState, Role, UpdateKey,
+    Withdrawal,
 };
 use std::sync::Arc;
 
 fn incoming(id: i64) -> Incoming {
     Incoming {
         update_id: id,
+        update_date: 1_646_874_000,
         chat_id: Some(1001),
         payload: format!(r#"{{"update_id":{id}}}"#),
     }
+}
+
+/// The update ids of what the inbox stored.
+fn ids(stored: &[(UpdateKey, i64)]) -> Vec<i64> {
+    stored.iter().map(|(key, _)| key.id).collect()
 }
 
 fn report_of(task_id: i64, unit_id: i64, update_id: i64) -> NewReport {
@@ -27,7 +34,7 @@ fn report_of(task_id: i64, unit_id: i64, update_id: i64) -> NewReport {
         user_id: 1001,
         light: Some(Light::Yellow),
         text: format!("已新增高新技术企业{update_id}家"),
-        update_id,
+        inbox_seq: update_id,
         corrects: None,
         figures: vec![ReportFigure {
             target_position: 0,
@@ -68,7 +75,7 @@ on_both_backends! {
             while let Some(joined) = calls.join_next().await {
                 match joined.unwrap() {
                     (update_id, Ok((report, new))) => {
-                        assert_eq!(report.update_id, update_id);
+                        assert_eq!(report.inbox_seq, update_id);
                         assert_eq!(report.figures.len(), 1);
                         *created.entry(update_id).or_insert(0) += i32::from(new);
                     }
@@ -82,7 +89,7 @@ on_both_backends! {
         assert!(created.values().all(|&n| n == 1), "each update is new exactly once: {created:?}");
         let stored = store.reports(&Default::default()).await.unwrap();
         assert_eq!(stored.len(), 80);
-        assert!(stored.iter().all(|r| r.figures.len() == 1 && r.figures[0].value == r.update_id as f64));
+        assert!(stored.iter().all(|r| r.figures.len() == 1 && r.figures[0].value == r.inbox_seq as f64));
         let audit = store.audit(None).await.unwrap();
         assert_eq!(audit.iter().filter(|e| e.action == "report").count(), 80);
     }
@@ -223,22 +230,42 @@ on_both_backends! {
 
     async fn the_inbox_keeps_a_redelivered_update_once(db) {
         let store = &db.store;
-        assert_eq!(store.inbox_put(&[incoming(1), incoming(2)], 100).await.unwrap(), [1, 2]);
-        assert_eq!(store.inbox_put(&[incoming(2), incoming(3)], 101).await.unwrap(), [3]);
+        let first = store.inbox_put(&[incoming(1), incoming(2)], 100).await.unwrap();
+        let second = store.inbox_put(&[incoming(2), incoming(3)], 101).await.unwrap();
+        assert_eq!(ids(&first), [1, 2]);
+        assert_eq!(ids(&second), [3], "2 is a redelivery");
+        let seq = |id| first.iter().chain(&second).find(|(key, _)| key.id == id).unwrap().1;
 
         let due: Vec<i64> = store.inbox_due(101, 10).await.unwrap().iter().map(|i| i.update_id).collect();
         assert_eq!(due, [1, 2, 3]);
-        store.inbox_done(&[1], 102).await.unwrap();
-        assert!(!store.inbox_attempt_failed(2, "boom", 200, 2).await.unwrap());
+        store.inbox_done(&[seq(1)], 102).await.unwrap();
+        assert!(!store.inbox_attempt_failed(seq(2), "boom", 200, 2).await.unwrap());
         let due: Vec<i64> = store.inbox_due(150, 10).await.unwrap().iter().map(|i| i.update_id).collect();
         assert_eq!(due, [3], "2 waits for its retry time");
-        assert!(store.inbox_attempt_failed(2, "boom again", 300, 2).await.unwrap());
+        assert!(store.inbox_attempt_failed(seq(2), "boom again", 300, 2).await.unwrap());
         let failed = store.inbox_failed().await.unwrap();
         assert_eq!(failed.len(), 1);
         assert_eq!((failed[0].update_id, failed[0].attempts), (2, 2));
         assert_eq!(failed[0].last_error.as_deref(), Some("boom again"));
         let counts = store.inbox_counts().await.unwrap();
         assert_eq!(counts, [("done".to_owned(), 1), ("failed".to_owned(), 1), ("pending".to_owned(), 1)]);
+    }
+
+    async fn an_update_id_seen_before_with_another_date_is_a_new_update(db) {
+        // Telegram starts again from a random id after a week without updates; a Bot API
+        // server that restarts counts again from its start.
+        let store = &db.store;
+        let old = store.inbox_put(&[incoming(7)], 100).await.unwrap();
+        let week_later = Incoming { update_date: 1_646_874_000 + 7 * 86_400, ..incoming(7) };
+
+        let new = store.inbox_put(std::slice::from_ref(&week_later), 200).await.unwrap();
+        let again = store.inbox_put(&[week_later], 201).await.unwrap();
+
+        assert_eq!(ids(&new), [7], "a new update with an old id is stored");
+        assert!(new[0].1 > old[0].1, "after the old one, in the inbox's order");
+        assert!(again.is_empty(), "its redelivery is not");
+        let due: Vec<(i64, i64)> = store.inbox_due(300, 10).await.unwrap().iter().map(|i| (i.seq, i.update_id)).collect();
+        assert_eq!(due, [(old[0].1, 7), (new[0].1, 7)]);
     }
 
     async fn a_report_is_stored_once_per_update_and_corrections_replace_it(db) {
@@ -256,7 +283,7 @@ on_both_backends! {
             user_id: 1001,
             light: Some(Light::Blue),
             text: "已新增高新技术企业18家".into(),
-            update_id: 10,
+            inbox_seq: 10,
             corrects: None,
             figures: Vec::new(),
         };
@@ -266,7 +293,7 @@ on_both_backends! {
         assert!(!created);
         assert_eq!(again, first);
 
-        report.update_id = 11;
+        report.inbox_seq = 11;
         report.corrects = Some(first.id);
         report.text = "已新增高新技术企业19家".into();
         let (correction, _) = store.store_report(&report, 102).await.unwrap();

@@ -9,10 +9,11 @@ use super::{
 use crate::bot::{Actor, Ctx, SharedCtx, keyboards, texts};
 use crate::progress::{Light, read_figures};
 use crate::store::{
-    Anchor, NewReport, Report, ReportFigure, ReportState, TaskSelection, TaskView, Withdrawal,
+    Anchor, InboxSeq, NewReport, Report, ReportFigure, ReportState, TaskSelection, TaskView,
+    Withdrawal,
 };
 use teloxide::prelude::*;
-use teloxide::types::{ReplyMarkup, UpdateId};
+use teloxide::types::ReplyMarkup;
 
 /// `/report N 内容`.
 pub async fn command(
@@ -20,7 +21,7 @@ pub async fn command(
     ctx: SharedCtx,
     msg: Message,
     actor: Actor,
-    update_id: UpdateId,
+    update: InboxSeq,
     args: String,
 ) -> HandlerResult {
     let (number, text) = first_word(&args);
@@ -42,7 +43,7 @@ pub async fn command(
         text,
         corrects: None,
     };
-    submit(&bot, &ctx, &msg, &actor, update_id, submission).await
+    submit(&bot, &ctx, &msg, &actor, update, submission).await
 }
 
 /// A reply to one of the bot's messages (`replied`).
@@ -51,7 +52,7 @@ pub async fn reply(
     ctx: SharedCtx,
     msg: Message,
     actor: Actor,
-    update_id: UpdateId,
+    update: InboxSeq,
     RepliedTo(replied): RepliedTo,
 ) -> HandlerResult {
     let text = msg.text().unwrap_or_default();
@@ -95,7 +96,7 @@ pub async fn reply(
         text,
         corrects,
     };
-    submit(&bot, &ctx, &msg, &actor, update_id, submission).await
+    submit(&bot, &ctx, &msg, &actor, update, submission).await
 }
 
 pub async fn refuse_supervisor(bot: Bot, msg: Message) -> HandlerResult {
@@ -277,7 +278,7 @@ async fn submit(
     ctx: &Ctx,
     msg: &Message,
     actor: &Actor,
-    update_id: UpdateId,
+    update: InboxSeq,
     submission: Submission<'_>,
 ) -> HandlerResult {
     let Submission {
@@ -332,7 +333,7 @@ async fn submit(
         user_id: actor.user_id,
         light,
         text: text.to_owned(),
-        update_id: i64::from(update_id.0),
+        inbox_seq: update.0,
         corrects: corrects.as_ref().map(|old| old.id),
         figures,
     };

@@ -8,9 +8,9 @@ use crate::bot::{Actor, SharedCtx, keyboards, texts};
 use crate::followup::scheduler::PREVIEW;
 use crate::followup::{schedule_target, split_expression};
 use crate::schedule::{Plan, Shift};
-use crate::store::ScheduleChange;
+use crate::store::{InboxSeq, ScheduleChange};
 use teloxide::prelude::*;
-use teloxide::types::{ReplyMarkup, UpdateId};
+use teloxide::types::ReplyMarkup;
 
 pub async fn schedule(
     bot: Bot,
@@ -171,7 +171,7 @@ pub async fn remind(
     bot: Bot,
     ctx: SharedCtx,
     msg: Message,
-    update_id: UpdateId,
+    update: InboxSeq,
     args: String,
 ) -> HandlerResult {
     let (now, unit) = first_word(&args);
@@ -185,7 +185,7 @@ pub async fn remind(
             Err(refusal) => return say(&bot, &msg, refusal).await,
         },
     };
-    let tag = format!("u{}", update_id.0);
+    let tag = format!("u{}", update.0);
     let added = ctx
         .followup
         .scheduler

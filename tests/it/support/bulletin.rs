@@ -167,7 +167,7 @@ fn report(
         user_name: None,
         light,
         text: text.into(),
-        update_id: id,
+        inbox_seq: id,
         corrects: None,
         state: ReportState::Active,
         created_at: when,

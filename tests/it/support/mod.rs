@@ -57,6 +57,85 @@ pub struct TestDb {
     postgres: Option<Throwaway>,
 }
 
+/// A database migrated only up to a version, as an older duban left it, for the tests of a
+/// later migration: fill it through `raw()`, then `Store::connect(&url)` runs the rest.
+pub struct OldDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<Throwaway>,
+}
+
+impl OldDb {
+    pub async fn sqlite(version: i64) -> OldDb {
+        let dir = tempfile::tempdir().expect("create a temporary directory");
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("duban.db").display()
+        );
+        let db = OldDb {
+            url,
+            _dir: Some(dir),
+            postgres: None,
+        };
+        db.migrate(version, "sqlite").await;
+        db
+    }
+
+    /// `None` only when the PostgreSQL tests are switched off.
+    pub async fn postgres(version: i64) -> Option<OldDb> {
+        let server_url = postgres_server_url()?;
+        let name = unique_name();
+        let mut admin = connect_admin(&server_url).await;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .unwrap_or_else(|e| panic!("cannot create the test database {name}: {e}"));
+        admin.close().await.ok();
+        let db = OldDb {
+            url: with_database(&server_url, &name),
+            _dir: None,
+            postgres: Some(Throwaway { server_url, name }),
+        };
+        db.migrate(version, "postgres").await;
+        Some(db)
+    }
+
+    /// The migrations of `migrations/<folder>/` up to `version`, read by sqlx from the files.
+    async fn migrate(&self, version: i64, folder: &str) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(folder);
+        let mut migrator = sqlx::migrate::Migrator::new(path)
+            .await
+            .expect("read the migrations");
+        let older: Vec<_> = migrator
+            .iter()
+            .filter(|m| m.version <= version)
+            .cloned()
+            .collect();
+        migrator.migrations = older.into();
+        let mut conn = self.raw().await;
+        migrator
+            .run(&mut conn)
+            .await
+            .expect("migrate to the older version");
+        conn.close().await.ok();
+    }
+
+    pub async fn raw(&self) -> sqlx::AnyConnection {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyConnection::connect(&self.url)
+            .await
+            .expect("open the older database")
+    }
+
+    pub async fn finish(mut self) {
+        if let Some(throwaway) = self.postgres.take() {
+            throwaway.drop_database().await;
+        }
+    }
+}
+
 /// A database created on the PostgreSQL server for one test.
 struct Throwaway {
     server_url: String,
