@@ -14,7 +14,7 @@ use super::model::{
     Bulletin, Changes, FigureStatus, LastReport, LeaderView, TaskStatus, Totals, UnitStatus,
 };
 use crate::clock::office_offset;
-use crate::matrix::{LeaderRole, TargetKind, UnitRole};
+use crate::matrix::{TargetKind, UnitRole};
 use crate::progress::Light;
 use crate::store::{Report, TaskView};
 use chrono::{Datelike, NaiveDate};
@@ -144,12 +144,8 @@ fn task_statuses(period: &PeriodData, thresholds: Thresholds) -> Vec<TaskStatus>
                 number: task.number,
                 text: task.text.clone(),
                 section: task.section.clone(),
-                lead_leaders: task
-                    .leaders
-                    .iter()
-                    .filter(|l| l.role == LeaderRole::Lead)
-                    .map(|l| l.name.clone())
-                    .collect(),
+                // Leaders of either role: a notice names a task's leaders 牵头领导 or 责任领导.
+                lead_leaders: task.leaders.iter().map(|l| l.name.clone()).collect(),
                 hosts: hosts.iter().map(|h| (*h).to_owned()).collect(),
                 co_organizers: names(task, UnitRole::Co)
                     .into_iter()
@@ -316,7 +312,7 @@ fn leaders(views: &[TaskView], tasks: &[TaskStatus]) -> Vec<LeaderView> {
     let mut leaders: BTreeMap<&str, LeaderView> = BTreeMap::new();
     for task in views {
         let status = by_number[&task.number];
-        for leader in task.leaders.iter().filter(|l| l.role == LeaderRole::Lead) {
+        for leader in &task.leaders {
             let view = leaders
                 .entry(leader.name.as_str())
                 .or_insert_with(|| LeaderView {

@@ -15,7 +15,7 @@
 //! or part, so that the same fire planned twice enqueues nothing new.
 
 use crate::bot::{keyboards, texts};
-use crate::matrix::{LeaderRole, UnitRole};
+use crate::matrix::UnitRole;
 use crate::schedule::Kind;
 use crate::store::{Member, OutMessage, Report, Role, TaskView};
 use chrono::NaiveDate;
@@ -223,9 +223,8 @@ fn escalations(fire: &Fire, s: &Situation) -> Vec<OutMessage> {
         let theirs: Vec<(&TaskView, Vec<&str>)> = silent
             .iter()
             .filter(|(task, _)| {
-                task.leaders
-                    .iter()
-                    .any(|l| l.role == LeaderRole::Lead && l.name == leader.name)
+                // Leaders of either role: 牵头领导 or 责任领导.
+                task.leaders.iter().any(|l| l.name == leader.name)
             })
             .cloned()
             .collect();
@@ -252,7 +251,7 @@ fn escalations(fire: &Fire, s: &Situation) -> Vec<OutMessage> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::matrix::LeaderRef;
+    use crate::matrix::{LeaderRef, LeaderRole};
     use crate::progress::Light;
     use crate::store::{Named, ReportState, TaskUnit};
 
@@ -449,6 +448,18 @@ mod tests {
         let to_admin = out[2].payload["text"].as_str().unwrap();
         assert!(to_admin.contains("全部任务中有5项"), "{to_admin}");
         assert!(to_admin.contains("（主办：区财政局）"), "{to_admin}");
+    }
+
+    #[test]
+    fn a_responsible_leaders_supervisor_is_escalated_to_like_a_lead_leaders() {
+        let mut w = world();
+        w.tasks[1].leaders[0].role = LeaderRole::Responsible;
+
+        let out = plan(&fire(Kind::Escalation, 26, office()), &situation(&w));
+
+        assert_eq!(chats(&out), [31, 32, 41, 42]);
+        let to_jia = out[0].payload["text"].as_str().unwrap();
+        assert!(to_jia.contains("第2项"), "{to_jia}");
     }
 
     #[test]

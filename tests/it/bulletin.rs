@@ -91,8 +91,9 @@ fn changes_name_new_completions_and_worse_lights() {
 }
 
 mod golden {
-    use crate::support::bulletin::{all_done, bulletin, march_alone};
+    use crate::support::bulletin::{all_done, bulletin, march, march_alone, march_of, tasks};
     use duban::bulletin::render::{markdown, text};
+    use duban::matrix::{LeaderRef, LeaderRole};
     use std::path::Path;
 
     /// Compares with `tests/fixtures/bulletin/NAME`; `DUBAN_UPDATE_GOLDEN=1` rewrites it.
@@ -196,6 +197,32 @@ mod golden {
         assert!(
             all.ends_with("王强：牵头2项；滞后 第6项；未反馈 第4项；已完成 无"),
             "{all}"
+        );
+    }
+
+    #[test]
+    fn a_tasks_responsible_leader_is_shown_and_counted_like_a_lead_leader() {
+        // Task 3 (lagging) names its leader 责任领导, as seed tasks 13, 16, 17 and 43 do.
+        let mut tasks = tasks();
+        tasks[2].leaders = vec![LeaderRef {
+            name: "赵敏".into(),
+            role: LeaderRole::Responsible,
+        }];
+
+        let b = march_of(&tasks, &march());
+
+        let task = b.tasks.iter().find(|t| t.number == 3).unwrap();
+        assert_eq!(task.lead_leaders, ["赵敏"]);
+        let leader = b
+            .leaders
+            .iter()
+            .find(|l| l.name == "赵敏")
+            .expect("in the leaders' list");
+        assert_eq!(leader.tasks, [3]);
+        let md = markdown::markdown(&b);
+        assert!(
+            md.contains("| 3 | 新增高新技术企业30家。 | 区科技局 | 赵敏 |"),
+            "{md}"
         );
     }
 

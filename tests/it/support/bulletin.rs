@@ -292,12 +292,16 @@ pub fn bulletin() -> Bulletin {
 
 /// The March bulletin of `reports` alone, with no February to compare with.
 pub fn march_alone(reports: &[Report]) -> Bulletin {
-    let tasks = tasks();
+    march_of(&tasks(), reports)
+}
+
+/// The March bulletin of `tasks` and `reports`, with no February to compare with.
+pub fn march_of(tasks: &[TaskView], reports: &[Report]) -> Bulletin {
     let period = PeriodData {
         label: "2022-03",
         end: day(3, 31),
         due: day(3, 25),
-        tasks: &tasks,
+        tasks,
         reports,
     };
     aggregate(heading(), &period, None, Thresholds::default())
