@@ -1,20 +1,25 @@
 //! Bytes to text. Government files arrive as UTF-8 (often with a BOM), as UTF-16 from Word's
 //! "Unicode text", or as GB18030/GBK from older systems.
 
+use super::docx::{docx_text, is_zip};
 use super::notice::NoticeError;
 use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
 
-/// Decodes a notice file. Binary files (images, .docx saved without conversion, executables)
-/// are refused rather than imported as noise.
+/// Decodes a notice file: text in any of the encodings above, or a Word document (.docx,
+/// see [`super::docx`]). Files duban cannot read (.doc, .wps, .pdf, images, other binaries)
+/// are refused with a message that says how to convert them, rather than imported as noise.
 pub fn decode(bytes: &[u8]) -> Result<String, NoticeError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(NoticeError::single(0, "文件是空的，没有可以导入的内容。"));
     }
-    if bytes.starts_with(b"PK\x03\x04") {
-        return Err(NoticeError::single(
-            0,
-            "这是一个 Word/压缩文件，不是纯文本。请在 Word 中“另存为”纯文本（.txt）后再导入。",
-        ));
+    if is_zip(bytes) {
+        return match docx_text(bytes)? {
+            Some(text) => Ok(text),
+            None => Err(NoticeError::single(0, ZIP)),
+        };
+    }
+    if let Some(message) = unreadable_format(bytes) {
+        return Err(NoticeError::single(0, message));
     }
     let text = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         String::from_utf8_lossy(rest).into_owned()
@@ -45,6 +50,38 @@ fn not_text() -> NoticeError {
 }
 
 /// Text with NULs or many control characters is a binary file that happened to decode.
+const ZIP: &str = "这是一个压缩文件（.zip、.xlsx 等），不是 Word 文档或纯文本：duban 读 .docx、.txt 和 .md。Excel 分解表请在 Excel 或 WPS 中“另存为” .txt（制表符分隔）后再导入。";
+
+/// Formats that are recognisable by their first bytes but not readable here, with what to do.
+fn unreadable_format(bytes: &[u8]) -> Option<&'static str> {
+    const OLE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+    if bytes.starts_with(OLE) {
+        Some(
+            "这是旧版 Word、WPS 或 Excel 文件（.doc、.wps、.xls），duban 不能直接读取：请在 Word 或 WPS 中打开，“另存为” .docx 后再导入。",
+        )
+    } else if bytes.starts_with(b"%PDF") {
+        Some(
+            "这是 PDF 文件，读不出其中的表格和黑体（主办单位的标记）：请使用通知的 Word 原件（.docx），或把 PDF 中的文字复制保存为 .txt 后再导入。",
+        )
+    } else if [
+        &b"\x89PNG"[..],
+        b"\xFF\xD8\xFF",
+        b"GIF8",
+        b"BM",
+        b"II*\x00",
+        b"MM\x00*",
+    ]
+    .iter()
+    .any(|magic| bytes.starts_with(magic))
+    {
+        Some(
+            "这是一张图片，duban 不能识别其中的文字：请使用通知的 Word 原件（.docx）或文本文件（.txt）。",
+        )
+    } else {
+        None
+    }
+}
+
 fn looks_binary(text: &str) -> bool {
     let mut total = 0usize;
     let mut control = 0usize;

@@ -95,6 +95,11 @@ pub fn has_fields(text: &str) -> bool {
     LABEL_RE.is_match(text)
 }
 
+/// Where each field label of `text` ends (after its colon), in byte offsets.
+pub(super) fn label_ends(text: &str) -> impl Iterator<Item = usize> + '_ {
+    LABEL_RE.find_iter(text).map(|m| m.end())
+}
+
 /// Is this line a field line (责任单位：…, （牵头领导：…）) rather than text that ends in fields?
 pub fn starts_with_field(text: &str) -> bool {
     let text = text.trim_start_matches(|c: char| super::lines::is_space(c) || "（(【[".contains(c));

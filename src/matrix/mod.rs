@@ -4,6 +4,7 @@
 mod decode;
 mod directory;
 mod document;
+mod docx;
 mod fields;
 mod lines;
 mod model;

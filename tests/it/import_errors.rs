@@ -329,3 +329,19 @@ fn another_governments_notice_is_not_resolved_through_this_directory() {
         .expect("the import says why");
     assert!(why.message.contains("济宁市兖州区"), "{why:?}");
 }
+
+#[test]
+fn files_duban_cannot_read_are_refused_saying_how_to_convert_them() {
+    let cases: [(&[u8], &str); 5] = [
+        (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00", "另存为” .docx"),
+        (b"%PDF-1.7\n%\xE2\xE3", "PDF 文件"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "图片"),
+        (b"\xFF\xD8\xFF\xE0\x00\x10JFIF", "图片"),
+        (b"PK\x03\x04\x14\x00\x00\x00", "Word 文件"),
+    ];
+    for (bytes, says) in cases {
+        let err = decode(bytes).unwrap_err();
+        assert!(err.to_string().contains(says), "{says}: {err}");
+        assert_chinese(&err);
+    }
+}

@@ -9,6 +9,7 @@ mod import_errors;
 mod import_variants;
 mod parse_props;
 mod seed_notice;
+mod word;
 
 // The store, on SQLite and PostgreSQL; two processes on one database.
 mod concurrent;
