@@ -743,3 +743,46 @@ fn a_bulletin_into_a_missing_folder_names_the_folder_and_numbers_nothing() {
     let out = env.run(&["bulletin", "--period", "2022-03", "--format", "md"]);
     assert!(stdout(&out).contains("第1期"), "{}", stdout(&out));
 }
+
+#[test]
+fn without_a_directory_file_groups_stay_groups_and_a_named_missing_one_is_an_error() {
+    let env = Env::new();
+    let notice = Path::new(env!("CARGO_MANIFEST_DIR")).join(SEED);
+    let elsewhere = tempfile::tempdir().unwrap();
+
+    // Run outside the project folder: the default directory path finds nothing.
+    let out = env
+        .command(&["import", &notice.display().to_string()])
+        .current_dir(elsewhere.path())
+        .output()
+        .unwrap();
+
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("没有找到单位名录 seeds/yanzhou-units.toml"),
+        "{text}"
+    );
+    assert!(
+        text.contains("待补充成员的分组：") && text.contains("各镇街"),
+        "{text}"
+    );
+    assert_eq!(task_count(&env), 71);
+
+    let out = env
+        .command(&[
+            "import",
+            &notice.display().to_string(),
+            "--directory",
+            "no-such.toml",
+        ])
+        .current_dir(elsewhere.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("无法读取单位名录 no-such.toml"),
+        "{}",
+        stderr(&out)
+    );
+}

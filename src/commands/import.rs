@@ -1,6 +1,6 @@
 //! `duban import FILE`: parse a notice and store its matrix in one transaction.
 
-use super::{load_directory, open_store, read_notice};
+use super::{load_configured_directory, load_directory, open_store, read_notice};
 use crate::config::Settings;
 use crate::matrix::Matrix;
 use crate::store::ImportOutcome;
@@ -15,8 +15,17 @@ pub async fn run(
     directory: Option<&Path>,
     dry_run: bool,
 ) -> Result<()> {
-    let dir = load_directory(directory.unwrap_or(&settings.directory))?;
+    let (dir, missing) = match directory {
+        Some(path) => (load_directory(path)?, None),
+        None => load_configured_directory(settings)?,
+    };
     let matrix = read_notice(file, &dir)?;
+    if let Some(path) = missing {
+        outln!(
+            "提示：没有找到单位名录 {}，“各镇街”等分组作为待补充成员的分组导入；可用 --directory 指定名录。",
+            path.display()
+        )?;
+    }
     if dry_run {
         out!("{}", summary(&matrix))?;
         outln!("（试运行：未写入数据库）")?;

@@ -67,6 +67,21 @@ pub fn load_directory(path: &Path) -> Result<UnitDirectory> {
 /// beyond this is not a notice (or is `/dev/zero`, or a pipe that never ends).
 pub const MAX_NOTICE_BYTES: u64 = 50 * 1024 * 1024;
 
+/// The unit directory of the settings. The directory is optional: when the setting is the
+/// default and no file is there (duban run outside the project folder, an office without a
+/// directory yet), the result is an empty directory and the path that was not found, for a
+/// warning. A directory the settings name and that is missing is an error.
+pub fn load_configured_directory(
+    settings: &crate::config::Settings,
+) -> Result<(UnitDirectory, Option<std::path::PathBuf>)> {
+    let path = &settings.directory;
+    let default = crate::config::Settings::default().directory;
+    if *path == default && !path.exists() {
+        return Ok((UnitDirectory::default(), Some(path.clone())));
+    }
+    Ok((load_directory(path)?, None))
+}
+
 /// Reads, decodes and parses a notice file (`-`: standard input). Every problem the file has
 /// is a [`UserError`].
 pub fn read_notice(path: &Path, dir: &UnitDirectory) -> Result<Matrix> {
