@@ -32,7 +32,7 @@ enum Command {
         #[arg(long, value_name = "N")]
         units: Option<usize>,
     },
-    /// 导入任务分解通知（Word .docx、纯文本或 Markdown；UTF-8 或 GB18030）
+    /// 导入任务分解通知（Word .docx、Excel 分解表 .xlsx/.xls、纯文本或 Markdown）
     Import {
         /// 通知文件；写 - 则从标准输入读取
         file: PathBuf,

@@ -3,6 +3,7 @@
 
 use super::docx::{docx_text, is_zip};
 use super::notice::NoticeError;
+use super::sheet::sheet_text;
 use encoding_rs::{GB18030, UTF_16BE, UTF_16LE};
 
 /// Decodes a notice file: text in any of the encodings above, or a Word document (.docx,
@@ -13,10 +14,15 @@ pub fn decode(bytes: &[u8]) -> Result<String, NoticeError> {
         return Err(NoticeError::single(0, "文件是空的，没有可以导入的内容。"));
     }
     if is_zip(bytes) {
-        return match docx_text(bytes)? {
-            Some(text) => Ok(text),
-            None => Err(NoticeError::single(0, ZIP)),
-        };
+        if let Some(text) = docx_text(bytes)? {
+            return Ok(text);
+        }
+        return sheet_text(bytes)?.ok_or_else(|| NoticeError::single(0, ZIP));
+    }
+    if bytes.starts_with(OLE)
+        && let Some(text) = sheet_text(bytes)?
+    {
+        return Ok(text);
     }
     if let Some(message) = unreadable_format(bytes) {
         return Err(NoticeError::single(0, message));
@@ -50,14 +56,16 @@ fn not_text() -> NoticeError {
 }
 
 /// Text with NULs or many control characters is a binary file that happened to decode.
-const ZIP: &str = "这是一个压缩文件（.zip、.xlsx 等），不是 Word 文档或纯文本：duban 读 .docx、.txt 和 .md。Excel 分解表请在 Excel 或 WPS 中“另存为” .txt（制表符分隔）后再导入。";
+const ZIP: &str = "这是一个压缩文件，不是 Word 文档、Excel 表格或纯文本：duban 读 .docx、.xlsx、.xls、.txt 和 .md。";
+
+/// The start of an OLE compound file: .doc, .wps, .xls.
+const OLE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 
 /// Formats that are recognisable by their first bytes but not readable here, with what to do.
 fn unreadable_format(bytes: &[u8]) -> Option<&'static str> {
-    const OLE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
     if bytes.starts_with(OLE) {
         Some(
-            "这是旧版 Word、WPS 或 Excel 文件（.doc、.wps、.xls），duban 不能直接读取：请在 Word 或 WPS 中打开，“另存为” .docx 后再导入。",
+            "这是旧版 Word 或 WPS 文件（.doc、.wps），duban 不能直接读取：请在 Word 或 WPS 中打开，“另存为” .docx 后再导入。",
         )
     } else if bytes.starts_with(b"%PDF") {
         Some(

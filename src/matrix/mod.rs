@@ -11,6 +11,7 @@ mod model;
 mod notice;
 mod numerals;
 mod responsibility;
+mod sheet;
 mod table;
 mod targets;
 

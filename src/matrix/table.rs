@@ -8,14 +8,14 @@ use super::lines::{Line, clean, numbering};
 use super::numerals::arabic_number;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Column {
+pub(super) enum Column {
     Number,
     Task,
     Field(&'static str),
     Ignored,
 }
 
-fn column(cell: &str) -> Option<Column> {
+pub(super) fn column(cell: &str) -> Option<Column> {
     match cell {
         "序号" | "编号" => Some(Column::Number),
         "工作任务" | "重点任务" | "任务内容" | "目标任务" | "具体任务" | "工作内容"

@@ -5,7 +5,7 @@ use crate::support::matrix::{SEED, assert_units, co, host, qinghe_dir, seed_dir,
 use duban::matrix::{Matrix, UnitRole, decode, parse_notice};
 use std::io::{Cursor, Write};
 
-const SEED_DOCX: &[u8] = include_bytes!("../fixtures/word/yanzhou-2022-task-notice.docx");
+const SEED_DOCX: &[u8] = include_bytes!("../../seeds/yanzhou-2022-task-notice.docx");
 
 fn parse_docx(bytes: &[u8]) -> Matrix {
     let text = decode(bytes).expect("a Word file is read");

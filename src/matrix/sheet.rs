@@ -1,0 +1,152 @@
+//! Excel 分解表 (.xlsx, and the older .xls): a title, a header row found by its words (序号,
+//! 工作任务, 牵头领导, 主办单位, 协办单位 …), then a row per task; a row whose only filled cell is
+//! the first (a row merged across the columns) is a section heading. Each row becomes one line,
+//! a task row the line a notice in prose would have — `N、task（label：value；…）` with the
+//! filled field columns — so the parser reads a sheet like any other notice, and a message's
+//! line number is the sheet's row number. Read with calamine.
+//!
+//! Pure: the file's bytes in, text out.
+
+use super::notice::NoticeError;
+use super::table::{Column, column};
+use calamine::{Data, Reader};
+use std::io::Cursor;
+
+/// The first sheet of a workbook that has a header row, as notice text; `None` when `bytes`
+/// is no workbook.
+pub fn sheet_text(bytes: &[u8]) -> Result<Option<String>, NoticeError> {
+    let Ok(mut workbook) = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)) else {
+        return Ok(None);
+    };
+    let mut first = None;
+    for range in workbook.worksheets().into_iter().map(|(_, range)| range) {
+        let rows: Vec<Vec<String>> = range
+            .rows()
+            .map(|row| row.iter().map(cell).collect())
+            .collect();
+        if let Some(text) = table_text(&rows) {
+            return Ok(Some(text));
+        }
+        first.get_or_insert(rows);
+    }
+    // No header row anywhere: the first sheet's rows as lines, for the parser to judge.
+    Ok(Some(
+        first
+            .unwrap_or_default()
+            .iter()
+            .map(|row| joined(row))
+            .filter(|line| !line.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    ))
+}
+
+/// A cell as text: numbers as written (序号 1, not 1.0), dates as Excel shows them.
+fn cell(data: &Data) -> String {
+    match data {
+        Data::Empty => String::new(),
+        Data::String(text) => text.trim().to_owned(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        other => other.to_string().trim().to_owned(),
+    }
+}
+
+fn joined(row: &[String]) -> String {
+    row.iter()
+        .filter(|c| !c.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The rows as notice text, when a header row is among them.
+fn table_text(rows: &[Vec<String>]) -> Option<String> {
+    let (header, columns) = rows.iter().enumerate().find_map(|(i, row)| {
+        let columns: Vec<Option<Column>> = row.iter().map(|c| column(c)).collect();
+        let has = |want: fn(&Column) -> bool| columns.iter().flatten().any(want);
+        (has(|c| *c == Column::Number)
+            && has(|c| *c == Column::Task)
+            && has(|c| matches!(c, Column::Field(_))))
+        .then_some((i, columns))
+    })?;
+    // One line per row, the header's too, so that line numbers are row numbers.
+    let mut out: Vec<String> = rows[..=header].iter().map(|row| joined(row)).collect();
+    for row in &rows[header + 1..] {
+        let filled: Vec<usize> = (0..row.len()).filter(|&i| !row[i].is_empty()).collect();
+        match filled.as_slice() {
+            [] => {
+                out.push(String::new());
+                continue;
+            }
+            // A section heading, merged across the columns or alone in its row.
+            [only] if *only == 0 => {
+                out.push(row[0].clone());
+                continue;
+            }
+            _ => {}
+        }
+        let number = columns
+            .iter()
+            .position(|c| *c == Some(Column::Number))
+            .and_then(|i| row.get(i))
+            .filter(|n| n.parse::<u32>().is_ok());
+        let Some(number) = number else {
+            out.push(joined(row));
+            continue;
+        };
+        let mut task = String::new();
+        let mut fields = Vec::new();
+        for (column, value) in columns.iter().zip(row) {
+            match column {
+                Some(Column::Task) => task.clone_from(value),
+                Some(Column::Field(label)) if !value.is_empty() => {
+                    fields.push(format!("{label}：{value}"))
+                }
+                _ => {}
+            }
+        }
+        out.push(format!("{number}、{task}（{}）", fields.join("；")));
+    }
+    Some(out.join("\n") + "\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(rows: &[&[&str]]) -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_sheet_becomes_the_lines_of_a_notice() {
+        let sheet = rows(&[
+            &["某某县2023年重点工作任务分解表", "", "", ""],
+            &["序号", "工作任务", "牵头领导", "主办单位", "协办单位"],
+            &["一、优化营商环境", "", "", "", ""],
+            &["1", "推进政务服务标准化。", "李明", "县行政审批服务局", ""],
+            &[
+                "2",
+                "优化审批流程。",
+                "",
+                "县发展和改革局",
+                "县民政局、各镇街",
+            ],
+            &["", "", "", "", ""],
+        ]);
+
+        assert_eq!(
+            table_text(&sheet).unwrap(),
+            "某某县2023年重点工作任务分解表\n序号 工作任务 牵头领导 主办单位 协办单位\n一、优化营商环境\n\
+             1、推进政务服务标准化。（牵头领导：李明；主办单位：县行政审批服务局）\n\
+             2、优化审批流程。（主办单位：县发展和改革局；协办单位：县民政局、各镇街）\n\n"
+        );
+    }
+
+    #[test]
+    fn without_a_header_row_it_is_no_table() {
+        assert_eq!(table_text(&rows(&[&["序号", "名称"], &["1", "甲"]])), None);
+    }
+}
