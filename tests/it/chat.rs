@@ -549,13 +549,9 @@ async fn updates_received_while_stopped_are_handled_after_a_restart() {
     chat.stop().await;
 }
 
-/// Telegram chooses the next update id at random after a week without updates (and a Bot API
-/// server that restarts counts again from its start): a new update may come with an id seen
-/// before. It is a new update, not a redelivery; its own redelivery is still stored once.
-#[tokio::test]
-async fn an_old_update_id_on_a_new_update_is_not_taken_for_a_redelivery() {
+/// The bot in webhook mode on a free port of 127.0.0.1, and its webhook URL.
+async fn webhook_chat(db: &TestDb) -> (Chat, String) {
     use duban::bot::inbox::Mode;
-    let db = TestDb::sqlite().await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -563,10 +559,19 @@ async fn an_old_update_id_on_a_new_update_is_not_taken_for_a_redelivery() {
         .port();
     let url = format!("http://127.0.0.1:{port}/telegram/hook");
     let mode = Mode::Webhook {
-        url,
+        url: url.clone(),
         listen: format!("127.0.0.1:{port}").parse().unwrap(),
     };
-    let mut chat = Chat::start_in(&db.store, settings(), None, mode).await;
+    (Chat::start_in(&db.store, settings(), None, mode).await, url)
+}
+
+/// Telegram chooses the next update id at random after a week without updates (and a Bot API
+/// server that restarts counts again from its start): a new update may come with an id seen
+/// before. It is a new update, not a redelivery; its own redelivery is still stored once.
+#[tokio::test]
+async fn an_old_update_id_on_a_new_update_is_not_taken_for_a_redelivery() {
+    let db = TestDb::sqlite().await;
+    let (mut chat, _) = webhook_chat(&db).await;
     let alice = chat.contact(1001, "张三", "区科技局").await;
     chat.send(&alice, "/report 8 已新增高新技术企业18家").await;
     let first = chat.reports().await[0].inbox_seq;
@@ -603,19 +608,8 @@ async fn an_old_update_id_on_a_new_update_is_not_taken_for_a_redelivery() {
 
 #[tokio::test]
 async fn webhook_mode_stores_then_answers() {
-    use duban::bot::inbox::Mode;
     let db = TestDb::sqlite().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("http://127.0.0.1:{port}/telegram/hook");
-    let mode = Mode::Webhook {
-        url: url.clone(),
-        listen: format!("127.0.0.1:{port}").parse().unwrap(),
-    };
-    let mut chat = Chat::start_in(&db.store, settings(), None, mode).await;
+    let (mut chat, url) = webhook_chat(&db).await;
     assert_eq!(chat.server.webhook_url(), url);
 
     let alice = chat.contact(1001, "张三", "区科技局").await;
