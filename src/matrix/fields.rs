@@ -28,11 +28,14 @@ const LABELS: &[(&str, Label)] = &[
     ("分管领导", Label::Leader(LeaderRole::Responsible)),
     ("包保领导", Label::Leader(LeaderRole::Responsible)),
     ("联系领导", Label::Leader(LeaderRole::Responsible)),
+    ("牵头责任单位", Label::HostUnits),
+    ("主要责任单位", Label::HostUnits),
     ("牵头单位", Label::HostUnits),
     ("牵头部门", Label::HostUnits),
     ("主办单位", Label::HostUnits),
     ("主责单位", Label::HostUnits),
     ("协同责任单位", Label::CoUnits),
+    ("配合责任单位", Label::CoUnits),
     ("协同单位", Label::CoUnits),
     ("配合单位", Label::CoUnits),
     ("配合部门", Label::CoUnits),
@@ -49,8 +52,11 @@ const LABELS: &[(&str, Label)] = &[
     ("备注", Label::Other),
 ];
 
-/// Header cells of a flattened table, mapped to the label their column stands for.
+/// Header cells of a flattened table, mapped to the label their column stands for (also
+/// written with spaces between its characters or in traditional characters).
 pub fn column_label(cell: &str) -> Option<&'static str> {
+    let cell = folded(cell);
+    let cell = cell.as_str();
     LABELS
         .iter()
         .map(|(name, _)| *name)
@@ -61,8 +67,67 @@ pub fn column_label(cell: &str) -> Option<&'static str> {
         })
 }
 
+/// Traditional characters of the labels and their simplified forms: a label is recognised in
+/// either (牽頭單位), the names after it are kept as written.
+const TRADITIONAL: &[(char, char)] = &[
+    ('牽', '牵'),
+    ('頭', '头'),
+    ('單', '单'),
+    ('領', '领'),
+    ('導', '导'),
+    ('責', '责'),
+    ('協', '协'),
+    ('辦', '办'),
+    ('門', '门'),
+    ('參', '参'),
+    ('與', '与'),
+    ('實', '实'),
+    ('時', '时'),
+    ('間', '间'),
+    ('節', '节'),
+    ('點', '点'),
+    ('備', '备'),
+    ('聯', '联'),
+    ('繫', '系'),
+    ('係', '系'),
+    ('區', '区'),
+    ('負', '负'),
+    ('務', '务'),
+    ('內', '内'),
+];
+
+/// A label as the list spells it: spaces dropped, traditional characters folded.
+fn folded(text: &str) -> String {
+    text.chars()
+        .filter(|c| !super::lines::is_space(*c))
+        .map(|c| {
+            TRADITIONAL
+                .iter()
+                .find(|(traditional, _)| *traditional == c)
+                .map_or(c, |(_, simplified)| *simplified)
+        })
+        .collect()
+}
+
 static LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
-    let names: Vec<&str> = LABELS.iter().map(|(name, _)| *name).collect();
+    // Each character of a label in its simplified or traditional form, with spaces allowed
+    // between the characters (牵 头 单 位) but no line break.
+    let pattern = |name: &str| {
+        name.chars()
+            .map(|c| {
+                let variants: String = std::iter::once(c)
+                    .chain(TRADITIONAL.iter().filter(|(_, s)| *s == c).map(|(t, _)| *t))
+                    .collect();
+                if variants.chars().count() > 1 {
+                    format!("[{variants}]")
+                } else {
+                    regex::escape(&c.to_string())
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(r"[ \t\u{3000}]*")
+    };
+    let names: Vec<String> = LABELS.iter().map(|(name, _)| pattern(name)).collect();
     // Labels may be bold (**牵头单位**：) and are followed by a full- or half-width colon.
     Regex::new(&format!(r"(?:\*\*)?({})(?:\*\*)?\s*[：:]", names.join("|"))).expect("labels")
 });
@@ -126,10 +191,8 @@ pub fn split_fields(text: &str) -> Fields {
             .get(i + 1)
             .and_then(|next| next.get(0))
             .map_or(text.len(), |m| m.start());
-        let label = LABELS
-            .iter()
-            .find(|(n, _)| *n == name.as_str())
-            .map(|(_, l)| *l);
+        let name = folded(name.as_str());
+        let label = LABELS.iter().find(|(n, _)| *n == name).map(|(_, l)| *l);
         if let Some(label) = label {
             lists.push((label, split_names(field_value(&text[all.end()..end]))));
         }

@@ -345,3 +345,30 @@ fn files_duban_cannot_read_are_refused_saying_how_to_convert_them() {
         assert_chinese(&err);
     }
 }
+
+// ------------------------------------------------------------------ labels as a family
+
+#[test]
+fn labels_are_read_with_spaces_between_their_characters_and_in_traditional_characters() {
+    let text = format!(
+        "{HEAD}1.推进政务服务标准化。（牵 头 领 导：李明；牵 头 单 位：县行政审批服务局；配 合 单 位：县民政局）\n2.优化审批流程。（牽頭領導：張華；牽頭單位：县财政局；協辦單位：縣民政局）\n"
+    );
+    let m = parse_ok(&text, &qinghe_dir());
+
+    assert_leaders(task(&m, 1), &[lead("李明")]);
+    assert_units(task(&m, 1), &[host("县行政审批服务局"), co("县民政局")]);
+    assert_leaders(task(&m, 2), &[lead("張華")]);
+    // The label is folded for matching; the names stay as written.
+    assert_units(task(&m, 2), &[host("县财政局"), co("縣民政局")]);
+}
+
+#[test]
+fn responsibility_labels_of_other_governments_are_read() {
+    let text = format!(
+        "{HEAD}1.推进政务服务标准化。（牵头责任单位：县行政审批服务局；配合责任单位：县民政局）\n2.优化审批流程。（主要责任单位：县财政局；协同责任单位：县民政局）\n"
+    );
+    let m = parse_ok(&text, &qinghe_dir());
+
+    assert_units(task(&m, 1), &[host("县行政审批服务局"), co("县民政局")]);
+    assert_units(task(&m, 2), &[host("县财政局"), co("县民政局")]);
+}
