@@ -28,6 +28,10 @@ pub enum Style {
     ParenArabic,
     /// 1）
     ArabicParen,
+    /// ① (circled numbers, 1 to 20)
+    Circled,
+    /// 一是 (a point of a list written out: 一是…，二是…)
+    ChineseShi,
 }
 
 impl Style {
@@ -73,11 +77,19 @@ static PATTERNS: LazyLock<Vec<(Style, Regex)>> = LazyLock::new(|| {
         // "3.6万亩" at a line start is a figure, not item 3: the dot must not precede a digit.
         (Style::ArabicDot, format!(r"^({AR})\s*[.．]([^0-9０-９]|$)")),
         (Style::ArabicParen, format!(r"^({AR})\s*[）)]\s*")),
+        (Style::Circled, r"^([①-⑳])\s*".to_owned()),
+        (Style::ChineseShi, format!(r"^({CN})是\s*[：:，,]?\s*")),
     ]
     .into_iter()
     .map(|(style, re)| (style, Regex::new(&re).expect("numbering pattern")))
     .collect()
 });
+
+/// ① → 1 … ⑳ → 20.
+fn circled_number(label: &str) -> Option<u32> {
+    let c = label.chars().next()?;
+    ('①'..='⑳').contains(&c).then(|| c as u32 - '①' as u32 + 1)
+}
 
 /// The line without Markdown decoration (heading marks, a bold wrapper) and outer whitespace.
 pub fn clean(text: &str) -> &str {
@@ -103,7 +115,9 @@ pub fn numbering(line: &str) -> Option<Numbering> {
     PATTERNS.iter().find_map(|(style, re)| {
         let caps = re.captures(line)?;
         let label = caps.get(1)?.as_str();
-        let number = arabic_number(label).or_else(|| chinese_number(label))?;
+        let number = arabic_number(label)
+            .or_else(|| chinese_number(label))
+            .or_else(|| circled_number(label))?;
         let mut len = caps.get(0)?.end();
         if *style == Style::ArabicDot {
             // The pattern consumed one character of the text to check it is not a digit.
@@ -145,6 +159,10 @@ mod tests {
             ("第三部分 重点任务", Style::Chapter, 3, "重点任务"),
             ("4）任务", Style::ArabicParen, 4, "任务"),
             ("10000.任务", Style::ArabicDot, 10000, "任务"),
+            ("③任务", Style::Circled, 3, "任务"),
+            ("⑳ 任务", Style::Circled, 20, "任务"),
+            ("二是加快项目建设", Style::ChineseShi, 2, "加快项目建设"),
+            ("十一是：任务", Style::ChineseShi, 11, "任务"),
         ];
         for (line, style, number, rest) in cases {
             assert_eq!(

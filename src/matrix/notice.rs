@@ -231,6 +231,8 @@ fn style_example(style: Style, label: &str) -> String {
         Style::ParenChinese | Style::ParenArabic => format!("（{label}）"),
         Style::ArabicDot => format!("{label}."),
         Style::ArabicParen => format!("{label}）"),
+        Style::Circled => label.to_owned(),
+        Style::ChineseShi => format!("{label}是"),
     }
 }
 

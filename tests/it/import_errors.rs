@@ -372,3 +372,20 @@ fn responsibility_labels_of_other_governments_are_read() {
     assert_units(task(&m, 1), &[host("县行政审批服务局"), co("县民政局")]);
     assert_units(task(&m, 2), &[host("县财政局"), co("县民政局")]);
 }
+
+#[test]
+fn tasks_numbered_with_circled_numbers_or_written_out_points_are_read() {
+    let circled = format!(
+        "{HEAD}①推进政务服务标准化。（牵头单位：县行政审批服务局）\n②优化审批流程。（牵头单位：县财政局）\n"
+    );
+    let points = format!(
+        "{HEAD}一是推进政务服务标准化。（牵头单位：县行政审批服务局）\n二是优化审批流程。（牵头单位：县财政局）\n"
+    );
+    for text in [circled, points] {
+        let m = parse_ok(&text, &qinghe_dir());
+        let numbers: Vec<u32> = m.tasks.iter().map(|t| t.number).collect();
+        assert_eq!(numbers, [1, 2], "{text}");
+        assert_eq!(task(&m, 2).text, "优化审批流程。");
+        assert_units(task(&m, 2), &[host("县财政局")]);
+    }
+}
