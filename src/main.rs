@@ -39,7 +39,7 @@ enum Command {
         /// 单位名录（默认：配置项 directory）
         #[arg(long, value_name = "FILE")]
         directory: Option<PathBuf>,
-        /// 只解析并打印摘要，不写数据库
+        /// 只解析，打印责任矩阵和摘要，不写数据库
         #[arg(long)]
         dry_run: bool,
     },

@@ -194,7 +194,14 @@ fn dry_run_parses_without_touching_the_database() {
     let env = Env::new();
     let out = env.run(&["import", SEED, "--dry-run"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("试运行"));
+    let text = stdout(&out);
+    assert!(text.contains("试运行"));
+    // The matrix as a table to review: every task with its hosts.
+    assert!(
+        text.contains("编号") && text.contains("主办") && text.contains("共71项任务"),
+        "{text}"
+    );
+    assert!(text.contains("制造强市建设兖州区指挥部"), "{text}");
     assert!(!env.root.join("nested").exists());
 }
 

@@ -27,6 +27,9 @@ pub async fn run(
         )?;
     }
     if dry_run {
+        // The whole matrix as a table, to review what was read before anything is stored.
+        let tasks: Vec<&crate::matrix::Task> = matrix.tasks.iter().collect();
+        out!("{}", super::matrix::render_table(&matrix, &tasks))?;
         out!("{}", summary(&matrix))?;
         outln!("（试运行：未写入数据库）")?;
         return Ok(());
