@@ -8,7 +8,7 @@
 //! Pure: the file's bytes in, text out.
 
 use super::notice::NoticeError;
-use super::table::{Column, column};
+use super::table::{header_columns, joined, row_line};
 use calamine::{Data, Reader};
 use std::io::Cursor;
 
@@ -51,62 +51,15 @@ fn cell(data: &Data) -> String {
     }
 }
 
-fn joined(row: &[String]) -> String {
-    row.iter()
-        .filter(|c| !c.is_empty())
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// The rows as notice text, when a header row is among them.
 fn table_text(rows: &[Vec<String>]) -> Option<String> {
-    let (header, columns) = rows.iter().enumerate().find_map(|(i, row)| {
-        let columns: Vec<Option<Column>> = row.iter().map(|c| column(c)).collect();
-        let has = |want: fn(&Column) -> bool| columns.iter().flatten().any(want);
-        (has(|c| *c == Column::Number)
-            && has(|c| *c == Column::Task)
-            && has(|c| matches!(c, Column::Field(_))))
-        .then_some((i, columns))
-    })?;
+    let (header, columns) = rows
+        .iter()
+        .enumerate()
+        .find_map(|(i, row)| header_columns(row).map(|columns| (i, columns)))?;
     // One line per row, the header's too, so that line numbers are row numbers.
     let mut out: Vec<String> = rows[..=header].iter().map(|row| joined(row)).collect();
-    for row in &rows[header + 1..] {
-        let filled: Vec<usize> = (0..row.len()).filter(|&i| !row[i].is_empty()).collect();
-        match filled.as_slice() {
-            [] => {
-                out.push(String::new());
-                continue;
-            }
-            // A section heading, merged across the columns or alone in its row.
-            [only] if *only == 0 => {
-                out.push(row[0].clone());
-                continue;
-            }
-            _ => {}
-        }
-        let number = columns
-            .iter()
-            .position(|c| *c == Some(Column::Number))
-            .and_then(|i| row.get(i))
-            .filter(|n| n.parse::<u32>().is_ok());
-        let Some(number) = number else {
-            out.push(joined(row));
-            continue;
-        };
-        let mut task = String::new();
-        let mut fields = Vec::new();
-        for (column, value) in columns.iter().zip(row) {
-            match column {
-                Some(Column::Task) => task.clone_from(value),
-                Some(Column::Field(label)) if !value.is_empty() => {
-                    fields.push(format!("{label}：{value}"))
-                }
-                _ => {}
-            }
-        }
-        out.push(format!("{number}、{task}（{}）", fields.join("；")));
-    }
+    out.extend(rows[header + 1..].iter().map(|row| row_line(&columns, row)));
     Some(out.join("\n") + "\n")
 }
 

@@ -6,6 +6,8 @@
 use super::fields::column_label;
 use super::lines::{Line, clean, numbering};
 use super::numerals::arabic_number;
+use regex::Regex;
+use std::sync::LazyLock;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Column {
@@ -25,11 +27,18 @@ pub(super) fn column(cell: &str) -> Option<Column> {
     }
 }
 
-/// Rewrites every flattened table in `lines`; lines outside tables pass through unchanged.
+/// Rewrites every table in `lines` — flattened to one cell per line, or a row per line with
+/// its cells set apart (`| a | b |`, tabs, runs of spaces) — into the shape of a notice in
+/// prose; lines outside tables pass through unchanged.
 pub fn unflatten(lines: Vec<Line>) -> Vec<Line> {
     let mut out = Vec::with_capacity(lines.len());
     let mut i = 0;
     while i < lines.len() {
+        if let Some(columns) = cells(&lines[i].text).and_then(|row| header_columns(&row)) {
+            out.push(lines[i].clone());
+            i = row_lines(&lines, i + 1, &columns, &mut out);
+            continue;
+        }
         match header_at(&lines, i) {
             Some((columns, next)) => i = rows(&lines, next, &columns, &mut out),
             None => {
@@ -39,6 +48,112 @@ pub fn unflatten(lines: Vec<Line>) -> Vec<Line> {
         }
     }
     out
+}
+
+/// The cells of a line written as a table row — `| a | b |` (a Markdown table or a copied
+/// web table), cells separated by tabs, or by runs of two or more spaces — when it has two
+/// or more. A Markdown separator row (`| --- | --- |`) has no cells.
+pub(super) fn cells(text: &str) -> Option<Vec<String>> {
+    static SPACES: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"[ \u{3000}]{2,}").expect("cell separator"));
+    let text = text.trim_matches(|c: char| c == '\r' || c == '\n');
+    let trimmed = text.trim();
+    let cells: Vec<String> = if trimmed.starts_with(['|', '｜']) {
+        trimmed
+            .trim_matches(['|', '｜'])
+            .split(['|', '｜'])
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.chars().all(|ch| "-:： ".contains(ch)) || c.is_empty())
+            .collect()
+    } else if text.contains('\t') {
+        text.split('\t').map(|c| c.trim().to_owned()).collect()
+    } else {
+        SPACES.split(trimmed).map(|c| c.trim().to_owned()).collect()
+    };
+    (cells.len() >= 2).then_some(cells)
+}
+
+/// The rows after a header row of [`cells`], each rewritten by [`row_line`], until a line that
+/// is no row; returns the index of that line.
+fn row_lines(
+    lines: &[Line],
+    mut i: usize,
+    columns: &[Option<Column>],
+    out: &mut Vec<Line>,
+) -> usize {
+    while i < lines.len() {
+        let text = &lines[i].text;
+        let row = if text.trim().is_empty() {
+            Vec::new()
+        } else {
+            match cells(text) {
+                Some(row) => row,
+                // A Markdown separator row, or a heading alone on its line inside the table.
+                None if text.trim().starts_with(['|', '｜']) => Vec::new(),
+                None if numbering(clean(text)).is_some() => vec![clean(text).to_owned()],
+                None => return i,
+            }
+        };
+        out.push(Line {
+            no: lines[i].no,
+            text: row_line(columns, &row),
+        });
+        i += 1;
+    }
+    i
+}
+
+/// The columns of a header row of cells: a 序号 column, a task column and at least one field
+/// column, found by their words; `None` for any other row.
+pub(super) fn header_columns(row: &[String]) -> Option<Vec<Option<Column>>> {
+    let columns: Vec<Option<Column>> = row.iter().map(|c| column(c)).collect();
+    let has = |want: fn(&Column) -> bool| columns.iter().flatten().any(want);
+    (has(|c| *c == Column::Number)
+        && has(|c| *c == Column::Task)
+        && has(|c| matches!(c, Column::Field(_))))
+    .then_some(columns)
+}
+
+/// The filled cells of a row, joined by a space.
+pub(super) fn joined(row: &[String]) -> String {
+    row.iter()
+        .filter(|c| !c.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A row of a table under `columns` as one line of a notice in prose: a task row (a number in
+/// the 序号 column) as `N、task（label：value；…）` with its filled field columns; a row whose
+/// only filled cell is the first (a section heading merged across the columns) as that cell;
+/// an empty row as an empty line; any other row as its cells joined.
+pub(super) fn row_line(columns: &[Option<Column>], row: &[String]) -> String {
+    let filled: Vec<usize> = (0..row.len()).filter(|&i| !row[i].is_empty()).collect();
+    match filled.as_slice() {
+        [] => return String::new(),
+        [0] => return row[0].clone(),
+        _ => {}
+    }
+    let number = columns
+        .iter()
+        .position(|c| *c == Some(Column::Number))
+        .and_then(|i| row.get(i))
+        .filter(|n| arabic_number(n).is_some());
+    let Some(number) = number else {
+        return joined(row);
+    };
+    let mut task = String::new();
+    let mut fields = Vec::new();
+    for (column, value) in columns.iter().zip(row) {
+        match column {
+            Some(Column::Task) => task.clone_from(value),
+            Some(Column::Field(label)) if !value.is_empty() => {
+                fields.push(format!("{label}：{value}"))
+            }
+            _ => {}
+        }
+    }
+    format!("{number}、{task}（{}）", fields.join("；"))
 }
 
 /// The columns of a header row starting at `start` (blank lines between cells allowed), and the

@@ -389,3 +389,34 @@ fn tasks_numbered_with_circled_numbers_or_written_out_points_are_read() {
         assert_units(task(&m, 2), &[host("县财政局")]);
     }
 }
+
+// ------------------------------------------------------------------ tables written as text
+
+#[test]
+fn a_table_of_pipe_rows_tabs_or_spaced_cells_is_read_by_its_columns() {
+    let pipes = format!(
+        "{HEAD}| 序号 | 重点任务 | 牵头领导 | 牵头单位 | 配合单位 |\n| --- | --- | --- | --- | --- |\n| 1 | 推进政务服务标准化。 | 李明 | 县行政审批服务局 | 县民政局 |\n| 2 | 优化审批流程。 |  | 县财政局 |  |\n"
+    );
+    let tabs = format!(
+        "{HEAD}序号\t重点任务\t牵头领导\t牵头单位\t配合单位\n1\t推进政务服务标准化。\t李明\t县行政审批服务局\t县民政局\n2\t优化审批流程。\t\t县财政局\t\n"
+    );
+    let spaces = format!(
+        "{HEAD}序号  重点任务  牵头领导  牵头单位  配合单位\n1  推进政务服务标准化。  李明  县行政审批服务局  县民政局\n2  优化审批流程。  张华  县财政局  县民政局\n"
+    );
+    for text in [pipes, tabs, spaces] {
+        let m = parse_ok(&text, &qinghe_dir());
+
+        assert_eq!(m.tasks.len(), 2, "{text}");
+        assert_eq!(task(&m, 1).text, "推进政务服务标准化。");
+        assert_leaders(task(&m, 1), &[lead("李明")]);
+        assert_units(task(&m, 1), &[host("县行政审批服务局"), co("县民政局")]);
+        assert!(
+            task(&m, 2)
+                .units
+                .iter()
+                .any(|u| u.name == "县财政局" && u.role == UnitRole::Host)
+        );
+        // A row's line is its own line.
+        assert_eq!(task(&m, 2).line, line_of(&text, "优化审批流程"));
+    }
+}
