@@ -129,6 +129,11 @@ impl UnitDirectory {
         self.units.iter().find(|u| u.name == name).map(|u| u.kind)
     }
 
+    /// No units and no groups: no directory at all.
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty() && self.groups.is_empty()
+    }
+
     pub fn units(&self) -> &[UnitInfo] {
         &self.units
     }

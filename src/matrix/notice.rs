@@ -397,6 +397,8 @@ fn units_and_groups(
     let mut groups: BTreeMap<String, Vec<String>> =
         dir.groups().map(|g| (g.name, g.members)).collect();
     let mut warned = std::collections::BTreeSet::new();
+    // Without a directory every group word is unresolved: one warning names them all.
+    let mut without_directory: Vec<(usize, String)> = Vec::new();
     for task in tasks {
         for unit in &task.units {
             if !units.contains_key(&unit.name) {
@@ -409,7 +411,11 @@ fn units_and_groups(
         }
         for group in &task.groups {
             let members = groups.entry(group.name.clone()).or_default();
-            if members.is_empty() && warned.insert(group.name.clone()) {
+            if members.is_empty() && dir.is_empty() {
+                if warned.insert(group.name.clone()) {
+                    without_directory.push((task.line, group.name.clone()));
+                }
+            } else if members.is_empty() && warned.insert(group.name.clone()) {
                 warnings.push(diag(
                     task.line,
                     format!(
@@ -419,6 +425,19 @@ fn units_and_groups(
                 ));
             }
         }
+    }
+    if let Some((line, _)) = without_directory.first() {
+        let names: Vec<String> = without_directory
+            .iter()
+            .map(|(_, name)| format!("“{name}”"))
+            .collect();
+        warnings.push(diag(
+            *line,
+            format!(
+                "没有单位名录：{}无法确定具体单位，已作为待补充成员的分组导入。",
+                names.join("")
+            ),
+        ));
     }
     (
         units

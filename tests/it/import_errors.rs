@@ -264,6 +264,19 @@ fn an_empty_directory_still_imports_the_seed() {
     let m = parse_ok(SEED, &UnitDirectory::default());
     assert_eq!(m.tasks.len(), 71);
     assert!(m.tasks.iter().all(|t| !t.units.is_empty()));
+    // One warning names every group word that stays without members.
+    let about_groups: Vec<_> = m
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("分组"))
+        .collect();
+    assert_eq!(about_groups.len(), 1, "{about_groups:#?}");
+    for group in ["各镇街", "相关镇街", "区直相关部门", "各金融机构"] {
+        assert!(
+            about_groups[0].message.contains(&format!("“{group}”")),
+            "{group}"
+        );
+    }
 }
 
 // ------------------------------------------------------- lines with fields are never dropped
