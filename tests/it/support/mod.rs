@@ -83,18 +83,11 @@ impl OldDb {
 
     /// `None` only when the PostgreSQL tests are switched off.
     pub async fn postgres(version: i64) -> Option<OldDb> {
-        let server_url = postgres_server_url()?;
-        let name = unique_name();
-        let mut admin = connect_admin(&server_url).await;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut admin)
-            .await
-            .unwrap_or_else(|e| panic!("cannot create the test database {name}: {e}"));
-        admin.close().await.ok();
+        let (throwaway, url) = Throwaway::create().await?;
         let db = OldDb {
-            url: with_database(&server_url, &name),
+            url,
             _dir: None,
-            postgres: Some(Throwaway { server_url, name }),
+            postgres: Some(throwaway),
         };
         db.migrate(version, "postgres").await;
         Some(db)
@@ -161,20 +154,7 @@ impl TestDb {
     /// A new database on the test PostgreSQL server; `None` only when the PostgreSQL tests are
     /// switched off with `DUBAN_TEST_POSTGRES=skip`.
     pub async fn postgres() -> Option<TestDb> {
-        let server_url = postgres_server_url()?;
-        let name = unique_name();
-        let mut admin = connect_admin(&server_url).await;
-        let create = format!("CREATE DATABASE {name}");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(create))
-            .execute(&mut admin)
-            .await
-            .unwrap_or_else(|e| panic!("cannot create the test database {name}: {e}"));
-        admin.close().await.ok();
-        let throwaway = Throwaway {
-            server_url: server_url.clone(),
-            name: name.clone(),
-        };
-        let url = with_database(&server_url, &name);
+        let (throwaway, url) = Throwaway::create().await?;
         let store = Store::connect(&url)
             .await
             .expect("connect to the new PostgreSQL database");
@@ -200,24 +180,53 @@ impl TestDb {
 }
 
 impl Drop for TestDb {
-    /// After a panic `finish` did not run: drop the database from a thread of its own, since
-    /// a destructor cannot await on the test's runtime.
+    /// After a panic `finish` did not run: drop the database.
     fn drop(&mut self) {
         if let Some(throwaway) = self.postgres.take() {
-            let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build();
-                if let Ok(runtime) = runtime {
-                    runtime.block_on(throwaway.drop_database());
-                }
-            })
-            .join();
+            throwaway.drop_blocking();
+        }
+    }
+}
+
+impl Drop for OldDb {
+    fn drop(&mut self) {
+        if let Some(throwaway) = self.postgres.take() {
+            throwaway.drop_blocking();
         }
     }
 }
 
 impl Throwaway {
+    /// A new, empty database on the test server and its URL; `None` only when the PostgreSQL
+    /// tests are switched off.
+    async fn create() -> Option<(Throwaway, String)> {
+        let server_url = postgres_server_url()?;
+        let name = unique_name();
+        let mut admin = connect_admin(&server_url).await;
+        let create = format!("CREATE DATABASE {name}");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(create))
+            .execute(&mut admin)
+            .await
+            .unwrap_or_else(|e| panic!("cannot create the test database {name}: {e}"));
+        admin.close().await.ok();
+        let url = with_database(&server_url, &name);
+        Some((Throwaway { server_url, name }, url))
+    }
+
+    /// Drops the database from a destructor (after a panic), which cannot await on the test's
+    /// runtime: from a thread of its own.
+    fn drop_blocking(self) {
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(runtime) = runtime {
+                runtime.block_on(self.drop_database());
+            }
+        })
+        .join();
+    }
+
     async fn drop_database(self) {
         let Ok(mut admin) = sqlx::PgConnection::connect(&self.server_url).await else {
             eprintln!(
