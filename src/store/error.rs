@@ -12,8 +12,6 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("failed to lock the SQLite file for its migrations")]
-    MigrationLock { source: std::io::Error },
     #[error("failed to migrate the database")]
     Migrate(#[source] sqlx::migrate::MigrateError),
     #[error("failed to {context}")]

@@ -335,7 +335,7 @@ impl Store {
         // sqlx serializes migrations on PostgreSQL with an advisory lock, on SQLite not at all:
         // two processes starting on a fresh file would both apply the first migration.
         let lock = match &file {
-            Some(path) => Some(MigrationLock::acquire(path).await?),
+            Some(path) => MigrationLock::acquire(path).await,
             None => None,
         };
         backend
@@ -483,27 +483,35 @@ fn prepare_sqlite_file(url: &str) -> Result<(String, Option<PathBuf>), StoreErro
 /// An exclusive lock (`flock`) on `<database>.migrate-lock` beside a SQLite file, held while
 /// this process migrates it: a second process starting at the same moment waits, then finds
 /// the migrations applied. The file stays (removing it would race with a waiting process).
+/// Where it cannot be made (a folder the user may read but not write), the migrations run
+/// unlocked, as before: a database that needs none is still opened.
 struct MigrationLock {
     _held: std::fs::File,
 }
 
 impl MigrationLock {
-    async fn acquire(database: &std::path::Path) -> Result<MigrationLock, StoreError> {
+    async fn acquire(database: &std::path::Path) -> Option<MigrationLock> {
         let mut name = database.as_os_str().to_owned();
         name.push(".migrate-lock");
         let path = PathBuf::from(name);
-        tokio::task::spawn_blocking(move || {
+        let locked = tokio::task::spawn_blocking(move || {
             let file = std::fs::OpenOptions::new()
                 .create(true)
                 .truncate(false)
                 .write(true)
                 .open(&path)?;
             file.lock()?;
-            Ok(MigrationLock { _held: file })
+            Ok::<_, std::io::Error>(MigrationLock { _held: file })
         })
         .await
-        .expect("the lock task does not panic")
-        .map_err(|source| StoreError::MigrationLock { source })
+        .expect("the lock task does not panic");
+        match locked {
+            Ok(lock) => Some(lock),
+            Err(e) => {
+                tracing::warn!(error = %e, "no lock file beside the database: migrating unlocked");
+                None
+            }
+        }
     }
 }
 
