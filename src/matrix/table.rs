@@ -56,19 +56,24 @@ pub fn unflatten(lines: Vec<Line>) -> Vec<Line> {
 pub(super) fn cells(text: &str) -> Option<Vec<String>> {
     static SPACES: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"[ \u{3000}]{2,}").expect("cell separator"));
-    let text = text.trim_matches(|c: char| c == '\r' || c == '\n');
     let trimmed = text.trim();
+    // A cell of `---` or `:--:` marks a Markdown separator row.
+    let separator = |cell: &str| !cell.is_empty() && cell.chars().all(|c| "-:： ".contains(c));
     let cells: Vec<String> = if trimmed.starts_with(['|', '｜']) {
         trimmed
             .trim_matches(['|', '｜'])
             .split(['|', '｜'])
-            .map(|c| c.trim().to_owned())
-            .filter(|c| !c.chars().all(|ch| "-:： ".contains(ch)) || c.is_empty())
+            .map(str::trim)
+            .filter(|cell| !separator(cell))
+            .map(str::to_owned)
             .collect()
     } else if text.contains('\t') {
         text.split('\t').map(|c| c.trim().to_owned()).collect()
-    } else {
+    } else if SPACES.is_match(trimmed) {
         SPACES.split(trimmed).map(|c| c.trim().to_owned()).collect()
+    } else {
+        // Most lines of a notice: prose, no cells.
+        return None;
     };
     (cells.len() >= 2).then_some(cells)
 }
