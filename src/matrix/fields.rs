@@ -19,52 +19,110 @@ pub enum Label {
     Other,
 }
 
-const LABELS: &[(&str, Label)] = &[
-    ("牵头负责领导", Label::Leader(LeaderRole::Lead)),
-    ("牵头区领导", Label::Leader(LeaderRole::Lead)),
-    ("牵头领导", Label::Leader(LeaderRole::Lead)),
-    ("责任区领导", Label::Leader(LeaderRole::Responsible)),
-    ("责任领导", Label::Leader(LeaderRole::Responsible)),
-    ("分管领导", Label::Leader(LeaderRole::Responsible)),
-    ("包保领导", Label::Leader(LeaderRole::Responsible)),
-    ("联系领导", Label::Leader(LeaderRole::Responsible)),
-    ("牵头责任单位", Label::HostUnits),
-    ("主要责任单位", Label::HostUnits),
-    ("牵头单位", Label::HostUnits),
-    ("牵头部门", Label::HostUnits),
-    ("主办单位", Label::HostUnits),
-    ("主责单位", Label::HostUnits),
-    ("协同责任单位", Label::CoUnits),
-    ("配合责任单位", Label::CoUnits),
-    ("协同单位", Label::CoUnits),
-    ("配合单位", Label::CoUnits),
-    ("配合部门", Label::CoUnits),
-    ("协办单位", Label::CoUnits),
-    ("参与单位", Label::CoUnits),
-    ("承办单位", Label::MixedUnits),
-    ("责任单位", Label::MixedUnits),
-    ("责任部门", Label::MixedUnits),
-    ("实施单位", Label::MixedUnits),
-    ("完成时限", Label::Other),
-    ("完成时间", Label::Other),
-    ("时间节点", Label::Other),
-    ("时限要求", Label::Other),
-    ("备注", Label::Other),
+/// The words field labels are made of. A label is recognised by its shape — a prefix and a
+/// head word — not from a list of whole labels: 分管副区长, 牵头区级领导, 协同责任部门 are all
+/// read, as written with spaces between their characters or in traditional characters.
+const LEADER_PREFIXES: &[&str] = &[
+    "牵头负责",
+    "牵头",
+    "责任",
+    "分管",
+    "联系",
+    "包保",
+    "包联",
+    "挂钩",
+    "主管",
 ];
+/// The level a leader is named by: 分管省领导, 牵头区级领导, 区级领导.
+const LEVELS: &[&str] = &["省", "市", "州", "县", "区", "旗", "镇"];
+const HOST_PREFIXES: &[&str] = &[
+    "牵头责任",
+    "主要责任",
+    "主体责任",
+    "牵头",
+    "主办",
+    "主责",
+    "主要",
+    "主管",
+];
+/// 承办单位, 责任单位: bold (or else the first) hosts, unless another label says who hosts.
+const MIXED_PREFIXES: &[&str] = &["责任", "承办", "实施"];
+const CO_PREFIXES: &[&str] = &[
+    "配合责任",
+    "协同责任",
+    "协办责任",
+    "配合",
+    "协办",
+    "协同",
+    "参与",
+    "协助",
+    "协作",
+];
+const UNIT_WORDS: &[&str] = &["单位", "部门"];
+/// Labels that end the field before them; their values are not responsibility.
+const OTHER_LABELS: &[&str] = &[
+    "完成时限",
+    "完成时间",
+    "完成期限",
+    "时间节点",
+    "时限要求",
+    "备注",
+];
+
+/// What a label, spaces dropped and traditional characters folded, says.
+fn classify(label: &str) -> Label {
+    let has_prefix = |prefixes: &[&str], rest: &str| prefixes.contains(&rest);
+    if let Some(prefix) = UNIT_WORDS.iter().find_map(|w| label.strip_suffix(w)) {
+        return if has_prefix(CO_PREFIXES, prefix) {
+            Label::CoUnits
+        } else if has_prefix(MIXED_PREFIXES, prefix) {
+            Label::MixedUnits
+        } else {
+            Label::HostUnits
+        };
+    }
+    if label.ends_with("领导") || label.ends_with('长') {
+        // 牵头领导 and a leader named only by level (区级领导) lead; 分管, 责任, 联系 … answer.
+        let named_by_level = !LEADER_PREFIXES.iter().any(|p| label.starts_with(p));
+        let role = if label.starts_with("牵头") || named_by_level {
+            LeaderRole::Lead
+        } else {
+            LeaderRole::Responsible
+        };
+        return Label::Leader(role);
+    }
+    Label::Other
+}
+
+/// The label a column header stands for, spelled as the parser reads it back.
+fn canonical(label: &str) -> &'static str {
+    match classify(label) {
+        Label::Leader(LeaderRole::Lead) => "牵头领导",
+        Label::Leader(LeaderRole::Responsible) => "责任领导",
+        Label::HostUnits => "牵头单位",
+        Label::CoUnits => "配合单位",
+        Label::MixedUnits => "责任单位",
+        Label::Other => OTHER_LABELS
+            .iter()
+            .find(|l| **l == label)
+            .copied()
+            .unwrap_or("备注"),
+    }
+}
 
 /// Header cells of a flattened table, mapped to the label their column stands for (also
 /// written with spaces between its characters or in traditional characters).
 pub fn column_label(cell: &str) -> Option<&'static str> {
-    let cell = folded(cell);
-    let cell = cell.as_str();
-    LABELS
-        .iter()
-        .map(|(name, _)| *name)
-        .find(|name| cell == *name)
-        .or(match cell {
-            "时限" | "完成期限" => Some("完成时限"),
-            _ => None,
-        })
+    let cell = folded(cell.trim_matches('*'));
+    match cell.as_str() {
+        "时限" | "完成期限" => return Some("完成时限"),
+        "区级领导" | "县级领导" | "市级领导" | "省级领导" => {
+            return Some("牵头领导");
+        }
+        _ => {}
+    }
+    let found = LABEL_ONLY.find(&cell)?;
+    (found.len() == cell.len()).then(|| canonical(&cell))
 }
 
 /// Traditional characters of the labels and their simplified forms: a label is recognised in
@@ -94,6 +152,12 @@ const TRADITIONAL: &[(char, char)] = &[
     ('負', '负'),
     ('務', '务'),
     ('內', '内'),
+    ('長', '长'),
+    ('級', '级'),
+    ('縣', '县'),
+    ('鎮', '镇'),
+    ('體', '体'),
+    ('輔', '辅'),
 ];
 
 /// A label as the list spells it: spaces dropped, traditional characters folded.
@@ -109,28 +173,70 @@ fn folded(text: &str) -> String {
         .collect()
 }
 
+/// One word of a label: each character in its simplified or traditional form, with spaces
+/// allowed between the characters (牵 头 单 位) but no line break.
+fn spaced(word: &str) -> String {
+    word.chars()
+        .map(|c| {
+            let variants: String = std::iter::once(c)
+                .chain(TRADITIONAL.iter().filter(|(_, s)| *s == c).map(|(t, _)| *t))
+                .collect();
+            if variants.chars().count() > 1 {
+                format!("[{variants}]")
+            } else {
+                regex::escape(&c.to_string())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(SPACE)
+}
+
+const SPACE: &str = r"[ \t\u{3000}]*";
+
+/// Any of `words`, longest first (the regex takes the first alternative that matches).
+fn any(words: &[&str]) -> String {
+    let mut words = words.to_vec();
+    words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+    let words: Vec<String> = words.iter().map(|w| spaced(w)).collect();
+    format!("(?:{})", words.join("|"))
+}
+
+/// The label family as one pattern (without colon).
+fn label_pattern() -> String {
+    let s = SPACE;
+    let prefix = any(LEADER_PREFIXES);
+    let level = any(LEVELS);
+    let (lead, ji, deputy, chang, executive) = (
+        spaced("领导"),
+        spaced("级"),
+        spaced("副"),
+        spaced("长"),
+        spaced("常务"),
+    );
+    let leaders = [
+        // 牵头领导, 分管区领导, 牵头区级领导
+        format!("{prefix}{s}(?:{level}{s}(?:{ji}{s})?)?{lead}"),
+        // 区级领导
+        format!("{level}{s}{ji}{s}{lead}"),
+        // 分管副区长, 牵头市长
+        format!("{prefix}{s}(?:{executive}{s})?(?:{deputy}{s})?{level}{s}{chang}"),
+    ];
+    let units = format!(
+        "{}{s}{}",
+        any(&[HOST_PREFIXES, MIXED_PREFIXES, CO_PREFIXES].concat()),
+        any(UNIT_WORDS)
+    );
+    format!("{}|{units}|{}", leaders.join("|"), any(OTHER_LABELS))
+}
+
 static LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
-    // Each character of a label in its simplified or traditional form, with spaces allowed
-    // between the characters (牵 头 单 位) but no line break.
-    let pattern = |name: &str| {
-        name.chars()
-            .map(|c| {
-                let variants: String = std::iter::once(c)
-                    .chain(TRADITIONAL.iter().filter(|(_, s)| *s == c).map(|(t, _)| *t))
-                    .collect();
-                if variants.chars().count() > 1 {
-                    format!("[{variants}]")
-                } else {
-                    regex::escape(&c.to_string())
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(r"[ \t\u{3000}]*")
-    };
-    let names: Vec<String> = LABELS.iter().map(|(name, _)| pattern(name)).collect();
     // Labels may be bold (**牵头单位**：) and are followed by a full- or half-width colon.
-    Regex::new(&format!(r"(?:\*\*)?({})(?:\*\*)?\s*[：:]", names.join("|"))).expect("labels")
+    Regex::new(&format!(r"(?:\*\*)?({})(?:\*\*)?\s*[：:]", label_pattern())).expect("labels")
 });
+
+/// A label alone, as a table's header cell holds it (folded: no spaces, simplified).
+static LABEL_ONLY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!("^(?:{})", label_pattern())).expect("labels"));
 
 /// A name as listed, with whether the input marked it bold.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,6 +250,8 @@ pub struct Fields {
     /// The task text before the first field.
     pub body: String,
     pub lists: Vec<(Label, Vec<Name>)>,
+    /// The notice says the first unit listed hosts (列第一位者为牵头单位): bold does not count.
+    pub first_hosts: bool,
 }
 
 impl Fields {
@@ -155,9 +263,9 @@ impl Fields {
     }
 }
 
-/// Does this text hold any responsibility field?
+/// Does this text hold any responsibility field, labelled or in prose (区住建局牵头，…配合)?
 pub fn has_fields(text: &str) -> bool {
-    LABEL_RE.is_match(text)
+    LABEL_RE.is_match(text) || super::prose::has_prose_fields(text)
 }
 
 /// Where each field label of `text` ends (after its colon), in byte offsets.
@@ -175,10 +283,10 @@ pub fn starts_with_field(text: &str) -> bool {
 pub fn split_fields(text: &str) -> Fields {
     let found: Vec<_> = LABEL_RE.captures_iter(text).collect();
     let Some(first) = found.first() else {
-        return Fields {
+        return super::prose::prose_fields(text).unwrap_or_else(|| Fields {
             body: text.trim().to_string(),
-            lists: Vec::new(),
-        };
+            ..Fields::default()
+        });
     };
     let body = text[..first.get(0).map_or(0, |m| m.start())]
         .trim_end_matches(|c: char| super::lines::is_space(c) || "（(【[".contains(c));
@@ -191,15 +299,13 @@ pub fn split_fields(text: &str) -> Fields {
             .get(i + 1)
             .and_then(|next| next.get(0))
             .map_or(text.len(), |m| m.start());
-        let name = folded(name.as_str());
-        let label = LABELS.iter().find(|(n, _)| *n == name).map(|(_, l)| *l);
-        if let Some(label) = label {
-            lists.push((label, split_names(field_value(&text[all.end()..end]))));
-        }
+        let label = classify(&folded(name.as_str()));
+        lists.push((label, split_names(field_value(&text[all.end()..end]))));
     }
     Fields {
         body: body.trim().to_string(),
         lists,
+        first_hosts: false,
     }
 }
 

@@ -10,6 +10,7 @@ mod lines;
 mod model;
 mod notice;
 mod numerals;
+mod prose;
 mod responsibility;
 mod sheet;
 mod table;

@@ -9,7 +9,10 @@
 use super::directory::UnitDirectory;
 use super::fields::{has_fields, split_fields, starts_with_field};
 use super::lines::{Line, Numbering, Style, clean, numbering};
-use super::model::{Diagnostic, GroupInfo, Matrix, Section, Task, UnitInfo, UnitKind};
+use super::model::{
+    Diagnostic, GroupInfo, LeaderRef, LeaderRole, Matrix, Section, Task, UnitInfo, UnitKind,
+};
+use super::prose::{first_listed_hosts, heading_leader, without_rule};
 use super::responsibility::assign;
 use super::{document, table, targets::extract_targets};
 use std::collections::BTreeMap;
@@ -98,6 +101,8 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
         }
         _ => dir,
     };
+    let first_hosts = first_listed_hosts(text);
+    let mut heading_lead: Option<String> = None;
     let mut sections: Vec<Section> = Vec::new();
     let mut tasks: Vec<Task> = Vec::new();
     for (i, block) in blocks.iter().enumerate() {
@@ -110,6 +115,7 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
         }
         if headings.contains(&i) {
             let n = block.numbering.as_ref().expect("headings are numbered");
+            heading_lead = heading_leader(&block.lines[0]);
             sections.push(Section {
                 ordinal: 0,
                 label: n.label.clone(),
@@ -142,7 +148,12 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
                 ),
             ));
         }
-        let fields = split_fields(&block.text());
+        let mut fields = if first_hosts {
+            split_fields(&without_rule(&block.text()))
+        } else {
+            split_fields(&block.text())
+        };
+        fields.first_hosts = first_hosts;
         if !fields.has_units() {
             problems.push(diag(
                 block.line,
@@ -152,7 +163,14 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
             ));
             continue;
         }
-        let who = assign(&fields, dir);
+        let mut who = assign(&fields, dir);
+        // A leader the section heading names leads the tasks under it that name none.
+        if let (true, Some(name)) = (who.leaders.is_empty(), &heading_lead) {
+            who.leaders.push(LeaderRef {
+                name: name.clone(),
+                role: LeaderRole::Lead,
+            });
+        }
         if who.units.is_empty() {
             warnings.push(diag(
                 block.line,

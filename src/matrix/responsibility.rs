@@ -4,6 +4,7 @@
 use super::directory::{Resolution, UnitDirectory};
 use super::fields::{Fields, Label, Name};
 use super::model::{GroupRef, LeaderRef, UnitRef, UnitRole};
+use super::prose::split_title;
 
 #[derive(Debug, Default, PartialEq)]
 pub struct Responsibility {
@@ -17,9 +18,11 @@ pub fn assign(fields: &Fields, dir: &UnitDirectory) -> Responsibility {
     for (label, names) in &fields.lists {
         if let Label::Leader(role) = label {
             for name in names {
-                if !out.leaders.iter().any(|l| l.name == name.text) {
+                // 区长 张三 and 张三 are one leader: the name without its title.
+                let (name, _title) = split_title(&name.text);
+                if !out.leaders.iter().any(|l| l.name == name) {
                     out.leaders.push(LeaderRef {
-                        name: name.text.clone(),
+                        name: name.to_owned(),
                         role: *role,
                     });
                 }
@@ -84,7 +87,7 @@ fn unit_mentions(fields: &Fields) -> Vec<(&Name, UnitRole)> {
                 // 责任单位 next to 牵头单位 co-organizes; next to 配合单位 alone it hosts.
                 Label::MixedUnits if host_label => UnitRole::Co,
                 Label::MixedUnits if co_label => UnitRole::Host,
-                Label::MixedUnits if any_bold => bold_role(name),
+                Label::MixedUnits if any_bold && !fields.first_hosts => bold_role(name),
                 Label::MixedUnits if i == 0 => UnitRole::Host,
                 Label::MixedUnits => UnitRole::Co,
                 Label::Leader(_) | Label::Other => continue,

@@ -1176,3 +1176,102 @@ fn the_same_notice_without_a_directory_keeps_its_groups_unresolved_and_its_units
     );
     assert_warns(&m, "河口镇", &[line_of(PLAIN, "6、推进农村供水")]);
 }
+
+// ------------------------------------------------- 09: responsibility in prose, leaders in headings
+
+const PROSE: &str = include_str!("../fixtures/variants/09-prose-responsibility.txt");
+
+#[test]
+fn responsibility_written_as_prose_is_read_like_fields() {
+    let m = parse(PROSE);
+
+    assert_eq!(m.tasks.len(), 6);
+    // 「X牵头，Y、Z配合」 and 「由X负责」
+    assert_units(task(&m, 1), &[host("县住房和城乡建设局"), co("县财政局")]);
+    assert_groups(task(&m, 1), &[group("相关镇街", Co)]);
+    assert_eq!(task(&m, 1).text, "实施城镇老旧小区改造，改造老旧小区12个。");
+    assert_units(task(&m, 2), &[host("县交通运输局")]);
+    assert_eq!(task(&m, 2).text, "新建城乡公交候车亭50个，");
+    // 「X、Y负责」: the first listed hosts.
+    assert_units(task(&m, 5), &[host("县市场监督管理局"), co("县卫生健康局")]);
+}
+
+#[test]
+fn a_leader_named_in_a_section_heading_leads_the_tasks_under_it_that_name_none() {
+    let m = parse(PROSE);
+
+    assert_eq!(m.sections.len(), 2);
+    assert_eq!(m.sections[0].title, "李明副县长牵头的民生工程");
+    for n in [1, 2, 3] {
+        assert_leaders(task(&m, n), &[lead("李明")]);
+    }
+    // Task 4 names its own leader; task 5 takes the heading's.
+    assert_leaders(task(&m, 4), &[responsible("王建国")]);
+    assert_leaders(task(&m, 5), &[lead("赵立新")]);
+}
+
+#[test]
+fn leaders_written_with_titles_keep_their_names() {
+    let m = parse(PROSE);
+
+    assert_leaders(task(&m, 4), &[responsible("王建国")]);
+    assert_leaders(task(&m, 6), &[lead("孙丽"), lead("张华")]);
+}
+
+#[test]
+fn the_rule_that_the_first_listed_unit_hosts_is_applied_not_glued_onto_a_name() {
+    let m = parse(PROSE);
+
+    assert_units(
+        task(&m, 3),
+        &[host("县教育和体育局"), co("县财政局"), co("河口镇")],
+    );
+    assert!(
+        m.units.iter().all(|u| !u.name.contains("第一位")),
+        "{:?}",
+        m.units
+    );
+    assert_units(task(&m, 4), &[host("县医疗保障局"), co("县财政局")]);
+}
+
+#[test]
+fn the_first_listed_rule_outweighs_bold() {
+    let text = "关于印发重点工作任务分工的通知\n（排在第一位的为牵头单位）\n1. 推进政务服务标准化。（责任单位：县民政局、**县行政审批服务局**）\n";
+    let m = parse_ok(text, &qinghe_dir());
+
+    assert_units(task(&m, 1), &[host("县民政局"), co("县行政审批服务局")]);
+}
+
+// --------------------------------------------------------- 10: the label family, ① numbering
+
+const FAMILY: &str = include_str!("../fixtures/variants/10-label-family.txt");
+
+#[test]
+fn labels_are_read_as_a_family_with_any_level_and_in_traditional_characters() {
+    let m = parse(FAMILY);
+
+    assert_eq!(m.tasks.len(), 5);
+    assert_leaders(task(&m, 1), &[lead("李明")]);
+    assert_units(task(&m, 1), &[host("县行政审批服务局"), co("县民政局")]);
+    assert_leaders(task(&m, 2), &[responsible("张华")]);
+    assert_units(task(&m, 2), &[host("县发展和改革局"), co("县商务局")]);
+    assert_leaders(task(&m, 3), &[responsible("赵立新")]);
+    assert_units(
+        task(&m, 3),
+        &with(
+            vec![host("县农业农村局"), co("县水利局")],
+            &[("各镇", Co, &QH_TOWNS, &[])],
+        ),
+    );
+    assert_leaders(task(&m, 4), &[responsible("孙丽")]);
+    assert_units(
+        task(&m, 4),
+        &[
+            host("县委宣传部"),
+            co("县融媒体中心（县广播电视台、县新闻中心）"),
+        ],
+    );
+    assert_leaders(task(&m, 5), &[lead("王建国")]);
+    assert_units(task(&m, 5), &[host("县水利局"), co("柳林镇")]);
+    assert!(m.warnings.is_empty(), "{:?}", m.warnings);
+}

@@ -1,0 +1,237 @@
+//! Responsibility written as prose rather than in labelled fields: 「（区发改局牵头，区财政局、
+//! 各镇街配合）」, 「由区教体局负责。」, a leader named in a section heading (一、张三副区长牵头
+//! 的重点工作), a leader written with a title (区长 张三, 张三副区长), and a notice-wide rule such
+//! as 列第一位者为牵头单位.
+
+use super::fields::{Fields, Label, split_names};
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// The words that say a unit leads (…牵头) or helps (…配合).
+const LEADS: &str = "牵头负责|牵头|负责|主办|主责";
+const HELPS: &str = "配合|参与|协同|协助|协办";
+
+/// 「（X牵头，Y配合）」 anywhere in the text, and 「由X牵头，Y配合。」 ending it.
+static PROSE_RES: LazyLock<[Regex; 2]> = LazyLock::new(|| {
+    let names = r"[^（）()【】\[\]。；;：:\n]+?";
+    let core = format!(
+        r"(?P<host>{names})\s*(?:{LEADS})(?:\s*[，,、；;]\s*(?P<co>{names})\s*(?:{HELPS}))?"
+    );
+    [
+        format!(r"[（(【\[]\s*由?{core}\s*[）)】\]]"),
+        format!(r"由{core}\s*[。；;]?\s*$"),
+    ]
+    .map(|pattern| Regex::new(&pattern).expect("prose responsibility"))
+});
+
+/// Endings of the names of units, so that prose like 「由主要负责同志负责」 is not read as a
+/// unit list: every name of a prose list must end like a unit or be a group word.
+const UNIT_ENDINGS: &[&str] = &[
+    "局", "委", "办", "院", "中心", "镇", "乡", "街道", "街", "区", "县", "市", "公司", "集团",
+    "部", "厅", "会", "所", "队", "站", "处", "室", "馆", "社", "行", "政府", "单位", "部门", "科",
+    "组", "团", "校", "署", "台",
+];
+
+fn looks_like_unit(name: &str) -> bool {
+    let name = name.trim_end_matches(['）', ')']);
+    let name = name.split(['（', '(']).next().unwrap_or(name);
+    name.chars().count() >= 2
+        && (UNIT_ENDINGS.iter().any(|e| name.ends_with(e))
+            || ["各", "相关", "有关"].iter().any(|p| name.starts_with(p)))
+}
+
+/// The responsibility of a text that has no labelled fields but names its units in prose, as
+/// the fields those words stand for.
+pub fn prose_fields(text: &str) -> Option<Fields> {
+    let mut found = PROSE_RES.iter().flat_map(|re| re.captures_iter(text));
+    found.find_map(|caps| {
+        let whole = caps.get(0)?;
+        let host = split_names(caps.name("host")?.as_str());
+        let co = caps
+            .name("co")
+            .map(|m| split_names(m.as_str()))
+            .unwrap_or_default();
+        let all_units = host.iter().chain(&co).all(|n| looks_like_unit(&n.text));
+        if host.is_empty() || !all_units {
+            return None;
+        }
+        // 「X、Y负责」 without helpers: the first listed hosts, as in a 责任单位 field.
+        let host_label = if co.is_empty() && host.len() > 1 {
+            Label::MixedUnits
+        } else {
+            Label::HostUnits
+        };
+        let mut lists = vec![(host_label, host)];
+        if !co.is_empty() {
+            lists.push((Label::CoUnits, co));
+        }
+        let body = format!("{}{}", &text[..whole.start()], &text[whole.end()..]);
+        Some(Fields {
+            body: body.trim().to_owned(),
+            lists,
+            first_hosts: false,
+        })
+    })
+}
+
+/// Does the text name its units in prose?
+pub fn has_prose_fields(text: &str) -> bool {
+    PROSE_RES.iter().any(|re| re.is_match(text)) && prose_fields(text).is_some()
+}
+
+/// A title written beside a leader's name: 区长, 副区长, 区委常委, 常务副县长, 区政协副主席 …
+const TITLE: &str = r"[省市州县区旗镇乡委政府人大常务副党组成员协、]*(?:长|书记|主任|主席|常委|委员|成员|秘书长|调研员|巡视员)";
+
+static TITLE_AFTER_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"^(?P<name>\p{{Han}}{{2,4}}?)\s*[（(]?(?P<title>{TITLE})[）)]?(?:同志)?$"
+    ))
+    .expect("title after a name")
+});
+
+static TITLE_BEFORE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"^(?P<title>{TITLE})\s*(?P<name>\p{{Han}}{{2,4}})(?:同志)?$"
+    ))
+    .expect("title before a name")
+});
+
+/// A leader as listed, split into the name and the title written beside it (区长 张三,
+/// 张三副区长, 张三（副区长）, 张三同志). A title alone (区长) stays the name.
+pub fn split_title(listed: &str) -> (&str, Option<&str>) {
+    let listed = listed.trim();
+    let without_comrade = listed.strip_suffix("同志").unwrap_or(listed);
+    for re in [&*TITLE_AFTER_RE, &*TITLE_BEFORE_RE] {
+        if let Some(caps) = re.captures(listed)
+            && let (Some(name), Some(title)) = (caps.name("name"), caps.name("title"))
+        {
+            return (name.as_str(), Some(title.as_str()));
+        }
+    }
+    if without_comrade.chars().count() >= 2 {
+        return (without_comrade, None);
+    }
+    (listed, None)
+}
+
+/// A leader named in a section heading for the tasks under it: 一、张三副区长牵头的重点工作,
+/// （二）李四同志负责, 三、工业经济（王五区长牵头）. The heading must give a title or 同志, so
+/// that a heading like 工业牵头 is not read as a name.
+pub fn heading_leader(heading: &str) -> Option<String> {
+    static HEADING_RE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(&format!(
+            r"(?:^|[（(，,、由])(?P<name>\p{{Han}}{{2,3}}?)(?:(?P<title>{TITLE})(?:同志)?|同志)(?:牵头|负责|分管|领衔|挂帅)"
+        ))
+        .expect("heading leader")
+    });
+    let caps = HEADING_RE.captures(heading)?;
+    Some(caps.name("name")?.as_str().to_owned())
+}
+
+/// A notice-wide rule that the first unit listed hosts: 列第一位者为牵头单位, 排在第一位的为牵头
+/// 单位, 第一个单位为牵头单位 …
+static FIRST_HOSTS_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[（(]?\s*(?:注[：:])?\s*(?:[列排位]在?|排名|排序|位列)?(?:第一位|第一个|首位|第一)(?:的|者)?(?:单位|部门)?\s*(?:为|是)\s*(?:牵头|主办|主责|主要责任)(?:单位|部门)\s*[）)]?")
+        .expect("first listed hosts")
+});
+
+/// Does the notice say that the first unit listed hosts?
+pub fn first_listed_hosts(text: &str) -> bool {
+    FIRST_HOSTS_RE.is_match(text)
+}
+
+/// The text without the first-listed-hosts rule, so the rule is never glued onto a unit's name.
+pub fn without_rule(text: &str) -> std::borrow::Cow<'_, str> {
+    FIRST_HOSTS_RE.replace_all(text, "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lists(f: &Fields) -> Vec<(Label, Vec<&str>)> {
+        f.lists
+            .iter()
+            .map(|(l, names)| (*l, names.iter().map(|n| n.text.as_str()).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn bracketed_prose_names_hosts_and_helpers() {
+        let f =
+            prose_fields("推进老旧小区改造22个。（区住建局牵头，区财政局、各镇街配合）").unwrap();
+        assert_eq!(f.body, "推进老旧小区改造22个。");
+        assert_eq!(
+            lists(&f),
+            [
+                (Label::HostUnits, vec!["区住建局"]),
+                (Label::CoUnits, vec!["区财政局", "各镇街"])
+            ]
+        );
+    }
+
+    #[test]
+    fn a_closing_sentence_names_the_unit_in_charge() {
+        let f = prose_fields("完成义务教育学校建设3所，由区教体局负责。").unwrap();
+        assert_eq!(f.body, "完成义务教育学校建设3所，");
+        assert_eq!(lists(&f), [(Label::HostUnits, vec!["区教体局"])]);
+        let f = prose_fields("开展专项整治（区市场监管局、区公安分局负责）").unwrap();
+        assert_eq!(
+            lists(&f),
+            [(Label::MixedUnits, vec!["区市场监管局", "区公安分局"])]
+        );
+    }
+
+    #[test]
+    fn prose_that_names_no_unit_is_no_field() {
+        assert!(prose_fields("各单位由主要负责同志负责。").is_none());
+        assert!(prose_fields("（具体由各单位研究确定）").is_none());
+        assert!(prose_fields("坚持党委领导、政府负责、社会协同").is_none());
+    }
+
+    #[test]
+    fn titles_beside_names_are_set_apart() {
+        assert_eq!(split_title("区长 张三"), ("张三", Some("区长")));
+        assert_eq!(split_title("张三副区长"), ("张三", Some("副区长")));
+        assert_eq!(split_title("李长江副区长"), ("李长江", Some("副区长")));
+        assert_eq!(
+            split_title("张三（区委常委、副区长）"),
+            ("张三", Some("区委常委、副区长"))
+        );
+        assert_eq!(split_title("副县长王五"), ("王五", Some("副县长")));
+        assert_eq!(split_title("王五同志"), ("王五", None));
+        assert_eq!(split_title("张锐"), ("张锐", None));
+        assert_eq!(split_title("区长"), ("区长", None));
+    }
+
+    #[test]
+    fn a_heading_names_the_leader_of_its_tasks() {
+        assert_eq!(
+            heading_leader("张三副区长牵头的重点工作").as_deref(),
+            Some("张三")
+        );
+        assert_eq!(
+            heading_leader("工业经济（王五区长牵头）").as_deref(),
+            Some("王五")
+        );
+        assert_eq!(
+            heading_leader("李四同志负责的工作").as_deref(),
+            Some("李四")
+        );
+        assert_eq!(heading_leader("扎实推进乡村振兴"), None);
+        assert_eq!(heading_leader("工业牵头项目"), None);
+    }
+
+    #[test]
+    fn the_first_listed_rule_is_found_and_taken_out() {
+        for note in [
+            "列第一位者为牵头单位",
+            "（排在第一位的为牵头单位）",
+            "注：排名第一的单位为牵头单位",
+        ] {
+            assert!(first_listed_hosts(note), "{note}");
+        }
+        assert_eq!(without_rule("区发改局（列第一位者为牵头单位）"), "区发改局");
+        assert!(!first_listed_hosts("第一批项目为重点"));
+    }
+}
