@@ -34,9 +34,17 @@ pub fn unflatten(lines: Vec<Line>) -> Vec<Line> {
     let mut out = Vec::with_capacity(lines.len());
     let mut i = 0;
     while i < lines.len() {
-        if let Some(columns) = cells(&lines[i].text).and_then(|row| header_columns(&row)) {
+        let header = [Split::Cells, Split::Words].into_iter().find_map(|split| {
+            let columns = split
+                .row(&lines[i].text)
+                .and_then(|row| header_columns(&row))?;
+            // Split by single spaces, every word of the line must be a header word.
+            let whole = split == Split::Cells || columns.iter().all(Option::is_some);
+            whole.then_some((split, columns))
+        });
+        if let Some((split, columns)) = header {
             out.push(lines[i].clone());
-            i = row_lines(&lines, i + 1, &columns, &mut out);
+            i = row_lines(&lines, i + 1, split, &columns, &mut out);
             continue;
         }
         match header_at(&lines, i) {
@@ -78,11 +86,53 @@ pub(super) fn cells(text: &str) -> Option<Vec<String>> {
     (cells.len() >= 2).then_some(cells)
 }
 
-/// The rows after a header row of [`cells`], each rewritten by [`row_line`], until a line that
-/// is no row; returns the index of that line.
+/// How the cells of a table's rows are set apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Split {
+    /// By [`cells`]: `|`, tabs, runs of spaces.
+    Cells,
+    /// By single spaces (cells run together but for one space, as a web table copied as text
+    /// gives them): recognised only when the header row splits into header words this way.
+    Words,
+}
+
+impl Split {
+    fn row(self, text: &str) -> Option<Vec<String>> {
+        match self {
+            Split::Cells => cells(text),
+            Split::Words => {
+                let words: Vec<String> = text
+                    .split(super::lines::is_space)
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                (words.len() >= 2).then_some(words)
+            }
+        }
+    }
+}
+
+/// A row split by single spaces has more cells than columns when its task text holds spaces:
+/// the surplus joins the task column.
+fn fit(columns: &[Option<Column>], mut row: Vec<String>) -> Vec<String> {
+    let task = columns.iter().position(|c| *c == Some(Column::Task));
+    if let Some(task) = task.filter(|_| row.len() > columns.len()) {
+        let surplus = row.len() - columns.len();
+        let text = row
+            .drain(task..=task + surplus)
+            .collect::<Vec<_>>()
+            .join(" ");
+        row.insert(task, text);
+    }
+    row
+}
+
+/// The rows after a header row, each rewritten by [`row_line`], until a line that is no row;
+/// returns the index of that line.
 fn row_lines(
     lines: &[Line],
     mut i: usize,
+    split: Split,
     columns: &[Option<Column>],
     out: &mut Vec<Line>,
 ) -> usize {
@@ -91,7 +141,16 @@ fn row_lines(
         let row = if text.trim().is_empty() {
             Vec::new()
         } else {
-            match cells(text) {
+            match split.row(text) {
+                // A heading alone on its line inside the table.
+                Some(row)
+                    if split == Split::Words
+                        && numbering(clean(text)).is_some()
+                        && arabic_number(&row[0]).is_none() =>
+                {
+                    vec![clean(text).to_owned()]
+                }
+                Some(row) if split == Split::Words => fit(columns, row),
                 Some(row) => row,
                 // A Markdown separator row, or a heading alone on its line inside the table.
                 None if text.trim().starts_with(['|', '｜']) => Vec::new(),
@@ -274,6 +333,24 @@ mod tests {
         );
         assert_eq!(out[1].no, 7);
         assert_eq!(out[2].no, 9);
+    }
+
+    #[test]
+    fn a_table_whose_cells_are_set_apart_by_single_spaces_is_read_by_column() {
+        let input = "序号 重点任务 牵头领导 牵头单位 配合单位\n一、工业\n1 新增企业 30家 张三 县工信局 各镇\n2 建设道路5公里 李四 县交通局 县财政局\n\n抄送：县委";
+        let out = unflatten(lines(input));
+        let texts: Vec<&str> = out.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "序号 重点任务 牵头领导 牵头单位 配合单位",
+                "一、工业",
+                "1、新增企业 30家（牵头领导：张三；牵头单位：县工信局；配合单位：各镇）",
+                "2、建设道路5公里（牵头领导：李四；牵头单位：县交通局；配合单位：县财政局）",
+                "",
+                "抄送：县委"
+            ]
+        );
     }
 
     #[test]

@@ -113,10 +113,18 @@ fn notice_piece() -> impl Strategy<Value = String> {
             "关于", "的通知", "附件：", "序号", "工作任务", "〔2022〕1号", "2022年2月15日", "二〇二二年二月十五日",
             "增长7%", "突破390亿元", "控制在3%以内", "3.6万亩", "分别", "黑体为主办单位，其他为协办单位，下同",
             " ", "\u{3000}", "\t", "#", "## ",
+            // prose forms, titles, the label family, other numbering and table rows
+            "牵头，", "配合）", "由", "负责。", "（列第一位者为牵头单位）", "副区长", "区长 ", "同志",
+            "分管区领导：", "牵头区级领导：", "分管副区长：", "牵 头 单 位：", "牽頭單位：", "協辦單位：",
+            "牵头部门：", "配合部门：", "①", "②", "一是", "二是", "1）", "| 序号 | 重点任务 | 牵头单位 |",
+            "| --- | --- | --- |", "| 1 | 任务 | 区财政局 |", "完成时限：", "6月底前",
         ])
         .prop_map(String::from),
     ]
 }
+
+const SEED_DOCX: &[u8] = include_bytes!("../../seeds/yanzhou-2022-task-notice.docx");
+const SEED_XLSX: &[u8] = include_bytes!("../../seeds/yanzhou-2022-task-breakdown.xlsx");
 
 fn seed_lines() -> Vec<&'static str> {
     SEED.lines().collect()
@@ -193,6 +201,22 @@ proptest! {
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let result = parse_notice(&text, dir());
         check(&text, result)?;
+    }
+
+    #[test]
+    fn decoding_the_word_and_excel_seeds_with_bytes_changed_never_panics(
+        excel in any::<bool>(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+    ) {
+        let mut bytes = if excel { SEED_XLSX.to_vec() } else { SEED_DOCX.to_vec() };
+        for (at, byte) in edits {
+            let i = at.index(bytes.len());
+            bytes[i] = byte;
+        }
+        match decode(&bytes) {
+            Ok(text) => check(&text, parse_notice(&text, dir()))?,
+            Err(e) => prop_assert!(e.problems.iter().all(|p| has_cjk(&p.message)), "{:?}", e),
+        }
     }
 
     #[test]
