@@ -55,7 +55,7 @@ pub fn breakdown_xlsx(m: &Matrix) -> Result<Vec<u8>, XlsxError> {
         row += 1;
     }
     signature(sheet, row + 1, m)?;
-    Ok(workbook.save_to_buffer()?)
+    workbook.save_to_buffer()
 }
 
 /// The title, the document number, the notice's targets and the frozen header row, and the
