@@ -9,7 +9,7 @@ use duban::matrix::{
     LeaderRef, LeaderRole, Matrix, UnitDirectory, UnitRole, breakdown_xlsx, decode, parse_notice,
 };
 use duban::store::{ImportOutcome, NewReport};
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 /// The matrix without line numbers: a task's line is where it sits in the file (a row of the
 /// sheet, a line of the text), and the store keeps the latest.
@@ -34,6 +34,18 @@ fn cells(xlsx: &[u8]) -> Vec<Vec<String>> {
                 .collect()
         })
         .collect()
+}
+
+/// The sheet's XML, for what calamine does not show: panes, widths, merged cells.
+fn sheet_xml(xlsx: &[u8]) -> String {
+    let mut archive = zip::ZipArchive::new(Cursor::new(xlsx)).expect("a zip archive");
+    let mut xml = String::new();
+    archive
+        .by_name("xl/worksheets/sheet1.xml")
+        .expect("the first sheet")
+        .read_to_string(&mut xml)
+        .expect("UTF-8 XML");
+    xml
 }
 
 /// A workbook with these cells, as Excel saves a sheet an office edited (no formatting).
@@ -82,7 +94,8 @@ async fn exported(db: &TestDb, notice_id: i64) -> (Matrix, Vec<u8>) {
 fn the_breakdown_sheet_has_the_title_number_header_sections_and_signature() {
     let seed = parse_notice(SEED, &seed_dir()).unwrap();
 
-    let rows = cells(&breakdown_xlsx(&seed).unwrap());
+    let xlsx = breakdown_xlsx(&seed).unwrap();
+    let rows = cells(&xlsx);
 
     assert_eq!(rows[0][0], "关于分解落实2022年政府工作报告任务目标的通知");
     assert_eq!(rows[1][0], "济兖政发〔2022〕1号");
@@ -125,6 +138,21 @@ fn the_breakdown_sheet_has_the_title_number_header_sections_and_signature() {
     assert_eq!(rows[last - 1][0], "济宁市兖州区人民政府");
     assert_eq!(rows[last][0], "2022年2月15日");
     assert_eq!(last, 3 + 7 + 71 + 3);
+    // For an office to edit comfortably: the rows above the tasks stay in view, the task
+    // column is wide, and the title, the targets, the sections and the signature are merged.
+    let xml = sheet_xml(&xlsx);
+    assert!(
+        xml.contains(r#"<pane ySplit="4" topLeftCell="A5""#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<col min="2" max="2" width="60.7109375""#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<mergeCells count="12">"#),
+        "3 head rows, 7 sections, 2 signature rows"
+    );
 }
 
 on_both_backends! {
