@@ -322,6 +322,36 @@ mod tests {
     }
 
     #[test]
+    fn a_task_written_over_several_lines_reads_back_whole() {
+        let text = "关于印发重点工作任务的通知\n（一）项目建设\n1.推进项目建设，\n年内完成投资10亿元。（牵头领导：张三。承办单位：区商务局、区财政局）\n2.优化营商环境。（承办单位：区行政审批服务局）\n（二）营商环境\n3.推进政务服务标准化。（责任领导：李四；主办单位：区行政审批服务局）\n";
+        let m = parse_notice(text, &UnitDirectory::default()).unwrap();
+        assert!(m.tasks[0].text.contains('\n'), "{:?}", m.tasks[0].text);
+
+        let again = round_trip(&m, &UnitDirectory::default());
+
+        assert_eq!(without_lines(again), without_lines(m));
+    }
+
+    #[test]
+    fn the_notices_own_targets_read_back_with_their_deadlines() {
+        let text = "某某县人民政府关于印发2023年重点工作任务的通知\n主要目标：到2025年，全县地区生产总值达到500亿元，年内新增市场主体2000户。\n1.推进项目建设。（牵头领导：张三。承办单位：县商务局）\n";
+        let m = parse_notice(text, &UnitDirectory::default()).unwrap();
+        let deadlines: Vec<_> = m.notice_targets.iter().map(|t| t.deadline).collect();
+        assert_eq!(
+            deadlines,
+            [
+                chrono::NaiveDate::from_ymd_opt(2025, 12, 31),
+                chrono::NaiveDate::from_ymd_opt(2023, 12, 31)
+            ]
+        );
+
+        let again = round_trip(&m, &UnitDirectory::default());
+
+        assert_eq!(again.notice_targets, m.notice_targets);
+        assert_eq!(again.notice, m.notice);
+    }
+
+    #[test]
     fn section_numbering_stays_apart_from_the_tasks() {
         assert_eq!(numbered("二"), "二、");
         assert_eq!(numbered("3"), "（3）");
