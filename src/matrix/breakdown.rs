@@ -68,7 +68,9 @@ fn head(sheet: &mut Worksheet, m: &Matrix) -> Result<u32, XlsxError> {
         .set_align(FormatAlign::VerticalCenter)
         .set_text_wrap();
     merged(sheet, 0, &m.notice.title, &title)?;
-    sheet.set_row_height(0, 42)?;
+    // About 50 characters of 16 points to a line of the merged row.
+    let title_lines = m.notice.title.chars().count().div_ceil(50).max(1);
+    sheet.set_row_height(0, 24.0 * title_lines as f64)?;
     let centre = Format::new().set_align(FormatAlign::Center);
     merged(
         sheet,
