@@ -43,8 +43,9 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// 打印责任矩阵
+    /// 打印责任矩阵，或导出为 Excel 分解表（改正后可重新导入）
     Matrix {
+        /// 格式
         #[arg(long, value_enum, default_value = "table")]
         format: commands::matrix::Format,
         /// 只看这一项任务
@@ -56,6 +57,9 @@ enum Command {
         /// 只看这位领导牵头的任务
         #[arg(long, value_name = "NAME")]
         leader: Option<String>,
+        /// 写入文件（xlsx 必须指定）
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// 列出所有单位及其主办、协办任务数
     Units,
@@ -235,7 +239,11 @@ fn main() -> ExitCode {
                 task,
                 unit,
                 leader,
-            } => commands::matrix::run(&settings, format, &Filter { task, unit, leader }).await,
+                out,
+            } => {
+                let filter = Filter { task, unit, leader };
+                commands::matrix::run(&settings, format, &filter, out.as_deref()).await
+            }
             Command::Units => commands::units::run(&settings).await,
             Command::Run {
                 webhook_url,

@@ -144,6 +144,72 @@ fn matrix_json_has_the_documented_shape_and_filters_work() {
 }
 
 #[test]
+fn matrix_as_xlsx_writes_a_breakdown_sheet_that_imports_as_the_same_version() {
+    let env = Env::new();
+    assert!(env.run(&["import", SEED]).status.success());
+    let file = env.root.join("分解表.xlsx").display().to_string();
+
+    let out = env.run(&["matrix", "--format", "xlsx", "--out", &file]);
+
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("分解表（71项任务）已写入"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains(&format!("duban import {file}")),
+        "{}",
+        stdout(&out)
+    );
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.starts_with(b"PK"), "an .xlsx is a zip file");
+    let out = env.run(&["import", &file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("与已导入的版本相同，数据库未做任何修改"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(task_count(&env), 71);
+}
+
+#[test]
+fn matrix_as_xlsx_is_refused_to_the_terminal_for_some_tasks_or_into_a_missing_folder() {
+    let env = Env::new();
+    assert!(env.run(&["import", SEED]).status.success());
+    let missing = env
+        .root
+        .join("no/such/folder/分解表.xlsx")
+        .display()
+        .to_string();
+    let file = env.root.join("分解表.xlsx").display().to_string();
+    let refusals: [(&[&str], &str); 3] = [
+        (
+            &["matrix", "--format", "xlsx"],
+            "请用 --out 文件名 指定写到哪里",
+        ),
+        (
+            &["matrix", "--format", "xlsx", "--task", "3", "--out", &file],
+            "不能与 --task、--unit、--leader 同用",
+        ),
+        (
+            &["matrix", "--format", "xlsx", "--out", &missing],
+            "no/such/folder 不存在",
+        ),
+    ];
+
+    for (args, reason) in refusals {
+        let out = env.run(args);
+
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(reason), "{args:?}: {}", stderr(&out));
+        assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout");
+    }
+    assert!(!Path::new(&file).exists(), "no file was written");
+}
+
+#[test]
 fn units_lists_host_and_co_counts() {
     let env = Env::new();
     assert!(env.run(&["import", SEED]).status.success());

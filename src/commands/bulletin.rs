@@ -1,7 +1,7 @@
 //! `duban bulletin [--period P] [--format F] [--out FILE]`: a period's bulletin in one of the
 //! formats offices circulate, to a file or (text formats) to stdout.
 
-use super::{io_reason, open_store, user_error};
+use super::{check_out_folder, io_reason, open_store, user_error};
 use crate::bulletin::render::{docx, markdown, png, text, xlsx};
 use crate::bulletin::{Bulletin, compile};
 use crate::clock::Clock;
@@ -63,22 +63,6 @@ pub async fn run(
         None => out!("{}", String::from_utf8_lossy(&bytes))?,
     }
     Ok(())
-}
-
-/// The folder `--out` names must exist: say which one when it does not.
-fn check_out_folder(path: &Path) -> Result<()> {
-    let folder = match path.parent() {
-        Some(folder) if !folder.as_os_str().is_empty() => folder,
-        _ => Path::new("."),
-    };
-    if folder.is_dir() {
-        Ok(())
-    } else {
-        Err(user_error(format!(
-            "文件夹 {} 不存在：请先创建它，或让 --out 指向已有的文件夹。",
-            folder.display()
-        )))
-    }
 }
 
 fn render(b: &Bulletin, format: Format) -> Result<Vec<u8>> {

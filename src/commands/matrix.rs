@@ -1,17 +1,23 @@
-//! `duban matrix`: the responsibility matrix as a table or as JSON.
+//! `duban matrix`: the responsibility matrix as a table, as JSON, or as an Excel 分解表 that an
+//! office corrects and imports again.
 
-use super::{latest_notice, open_store, user_error};
+use super::{check_out_folder, io_reason, latest_notice, open_store, user_error};
 use crate::config::Settings;
-use crate::matrix::{LeaderRole, Matrix, Target, TargetKind, Task, UnitRole};
+use crate::matrix::{LeaderRole, Matrix, Target, TargetKind, Task, UnitRole, breakdown_xlsx};
 use crate::text::{table, truncate};
 use crate::{out, outln};
 use anyhow::Result;
 use serde_json::{Value, json};
+use std::path::Path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// 表格（终端查看）
     Table,
+    /// JSON
     Json,
+    /// Excel 分解表：改正后可用 duban import 重新导入
+    Xlsx,
 }
 
 /// Which tasks to show; every filter given must match.
@@ -23,6 +29,10 @@ pub struct Filter {
 }
 
 impl Filter {
+    fn is_empty(&self) -> bool {
+        self.task.is_none() && self.unit.is_none() && self.leader.is_none()
+    }
+
     fn matches(&self, t: &Task) -> bool {
         self.task.is_none_or(|n| t.number == n)
             && self.unit.as_ref().is_none_or(|u| {
@@ -35,7 +45,13 @@ impl Filter {
     }
 }
 
-pub async fn run(settings: &Settings, format: Format, filter: &Filter) -> Result<()> {
+pub async fn run(
+    settings: &Settings,
+    format: Format,
+    filter: &Filter,
+    out: Option<&Path>,
+) -> Result<()> {
+    check_request(format, filter, out)?;
     let store = open_store(&settings.database_url).await?;
     let notice_id = latest_notice(&store).await?;
     let matrix = store.load_matrix(notice_id).await?;
@@ -44,14 +60,52 @@ pub async fn run(settings: &Settings, format: Format, filter: &Filter) -> Result
     if tasks.is_empty() {
         return Err(user_error(no_match(filter)));
     }
-    match format {
-        Format::Table => out!("{}", render_table(&matrix, &tasks))?,
-        Format::Json => outln!(
-            "{}",
-            serde_json::to_string_pretty(&to_json(&matrix, &tasks))?
-        )?,
+    let bytes = match format {
+        Format::Table => render_table(&matrix, &tasks).into_bytes(),
+        Format::Json => {
+            (serde_json::to_string_pretty(&to_json(&matrix, &tasks))? + "\n").into_bytes()
+        }
+        Format::Xlsx => breakdown_xlsx(&matrix)?,
+    };
+    match out {
+        Some(path) => {
+            std::fs::write(path, &bytes).map_err(|e| {
+                user_error(format!("无法写入 {}：{}", path.display(), io_reason(&e)))
+            })?;
+            outln!("{}", written(format, tasks.len(), path))?;
+        }
+        None => out!("{}", String::from_utf8_lossy(&bytes))?,
     }
     Ok(())
+}
+
+/// What the command line asks for is refused before the database is opened: an Excel file
+/// to the terminal, a partial 分解表, a folder that does not exist.
+fn check_request(format: Format, filter: &Filter, out: Option<&Path>) -> Result<()> {
+    if format == Format::Xlsx {
+        if !filter.is_empty() {
+            return Err(user_error(
+                "分解表导出全部任务，不能与 --task、--unit、--leader 同用：只含部分任务的表再导入时，其余任务会被当作已删除。",
+            ));
+        }
+        if out.is_none() {
+            return Err(user_error(
+                "xlsx 是二进制文件，请用 --out 文件名 指定写到哪里，例如 duban matrix --format xlsx --out 分解表.xlsx",
+            ));
+        }
+    }
+    out.map_or(Ok(()), check_out_folder)
+}
+
+/// The line that says where the file went; for the 分解表, how to bring the corrections back.
+fn written(format: Format, tasks: usize, path: &Path) -> String {
+    let path = path.display();
+    match format {
+        Format::Xlsx => format!(
+            "分解表（{tasks}项任务）已写入 {path}。在 Excel 中改正后，用 duban import {path} 导入改正后的版本。"
+        ),
+        Format::Table | Format::Json => format!("{tasks}项任务已写入 {path}"),
+    }
 }
 
 fn no_match(f: &Filter) -> String {

@@ -139,6 +139,22 @@ fn shown_path(path: &Path) -> String {
     }
 }
 
+/// The folder `--out` names must exist: say which one when it does not.
+pub(crate) fn check_out_folder(path: &Path) -> Result<()> {
+    let folder = match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder,
+        _ => Path::new("."),
+    };
+    if folder.is_dir() {
+        Ok(())
+    } else {
+        Err(user_error(format!(
+            "文件夹 {} 不存在：请先创建它，或让 --out 指向已有的文件夹。",
+            folder.display()
+        )))
+    }
+}
+
 /// An I/O error in words a person reads (Chinese), for the kinds a command meets.
 pub(crate) fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {

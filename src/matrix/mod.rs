@@ -1,6 +1,7 @@
 //! The responsibility matrix: a notice's text in, tasks with leaders, units and targets out.
 //! Pure functions over strings; the caller reads files and writes the database.
 
+mod breakdown;
 mod decode;
 mod directory;
 mod document;
@@ -16,6 +17,7 @@ mod sheet;
 mod table;
 mod targets;
 
+pub use breakdown::breakdown_xlsx;
 pub use decode::decode;
 pub use directory::{DirectoryError, Resolution, UnitDirectory};
 pub use model::*;

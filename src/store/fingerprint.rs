@@ -1,17 +1,20 @@
 //! The fingerprint of a task's content: what a re-import compares to tell a changed task from
 //! an unchanged one. The number is the task's identity and its line is only where it sits in
-//! the file, so neither is part of the content.
+//! the file, so neither is part of the content. Nor is how names of different roles are
+//! interleaved: an Excel 分解表 lists hosts and co-organizers (牵头领导 and 责任领导) in columns of
+//! their own, so a notice that named a co-organizer before its host comes back from its sheet
+//! with the host first, and that is the same task.
 
-use crate::matrix::{GroupRef, LeaderRef, Target, Task, UnitRef};
+use crate::matrix::{GroupRef, LeaderRef, LeaderRole, Target, Task, UnitRef, UnitRole};
 use serde::Serialize;
 
 #[derive(Serialize)]
 struct Content<'a> {
     section: Option<u32>,
     text: &'a str,
-    leaders: &'a [LeaderRef],
-    units: &'a [UnitRef],
-    groups: &'a [GroupRef],
+    leaders: Vec<&'a LeaderRef>,
+    units: Vec<&'a UnitRef>,
+    groups: Vec<&'a GroupRef>,
     targets: &'a [Target],
 }
 
@@ -23,13 +26,21 @@ pub(crate) fn task_fingerprint(task: &Task) -> String {
     let content = Content {
         section: task.section,
         text: &task.text,
-        leaders: &task.leaders,
-        units: &task.units,
-        groups: &task.groups,
+        leaders: by_role(&task.leaders, |l| l.role == LeaderRole::Lead),
+        units: by_role(&task.units, |u| u.role == UnitRole::Host),
+        groups: by_role(&task.groups, |g| g.role == UnitRole::Host),
         targets: &task.targets,
     };
     let json = serde_json::to_vec(&content).expect("task content serializes to JSON");
     format!("{:016x}", fnv1a64(&json))
+}
+
+/// The items with `first` ones before the others, each in their listed order. Tasks whose
+/// hosts come first (most: a notice names its host first) keep the fingerprint they had.
+fn by_role<T>(items: &[T], first: impl Fn(&T) -> bool) -> Vec<&T> {
+    let mut ordered: Vec<&T> = items.iter().collect();
+    ordered.sort_by_key(|item| !first(item));
+    ordered
 }
 
 fn fnv1a64(bytes: &[u8]) -> u64 {
@@ -77,6 +88,43 @@ mod tests {
         assert_eq!(task_fingerprint(&a), task_fingerprint(&moved));
         assert_ne!(task_fingerprint(&a), task_fingerprint(&edited));
         assert_eq!(task_fingerprint(&a).len(), 16);
+    }
+
+    #[test]
+    fn hosts_listed_after_co_organizers_are_the_same_task_but_a_changed_role_is_not() {
+        let unit = |name: &str, role| UnitRef {
+            name: name.into(),
+            role,
+            via: None,
+        };
+        let listed = |units: Vec<UnitRef>| Task {
+            units,
+            ..task("推进项目建设")
+        };
+        let co_first = listed(vec![
+            unit("区商务局", UnitRole::Co),
+            unit("区财政局", UnitRole::Host),
+        ]);
+        let host_first = listed(vec![
+            unit("区财政局", UnitRole::Host),
+            unit("区商务局", UnitRole::Co),
+        ]);
+        let swapped = listed(vec![
+            unit("区商务局", UnitRole::Host),
+            unit("区财政局", UnitRole::Co),
+        ]);
+        let hosts_reordered = listed(vec![
+            unit("区商务局", UnitRole::Host),
+            unit("区财政局", UnitRole::Host),
+        ]);
+        let hosts = listed(vec![
+            unit("区财政局", UnitRole::Host),
+            unit("区商务局", UnitRole::Host),
+        ]);
+
+        assert_eq!(task_fingerprint(&co_first), task_fingerprint(&host_first));
+        assert_ne!(task_fingerprint(&co_first), task_fingerprint(&swapped));
+        assert_ne!(task_fingerprint(&hosts), task_fingerprint(&hosts_reordered));
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod support;
 
 // The notice and its import.
 mod excel;
+mod excel_round_trip;
 mod import_errors;
 mod import_variants;
 mod parse_props;
