@@ -15,7 +15,9 @@ pub enum Label {
     CoUnits,
     /// 承办单位, 责任单位: bold (or else the first) hosts, unless another label says who hosts.
     MixedUnits,
-    /// 完成时限, 备注 …: recognised so that they end the field before them, otherwise unused.
+    /// 完成时限, 时间节点 …: the task's deadline, its value kept whole as one name.
+    Deadline,
+    /// 备注 …: recognised so that they end the field before them, otherwise unused.
     Other,
 }
 
@@ -45,10 +47,10 @@ const LABELS: &[(&str, Label)] = &[
     ("责任单位", Label::MixedUnits),
     ("责任部门", Label::MixedUnits),
     ("实施单位", Label::MixedUnits),
-    ("完成时限", Label::Other),
-    ("完成时间", Label::Other),
-    ("时间节点", Label::Other),
-    ("时限要求", Label::Other),
+    ("完成时限", Label::Deadline),
+    ("完成时间", Label::Deadline),
+    ("时间节点", Label::Deadline),
+    ("时限要求", Label::Deadline),
     ("备注", Label::Other),
 ];
 
@@ -193,8 +195,12 @@ pub fn split_fields(text: &str) -> Fields {
             .map_or(text.len(), |m| m.start());
         let name = folded(name.as_str());
         let label = LABELS.iter().find(|(n, _)| *n == name).map(|(_, l)| *l);
-        if let Some(label) = label {
-            lists.push((label, split_names(field_value(&text[all.end()..end]))));
+        let value = field_value(&text[all.end()..end]);
+        match label {
+            // A deadline is one value (2022年6月底前，长期坚持), never a list to split.
+            Some(Label::Deadline) => lists.push((Label::Deadline, whole(value))),
+            Some(label) => lists.push((label, split_names(value))),
+            None => {}
         }
     }
     Fields {
@@ -255,6 +261,13 @@ pub fn split_names(value: &str) -> Vec<Name> {
         current.push(c);
     }
     push_name(&mut names, &current, current_bold);
+    names
+}
+
+/// A value kept whole, without bold marks: one name, or none when it is empty.
+fn whole(value: &str) -> Vec<Name> {
+    let mut names = Vec::new();
+    push_name(&mut names, &value.replace("**", ""), false);
     names
 }
 
@@ -339,6 +352,7 @@ mod tests {
         );
         assert_eq!(f.body, "年内新增企业30家。");
         assert_eq!(texts(&f.lists[1].1), ["县科技局"]);
-        assert_eq!(f.lists[2].0, Label::Other);
+        assert_eq!(f.lists[2].0, Label::Deadline);
+        assert_eq!(texts(&f.lists[2].1), ["2023年6月底"]);
     }
 }

@@ -14,6 +14,7 @@ mod responsibility;
 mod sheet;
 mod table;
 mod targets;
+mod time_limit;
 
 pub use decode::decode;
 pub use directory::{DirectoryError, Resolution, UnitDirectory};

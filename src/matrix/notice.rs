@@ -11,7 +11,7 @@ use super::fields::{has_fields, split_fields, starts_with_field};
 use super::lines::{Line, Numbering, Style, clean, numbering};
 use super::model::{Diagnostic, GroupInfo, Matrix, Section, Task, UnitInfo, UnitKind};
 use super::responsibility::assign;
-use super::{document, table, targets::extract_targets};
+use super::{document, table, targets::extract_targets, time_limit};
 use std::collections::BTreeMap;
 
 /// Why a notice could not be imported: every problem found, each with its line.
@@ -161,6 +161,10 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
                 ),
             ));
         }
+        let (deadline, unread) = time_limit::read(&fields, year);
+        if let Some(unread) = unread {
+            warnings.push(diag(block.line, format!("第{label}项任务{unread}")));
+        }
         let text = fields.body.replace("**", "");
         tasks.push(Task {
             number: block.numbering.as_ref().map_or(0, |n| n.number),
@@ -171,6 +175,7 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
             leaders: who.leaders,
             units: who.units,
             groups: who.groups,
+            deadline,
         });
     }
     let sections = keep_sections_with_tasks(sections, &mut tasks);

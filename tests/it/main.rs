@@ -5,6 +5,7 @@
 mod support;
 
 // The notice and its import.
+mod deadline;
 mod excel;
 mod import_errors;
 mod import_variants;

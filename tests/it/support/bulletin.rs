@@ -92,6 +92,7 @@ fn task(
             })
             .collect(),
         targets,
+        deadline: None,
     }
 }
 
