@@ -205,3 +205,26 @@ fn an_excel_deadline_column_is_read_as_text_or_as_a_date_cell() {
         ]
     );
 }
+
+/// The reminders and the supervisors' escalation name a task's 完成时限.
+#[test]
+fn reminders_and_the_escalation_show_the_deadline() {
+    use duban::bot::texts::{escalation, reminder_list, reminder_task};
+    let mut task = crate::support::bulletin::tasks().remove(3);
+    task.deadline = Some(Deadline {
+        text: "3月15日前".into(),
+        date: date(2022, 3, 15),
+    });
+    let due = date(2022, 3, 25).unwrap();
+
+    assert!(reminder_task(&task, "2022-03", due).contains("\n完成时限：3月15日前\n"));
+    let list = reminder_list("区住建局", &[&task], "2022-03", due);
+    assert!(
+        list[0].lines().any(|l| l.trim() == "完成时限：3月15日前"),
+        "{list:?}"
+    );
+    assert!(
+        escalation(None, &[(&task, vec!["区住建局"])], "2022-03", due)[0]
+            .contains("第4项 改造老旧小区22个。（主办：区住建局；完成时限：3月15日前）")
+    );
+}
