@@ -239,7 +239,7 @@ fn lagging(b: &Bulletin) -> Section {
     if with_deadlines {
         header.push("完成时限");
     }
-    let table = (!rows.is_empty()).then(|| Table { header, rows });
+    let table = (!rows.is_empty()).then_some(Table { header, rows });
     none_if_empty(&mut lines);
     Section {
         title: "进度滞后".into(),
