@@ -133,7 +133,11 @@ fn matrix_json_has_the_documented_shape_and_filters_work() {
         serde_json::json!({"name": "区农业农村局（区乡村振兴局）", "role": "host", "via": null})
     );
     assert_eq!(task["units"].as_array().unwrap().len(), 11);
-    assert_eq!(task["deadline"], serde_json::Value::Null, "the seed gives no 完成时限");
+    assert_eq!(
+        task["deadline"],
+        serde_json::Value::Null,
+        "the seed gives no 完成时限"
+    );
 
     let out = env.run(&["matrix", "--unit", "酒仙桥街道", "--leader", "崔增力"]);
     let text = stdout(&out);
@@ -167,7 +171,9 @@ fn a_deadline_is_a_column_of_the_matrix_and_a_field_of_its_json() {
     let header = table.lines().nth(1).unwrap();
     assert!(header.trim_end().ends_with("完成时限"), "{table}");
     assert!(
-        table.lines().any(|l| l.starts_with("1 ") && l.trim_end().ends_with("2022年6月底前")),
+        table
+            .lines()
+            .any(|l| l.starts_with("1 ") && l.trim_end().ends_with("2022年6月底前")),
         "{table}"
     );
 }

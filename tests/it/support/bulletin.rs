@@ -272,20 +272,24 @@ pub fn heading() -> Heading {
 
 /// The March bulletin of the fixture.
 pub fn bulletin() -> Bulletin {
-    let tasks = tasks();
+    bulletin_of(&tasks())
+}
+
+/// The March bulletin of `tasks` against February, with the fixture's reports.
+fn bulletin_of(tasks: &[TaskView]) -> Bulletin {
     let (march, february) = (march(), february());
     let now = PeriodData {
         label: "2022-03",
         end: day(3, 31),
         due: day(3, 25),
-        tasks: &tasks,
+        tasks,
         reports: &march,
     };
     let before = PeriodData {
         label: "2022-02",
         end: day(2, 28),
         due: day(2, 25),
-        tasks: &tasks,
+        tasks,
         reports: &february,
     };
     aggregate(heading(), &now, Some(&before), Thresholds::default())
@@ -350,20 +354,5 @@ pub fn with_deadlines() -> Bulletin {
             _ => None,
         };
     }
-    let (march, february) = (march(), february());
-    let now = PeriodData {
-        label: "2022-03",
-        end: day(3, 31),
-        due: day(3, 25),
-        tasks: &tasks,
-        reports: &march,
-    };
-    let before = PeriodData {
-        label: "2022-02",
-        end: day(2, 28),
-        due: day(2, 25),
-        tasks: &tasks,
-        reports: &february,
-    };
-    aggregate(heading(), &now, Some(&before), Thresholds::default())
+    bulletin_of(&tasks)
 }
