@@ -133,6 +133,11 @@ fn matrix_json_has_the_documented_shape_and_filters_work() {
         serde_json::json!({"name": "区农业农村局（区乡村振兴局）", "role": "host", "via": null})
     );
     assert_eq!(task["units"].as_array().unwrap().len(), 11);
+    assert_eq!(
+        task["deadline"],
+        serde_json::Value::Null,
+        "the seed gives no 完成时限"
+    );
 
     let out = env.run(&["matrix", "--unit", "酒仙桥街道", "--leader", "崔增力"]);
     let text = stdout(&out);
@@ -207,6 +212,36 @@ fn matrix_as_xlsx_is_refused_to_the_terminal_for_some_tasks_or_into_a_missing_fo
         assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout");
     }
     assert!(!Path::new(&file).exists(), "no file was written");
+}
+
+#[test]
+fn a_deadline_is_a_column_of_the_matrix_and_a_field_of_its_json() {
+    let env = Env::new();
+    let notice = env.file(
+        "deadlines.txt",
+        "关于印发青禾县2022年重点工作任务分解方案的通知\n\
+         1. 推进政务服务标准化。（牵头单位：县行政审批服务局；完成时限：2022年6月底前）\n\
+         2. 优化审批流程。（牵头单位：县发展和改革局）\n",
+    );
+    let imported = env.run(&["import", &notice]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+
+    let out = env.run(&["matrix", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["tasks"][0]["deadline"],
+        serde_json::json!({"text": "2022年6月底前", "date": "2022-06-30"})
+    );
+    assert_eq!(json["tasks"][1]["deadline"], serde_json::Value::Null);
+    let table = stdout(&env.run(&["matrix"]));
+    let header = table.lines().nth(1).unwrap();
+    assert!(header.trim_end().ends_with("完成时限"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("1 ") && l.trim_end().ends_with("2022年6月底前")),
+        "{table}"
+    );
 }
 
 #[test]

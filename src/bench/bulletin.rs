@@ -101,6 +101,7 @@ fn tasks(scale: &Scale) -> Vec<TaskView> {
                 deadline: NaiveDate::from_ymd_opt(2022, 12, 31),
                 source: "完成投资10亿元".into(),
             }],
+            deadline: None,
         })
         .collect()
 }

@@ -454,6 +454,9 @@ pub fn unit_tasks(
             let targets: Vec<String> = task.targets.iter().map(target_text).collect();
             lines.push(format!("  目标：{}", targets.join("；")));
         }
+        if let Some(deadline) = &task.deadline {
+            lines.push(format!("  完成时限：{}", deadline.text));
+        }
         let own: Vec<&Report> = reports
             .iter()
             .filter(|r| r.task_id == task.id && r.unit_id == unit_id)
@@ -514,6 +517,9 @@ pub fn task_card(task: &TaskView, period: &str, reports: &[Report]) -> String {
     if !task.targets.is_empty() {
         let targets: Vec<String> = task.targets.iter().map(target_text).collect();
         writeln!(text, "目标：{}", targets.join("；")).unwrap();
+    }
+    if let Some(deadline) = &task.deadline {
+        writeln!(text, "完成时限：{}", deadline.text).unwrap();
     }
     let current: Vec<&Report> = reports.iter().filter(|r| r.task_id == task.id).collect();
     if current.is_empty() {
@@ -713,6 +719,9 @@ pub fn reminder_task(task: &TaskView, period: &str, due: NaiveDate) -> String {
         let targets: Vec<String> = task.targets.iter().map(target_text).collect();
         writeln!(text, "目标：{}", targets.join("；")).unwrap();
     }
+    if let Some(deadline) = &task.deadline {
+        writeln!(text, "完成时限：{}", deadline.text).unwrap();
+    }
     text.push_str("\n直接回复本消息即可报告进展，或点下方按钮选择状态。");
     short(&text, MESSAGE_LIMIT)
 }
@@ -733,6 +742,9 @@ pub fn reminder_list(unit: &str, tasks: &[&TaskView], period: &str, due: NaiveDa
         if !task.targets.is_empty() {
             let targets: Vec<String> = task.targets.iter().map(target_text).collect();
             lines.push(format!("  目标：{}", targets.join("；")));
+        }
+        if let Some(deadline) = &task.deadline {
+            lines.push(format!("  完成时限：{}", deadline.text));
         }
     }
     lines.push(String::new());
@@ -781,8 +793,12 @@ pub fn escalation(
         silent.len()
     )];
     for (task, units) in silent {
+        let deadline = task
+            .deadline
+            .as_ref()
+            .map_or(String::new(), |d| format!("；完成时限：{}", d.text));
         lines.push(format!(
-            "第{}项 {}（主办：{}）",
+            "第{}项 {}（主办：{}{deadline}）",
             task.number,
             short(&task.text, SHORT_TASK_CHARS),
             units.join("、")

@@ -4,9 +4,12 @@
 //!   light is that of the latest host report.
 //! - Its derived light compares the latest figure of each cumulative target (达到, 新增, a
 //!   count) with 序时进度, the share of the year elapsed at the end of the period toward the
-//!   target's deadline (31 December when it has none): behind by `yellow_points` or more →
+//!   target's deadline — or the task's 完成时限 when that is earlier, 31 December when
+//!   neither is known; 100% once it has passed: behind by `yellow_points` or more →
 //!   黄, by more than `red_points` → 红, every target reached → 完成, else 蓝. Rates and caps
 //!   (增长 N%, 控制在…以内) are listed but do not derive a light.
+//! - A task whose 完成时限 is a day before the period's last day and whose light is not 完成
+//!   is overdue (逾期未完成).
 //! - Units are ranked by outcomes only: share of hosted tasks reported on time, then tasks
 //!   completed, then fewer lagging.
 
@@ -130,6 +133,7 @@ fn task_statuses(period: &PeriodData, thresholds: Thresholds) -> Vec<TaskStatus>
         .tasks
         .iter()
         .map(|task| {
+            let due = task.deadline.as_ref().and_then(|d| d.date);
             let mut reports = by_task.remove(&task.id).unwrap_or_default();
             reports.sort_by_key(|r| (r.created_at, r.id));
             let hosts: Vec<&str> = names(task, UnitRole::Host);
@@ -140,7 +144,7 @@ fn task_statuses(period: &PeriodData, thresholds: Thresholds) -> Vec<TaskStatus>
                 .collect();
             let latest = host_reports.last();
             let figures = latest_figures(&reports);
-            TaskStatus {
+            let mut status = TaskStatus {
                 number: task.number,
                 text: task.text.clone(),
                 section: task.section.clone(),
@@ -153,6 +157,8 @@ fn task_statuses(period: &PeriodData, thresholds: Thresholds) -> Vec<TaskStatus>
                     .collect(),
                 reported: latest.and_then(|r| r.light),
                 derived: derive(task, &figures, period.end, thresholds),
+                deadline: task.deadline.as_ref().map(|d| d.text.clone()),
+                overdue: false,
                 last_report: latest.map(|r| LastReport {
                     unit: r.unit.clone(),
                     text: r.text.clone(),
@@ -167,7 +173,10 @@ fn task_statuses(period: &PeriodData, thresholds: Thresholds) -> Vec<TaskStatus>
                     .map(|u| u.name.clone())
                     .collect(),
                 figures: figures.into_iter().map(|(_, f)| f).collect(),
-            }
+            };
+            status.overdue =
+                due.is_some_and(|due| due < period.end) && status.light() != Some(Light::Done);
+            status
         })
         .collect();
     out.sort_by_key(|t| t.number);
@@ -217,7 +226,8 @@ fn derive(
         .iter()
         .filter_map(|(position, f)| {
             let target = task.targets.get(*position)?;
-            is_cumulative(target.kind).then(|| (f.percent, expected_percent(end, target.deadline)))
+            let due = earliest(target.deadline, task.deadline.as_ref().and_then(|d| d.date));
+            is_cumulative(target.kind).then(|| (f.percent, expected_percent(end, due)))
         })
         .collect();
     if measured.is_empty() {
@@ -237,6 +247,14 @@ fn derive(
     } else {
         Light::Blue
     })
+}
+
+/// The earlier of two deadlines, either of which may be unknown.
+fn earliest(a: Option<NaiveDate>, b: Option<NaiveDate>) -> Option<NaiveDate> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 fn totals(tasks: &[TaskStatus]) -> Totals {

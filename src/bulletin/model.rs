@@ -68,6 +68,11 @@ pub struct TaskStatus {
     pub figures: Vec<FigureStatus>,
     /// Host units with no report this period.
     pub silent_hosts: Vec<String>,
+    /// 完成时限 as the notice writes it, when it gives one.
+    pub deadline: Option<String>,
+    /// The deadline's day passed before the period's last day and the task is not 完成:
+    /// listed as 逾期未完成.
+    pub overdue: bool,
 }
 
 impl TaskStatus {

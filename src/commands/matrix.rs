@@ -125,7 +125,10 @@ fn no_match(f: &Filter) -> String {
     )
 }
 
+/// The matrix as a table; a 完成时限 column when any of `tasks` has one (most notices give
+/// none, and an empty column would only take width).
 pub fn render_table(m: &Matrix, tasks: &[&Task]) -> String {
+    let with_deadlines = tasks.iter().any(|t| t.deadline.is_some());
     let rows: Vec<Vec<String>> = tasks
         .iter()
         .map(|t| {
@@ -166,7 +169,7 @@ pub fn render_table(m: &Matrix, tasks: &[&Task]) -> String {
                 }
             }));
             let targets: Vec<String> = t.targets.iter().map(target_short).collect();
-            vec![
+            let mut row = vec![
                 t.number.to_string(),
                 section.to_string(),
                 truncate(&t.text, 30),
@@ -174,7 +177,11 @@ pub fn render_table(m: &Matrix, tasks: &[&Task]) -> String {
                 truncate(&hosts.join("、"), 24),
                 truncate(&co.join("、"), 36),
                 truncate(&targets.join("；"), 30),
-            ]
+            ];
+            if with_deadlines {
+                row.push(truncate(t.deadline.as_ref().map_or("", |d| &d.text), 16));
+            }
+            row
         })
         .collect();
     let mut out = format!(
@@ -182,10 +189,11 @@ pub fn render_table(m: &Matrix, tasks: &[&Task]) -> String {
         m.notice.title,
         m.notice.doc_number.as_deref().unwrap_or("")
     );
-    out.push_str(&table(
-        &["编号", "部分", "任务", "领导", "主办", "协办", "指标"],
-        &rows,
-    ));
+    let mut header = vec!["编号", "部分", "任务", "领导", "主办", "协办", "指标"];
+    if with_deadlines {
+        header.push("完成时限");
+    }
+    out.push_str(&table(&header, &rows));
     out.push_str(&format!("共{}项任务\n", tasks.len()));
     out
 }
@@ -230,6 +238,7 @@ pub fn to_json(m: &Matrix, tasks: &[&Task]) -> Value {
                 "resolved": m.groups.iter().any(|x| x.name == g.name && !x.members.is_empty()),
             })).collect::<Vec<_>>(),
             "targets": t.targets,
+            "deadline": t.deadline,
         })).collect::<Vec<_>>(),
     })
 }

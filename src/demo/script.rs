@@ -894,6 +894,7 @@ mod tests {
                 role: UnitRole::Host,
             }],
             targets: extract_targets(text, Some(2022)),
+            deadline: None,
         }
     }
 

@@ -278,6 +278,7 @@ mod tests {
                 })
                 .collect(),
             targets: Vec::new(),
+            deadline: None,
         }
     }
 

@@ -199,9 +199,12 @@ fn task_row(sheet: &mut Worksheet, row: u32, task: &Task) -> Result<(), XlsxErro
     Ok(())
 }
 
-/// The 完成时限 column: empty until a task carries its deadline; the one place to fill it.
-fn deadline(_task: &Task) -> String {
-    String::new()
+/// The 完成时限 column: the deadline as the notice wrote it, which reads back as the same date.
+fn deadline(task: &Task) -> String {
+    task.deadline
+        .as_ref()
+        .map(|d| d.text.clone())
+        .unwrap_or_default()
 }
 
 fn leaders(task: &Task, role: LeaderRole) -> String {

@@ -15,7 +15,9 @@ pub enum Label {
     CoUnits,
     /// 承办单位, 责任单位: bold (or else the first) hosts, unless another label says who hosts.
     MixedUnits,
-    /// 完成时限, 备注 …: recognised so that they end the field before them, otherwise unused.
+    /// 完成时限, 时间节点 …: the task's deadline, its value kept whole as one name.
+    Deadline,
+    /// 备注 …: recognised so that they end the field before them, otherwise unused.
     Other,
 }
 
@@ -59,15 +61,10 @@ const CO_PREFIXES: &[&str] = &[
     "协作",
 ];
 const UNIT_WORDS: &[&str] = &["单位", "部门"];
+/// A task's 完成时限.
+const DEADLINE_LABELS: &[&str] = &["完成时限", "完成时间", "完成期限", "时间节点", "时限要求"];
 /// Labels that end the field before them; their values are not responsibility.
-const OTHER_LABELS: &[&str] = &[
-    "完成时限",
-    "完成时间",
-    "完成期限",
-    "时间节点",
-    "时限要求",
-    "备注",
-];
+const OTHER_LABELS: &[&str] = &["备注"];
 
 /// What a label, spaces dropped and traditional characters folded, says.
 fn classify(label: &str) -> Label {
@@ -80,6 +77,9 @@ fn classify(label: &str) -> Label {
         } else {
             Label::HostUnits
         };
+    }
+    if DEADLINE_LABELS.contains(&label) {
+        return Label::Deadline;
     }
     if label.ends_with("领导") || label.ends_with('长') {
         // 牵头领导 and a leader named only by level (区级领导) lead; 分管, 责任, 联系 … answer.
@@ -102,11 +102,8 @@ fn canonical(label: &str) -> &'static str {
         Label::HostUnits => "牵头单位",
         Label::CoUnits => "配合单位",
         Label::MixedUnits => "责任单位",
-        Label::Other => OTHER_LABELS
-            .iter()
-            .find(|l| **l == label)
-            .copied()
-            .unwrap_or("备注"),
+        Label::Deadline => "完成时限",
+        Label::Other => "备注",
     }
 }
 
@@ -300,7 +297,12 @@ pub fn split_fields(text: &str) -> Fields {
             .and_then(|next| next.get(0))
             .map_or(text.len(), |m| m.start());
         let label = classify(&folded(name.as_str()));
-        lists.push((label, split_names(field_value(&text[all.end()..end]))));
+        let value = field_value(&text[all.end()..end]);
+        match label {
+            // A deadline is one value (2022年6月底前，长期坚持), never a list to split.
+            Label::Deadline => lists.push((Label::Deadline, whole(value))),
+            label => lists.push((label, split_names(value))),
+        }
     }
     Fields {
         body: body.trim().to_string(),
@@ -361,6 +363,13 @@ pub fn split_names(value: &str) -> Vec<Name> {
         current.push(c);
     }
     push_name(&mut names, &current, current_bold);
+    names
+}
+
+/// A value kept whole, without bold marks: one name, or none when it is empty.
+fn whole(value: &str) -> Vec<Name> {
+    let mut names = Vec::new();
+    push_name(&mut names, &value.replace("**", ""), false);
     names
 }
 
@@ -445,6 +454,7 @@ mod tests {
         );
         assert_eq!(f.body, "年内新增企业30家。");
         assert_eq!(texts(&f.lists[1].1), ["县科技局"]);
-        assert_eq!(f.lists[2].0, Label::Other);
+        assert_eq!(f.lists[2].0, Label::Deadline);
+        assert_eq!(texts(&f.lists[2].1), ["2023年6月底"]);
     }
 }

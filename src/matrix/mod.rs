@@ -16,6 +16,7 @@ mod responsibility;
 mod sheet;
 mod table;
 mod targets;
+mod time_limit;
 
 pub use breakdown::breakdown_xlsx;
 pub use decode::decode;

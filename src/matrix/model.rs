@@ -56,6 +56,19 @@ pub struct Task {
     /// Every group word of the unit list, resolved or not, with the role it was listed in.
     pub groups: Vec<GroupRef>,
     pub targets: Vec<Target>,
+    /// 完成时限, when the notice gives the task one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<Deadline>,
+}
+
+/// A task's 完成时限: as written, and the last day it allows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deadline {
+    /// As the notice writes it: 2022年6月底前, 长期坚持.
+    pub text: String,
+    /// The last day: 2022-06-30. `None` for words that name no day (长期, 持续推进), and for a
+    /// month when the notice's year is unknown.
+    pub date: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -14,7 +14,7 @@ use super::model::{
 };
 use super::prose::{first_listed_hosts, heading_leader, without_rule};
 use super::responsibility::assign;
-use super::{document, table, targets::extract_targets};
+use super::{document, table, targets::extract_targets, time_limit};
 use std::collections::BTreeMap;
 
 /// Why a notice could not be imported: every problem found, each with its line.
@@ -179,6 +179,10 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
                 ),
             ));
         }
+        let (deadline, unread) = time_limit::read(&fields, year);
+        if let Some(unread) = unread {
+            warnings.push(diag(block.line, format!("第{label}项任务{unread}")));
+        }
         let text = fields.body.replace("**", "");
         tasks.push(Task {
             number: block.numbering.as_ref().map_or(0, |n| n.number),
@@ -189,6 +193,7 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
             leaders: who.leaders,
             units: who.units,
             groups: who.groups,
+            deadline,
         });
     }
     let sections = keep_sections_with_tasks(sections, &mut tasks);

@@ -90,7 +90,7 @@ fn unit_mentions(fields: &Fields) -> Vec<(&Name, UnitRole)> {
                 Label::MixedUnits if any_bold && !fields.first_hosts => bold_role(name),
                 Label::MixedUnits if i == 0 => UnitRole::Host,
                 Label::MixedUnits => UnitRole::Co,
-                Label::Leader(_) | Label::Other => continue,
+                Label::Leader(_) | Label::Deadline | Label::Other => continue,
             };
             out.push((name, role));
         }

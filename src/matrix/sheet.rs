@@ -41,11 +41,16 @@ pub fn sheet_text(bytes: &[u8]) -> Result<Option<String>, NoticeError> {
     ))
 }
 
-/// A cell as text: numbers as written (序号 1, not 1.0), dates as Excel shows them.
+/// A cell as text: numbers as written (序号 1, not 1.0), a date cell (a 完成时限 column) as
+/// 2022年6月30日 rather than the day number Excel stores.
 fn cell(data: &Data) -> String {
     match data {
         Data::Empty => String::new(),
         Data::String(text) => text.trim().to_owned(),
+        Data::DateTime(date) if date.is_datetime() => {
+            let (year, month, day, ..) = date.to_ymd_hms_milli();
+            format!("{year}年{month}月{day}日")
+        }
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
         other => other.to_string().trim().to_owned(),
     }

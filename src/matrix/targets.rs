@@ -17,6 +17,7 @@ mod quantity;
 mod tests;
 
 use super::model::Target;
+pub(super) use deadline::task_deadline;
 use std::ops::Range;
 
 /// A figure with its unit of measure, e.g. 3.6万亩 → 3.6 万亩 = 36000 亩.

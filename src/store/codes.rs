@@ -2,9 +2,13 @@
 //! snake_case words the JSON output uses), dates as `YYYY-MM-DD`, counts as `i64`.
 
 use super::StoreError;
+use super::error::Context;
+use crate::matrix::Deadline;
 use chrono::NaiveDate;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sqlx::Row;
+use sqlx::any::AnyRow;
 
 /// `UnitRole::Host` → `"host"`.
 pub(crate) fn code<T: Serialize>(value: &T) -> String {
@@ -30,6 +34,14 @@ pub(crate) fn parse_date(text: Option<String>) -> Result<Option<NaiveDate>, Stor
             .map_err(|_| StoreError::Corrupt(format!("malformed date {t:?}")))
     })
     .transpose()
+}
+
+/// A task's 完成时限 from its two columns: the text as written and the day it allows.
+pub(crate) fn deadline(row: &AnyRow) -> Result<Option<Deadline>, StoreError> {
+    const WHAT: &str = "read the deadline of a task";
+    let text: Option<String> = row.try_get("deadline_text").context(WHAT)?;
+    let date = parse_date(row.try_get("deadline").context(WHAT)?)?;
+    Ok(text.map(|text| Deadline { text, date }))
 }
 
 /// A line number or position as the database stores it.

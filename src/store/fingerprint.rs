@@ -5,7 +5,7 @@
 //! their own, so a notice that named a co-organizer before its host comes back from its sheet
 //! with the host first, and that is the same task.
 
-use crate::matrix::{GroupRef, LeaderRef, LeaderRole, Target, Task, UnitRef, UnitRole};
+use crate::matrix::{Deadline, GroupRef, LeaderRef, LeaderRole, Target, Task, UnitRef, UnitRole};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -16,6 +16,10 @@ struct Content<'a> {
     units: Vec<&'a UnitRef>,
     groups: Vec<&'a GroupRef>,
     targets: &'a [Target],
+    /// Last and only when present: a task without a deadline hashes exactly as it did before
+    /// deadlines were read, so a database imported then sees no change after the upgrade.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deadline: Option<&'a Deadline>,
 }
 
 /// FNV-1a 64 of the task's content as JSON, in 16 hex digits. Stable across runs, platforms
@@ -30,6 +34,7 @@ pub(crate) fn task_fingerprint(task: &Task) -> String {
         units: by_role(&task.units, |u| u.role == UnitRole::Host),
         groups: by_role(&task.groups, |g| g.role == UnitRole::Host),
         targets: &task.targets,
+        deadline: task.deadline.as_ref(),
     };
     let json = serde_json::to_vec(&content).expect("task content serializes to JSON");
     format!("{:016x}", fnv1a64(&json))
@@ -72,6 +77,7 @@ mod tests {
             units: vec![],
             groups: vec![],
             targets: vec![],
+            deadline: None,
         }
     }
 
@@ -130,5 +136,22 @@ mod tests {
     #[test]
     fn the_fingerprint_of_a_fixed_task_does_not_drift() {
         assert_eq!(task_fingerprint(&task("推进项目建设")), "aad40f2129f0cc8a");
+    }
+
+    #[test]
+    fn a_deadline_is_part_of_the_content() {
+        let due = |text: &str, date| Task {
+            deadline: Some(Deadline {
+                text: text.into(),
+                date: chrono::NaiveDate::from_ymd_opt(2022, date, 30),
+            }),
+            ..task("推进项目建设")
+        };
+        let june = task_fingerprint(&due("2022年6月底前", 6));
+
+        assert_ne!(june, task_fingerprint(&task("推进项目建设")));
+        assert_ne!(june, task_fingerprint(&due("2022年9月底前", 9)));
+        assert_eq!(june, task_fingerprint(&due("2022年6月底前", 6)));
+        assert_eq!(june, "e3765672057b4aaf");
     }
 }

@@ -1,6 +1,6 @@
 //! Reading a stored notice back as a [`Matrix`], and the other read-only views.
 
-use super::codes::{narrow, parse_code};
+use super::codes::{deadline, narrow, parse_code};
 use super::error::Context;
 use super::{Store, StoreError, TaskRecord, UnitCounts, notices, targets, tasks, units};
 use crate::matrix::{GroupRef, LeaderRef, Matrix, Task, UnitRef};
@@ -53,7 +53,7 @@ impl Store {
 async fn load_tasks(conn: &mut AnyConnection, notice_id: i64) -> Result<Vec<Task>, StoreError> {
     const WHAT: &str = "read a task";
     let rows = sqlx::query(
-        "SELECT id, number, section_ordinal, text, line FROM tasks \
+        "SELECT id, number, section_ordinal, text, line, deadline_text, deadline FROM tasks \
          WHERE notice_id = $1 AND retired = 0 ORDER BY number",
     )
     .bind(notice_id)
@@ -80,6 +80,7 @@ async fn load_tasks(conn: &mut AnyConnection, notice_id: i64) -> Result<Vec<Task
                 units: units.remove(&id).unwrap_or_default(),
                 groups: groups.remove(&id).unwrap_or_default(),
                 targets: targets.remove(&id).unwrap_or_default(),
+                deadline: deadline(row)?,
             })
         })
         .collect()

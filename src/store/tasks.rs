@@ -2,7 +2,7 @@
 //! for life (progress reports will point at it); a new version of the notice changes its
 //! content, and a task the new version drops is retired, never deleted.
 
-use super::codes::{code, int, narrow};
+use super::codes::{code, date_text, int, narrow};
 use super::error::Context;
 use super::fingerprint::task_fingerprint;
 use super::units::Ids;
@@ -167,7 +167,8 @@ async fn insert(
 ) -> Result<i64, StoreError> {
     sqlx::query_scalar(
         "INSERT INTO tasks (notice_id, number, section_ordinal, text, line, fingerprint, retired, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7) RETURNING id",
+         created_at, updated_at, deadline_text, deadline) \
+         VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7, $8, $9) RETURNING id",
     )
     .bind(notice_id)
     .bind(i64::from(task.number))
@@ -176,6 +177,8 @@ async fn insert(
     .bind(int(task.line))
     .bind(fingerprint)
     .bind(now)
+    .bind(task.deadline.as_ref().map(|d| d.text.as_str()))
+    .bind(date_text(task.deadline.as_ref().and_then(|d| d.date)))
     .fetch_one(&mut *conn)
     .await
     .context("save a task")
@@ -190,7 +193,7 @@ async fn update(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE tasks SET section_ordinal = $2, text = $3, line = $4, fingerprint = $5, \
-         retired = 0, updated_at = $6 WHERE id = $1",
+         retired = 0, updated_at = $6, deadline_text = $7, deadline = $8 WHERE id = $1",
     )
     .bind(id)
     .bind(task.section.map(i64::from))
@@ -198,6 +201,8 @@ async fn update(
     .bind(int(task.line))
     .bind(fingerprint)
     .bind(now)
+    .bind(task.deadline.as_ref().map(|d| d.text.as_str()))
+    .bind(date_text(task.deadline.as_ref().and_then(|d| d.date)))
     .execute(&mut *conn)
     .await
     .context("update a task")?;

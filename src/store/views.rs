@@ -1,10 +1,10 @@
 //! The tasks as the bot shows them: one task with its leaders, units (with ids, for
 //! permission checks) and targets; the tasks of a unit or of a leader.
 
-use super::codes::{narrow, parse_code};
+use super::codes::{deadline, narrow, parse_code};
 use super::error::Context;
 use super::{Store, StoreError};
-use crate::matrix::{LeaderRef, Target, UnitRole};
+use crate::matrix::{Deadline, LeaderRef, Target, UnitRole};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
@@ -18,6 +18,8 @@ pub struct TaskView {
     pub leaders: Vec<LeaderRef>,
     pub units: Vec<TaskUnit>,
     pub targets: Vec<Target>,
+    /// 完成时限, when the notice gives one.
+    pub deadline: Option<Deadline>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,8 +65,9 @@ impl Store {
         selection: TaskSelection<'_>,
     ) -> Result<Vec<TaskView>, StoreError> {
         let mut conn = self.pool.acquire().await.context("acquire a connection")?;
-        let base = "SELECT t.id, t.number, t.text, s.label AS section_label, \
-                    s.title AS section_title FROM tasks t LEFT JOIN sections s \
+        let base = "SELECT t.id, t.number, t.text, t.deadline_text, t.deadline, \
+                    s.label AS section_label, s.title AS section_title FROM tasks t \
+                    LEFT JOIN sections s \
                     ON s.notice_id = t.notice_id AND s.ordinal = t.section_ordinal";
         let current = "t.notice_id = $1 AND t.retired = 0";
         let sql = match selection {
@@ -120,6 +123,7 @@ impl Store {
                 leaders: Vec::new(),
                 units: Vec::new(),
                 targets: Vec::new(),
+                deadline: deadline(row)?,
             });
         }
         fill(&mut conn, &mut tasks).await?;

@@ -238,3 +238,86 @@ mod golden {
         assert!(!message.contains("<script>"));
     }
 }
+
+/// 完成时限: 序时进度 toward the task's own deadline, and 逾期未完成 after it.
+mod deadlines {
+    use crate::support::bulletin::{day, with_deadlines};
+    use duban::bulletin::render::{markdown, text};
+    use duban::bulletin::{TaskStatus, expected_percent};
+    use duban::progress::Light;
+
+    fn task(b: &duban::bulletin::Bulletin, n: u32) -> &TaskStatus {
+        b.tasks.iter().find(|t| t.number == n).unwrap()
+    }
+
+    #[test]
+    fn figures_are_judged_against_the_task_s_own_deadline() {
+        let b = with_deadlines();
+        // 2 of 30 家 by 31 March is 6.7 %; toward 30 June 序时进度 is 90/181 = 49.7 %, 43
+        // points behind: red (toward 31 December it was 24.7 %, yellow).
+        assert_eq!(task(&b, 3).derived, Some(Light::Red));
+        // Past its deadline 序时进度 is 100 %.
+        assert_eq!(expected_percent(day(3, 31), Some(day(3, 15))), 100.0);
+        assert!((expected_percent(day(3, 31), Some(day(6, 30))) - 9000.0 / 181.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn only_an_unfinished_task_past_its_deadline_is_overdue() {
+        let b = with_deadlines();
+        let overdue: Vec<u32> = b
+            .tasks
+            .iter()
+            .filter(|t| t.overdue)
+            .map(|t| t.number)
+            .collect();
+        // 1 was due in February but is 完成; 6 is due on the period's last day; 5 has no day.
+        assert_eq!(overdue, [4]);
+        assert_eq!(task(&b, 1).deadline.as_deref(), Some("2月底前"));
+        assert_eq!(task(&b, 2).deadline, None);
+    }
+
+    #[test]
+    fn the_text_bulletins_list_overdue_tasks_and_show_deadlines_in_the_lagging_table() {
+        let b = with_deadlines();
+
+        let md = markdown::markdown(&b);
+        let overdue = md
+            .split("## 四、逾期未完成\n\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .expect("a section 四、逾期未完成");
+        assert_eq!(
+            overdue.trim(),
+            "| 编号 | 任务 | 主办单位 | 牵头领导 | 完成时限 | 情况 |\n\
+             | --- | --- | --- | --- | --- | --- |\n\
+             | 4 | 改造老旧小区22个。 | 区住建局 | 王强 | 3月15日前 | 未反馈 |"
+        );
+        // The sections after it are numbered on.
+        for heading in [
+            "## 五、未按时反馈",
+            "## 六、量化指标完成情况",
+            "## 七、单位排名",
+        ] {
+            assert!(md.contains(heading), "{heading} in\n{md}");
+        }
+        assert!(
+            md.contains("| 编号 | 任务 | 主办单位 | 牵头领导 | 上报 | 研判 | 完成时限 |"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| 3 | 新增高新技术企业30家。 | 区科技局 | 张伟 | 🔵蓝 | 🔴红 | 6月底前 |")
+        );
+
+        let telegram = text::telegram(&b).join("\n");
+        assert!(telegram.contains(
+            "<b>四、逾期未完成</b>\n第4项 改造老旧小区22个。（主办：区住建局；完成时限：3月15日前）未反馈\n"
+        ));
+    }
+
+    #[test]
+    fn without_any_deadline_there_is_no_overdue_section() {
+        let md = markdown::markdown(&crate::support::bulletin::bulletin());
+        assert!(!md.contains("逾期未完成"));
+        assert!(!md.contains("完成时限"));
+    }
+}

@@ -2,7 +2,7 @@
 //! `word/document.xml` searched, the `.xlsx` read cell by cell with calamine, the `.png`
 //! decoded and its pixels counted by colour.
 
-use crate::support::bulletin::{all_done, bulletin, march_alone};
+use crate::support::bulletin::{all_done, bulletin, march_alone, with_deadlines};
 use calamine::{Data, Range, Reader, Xlsx};
 use duban::bulletin::Bulletin;
 use duban::bulletin::render::docx::{WORD_ROWS, docx};
@@ -48,24 +48,23 @@ fn paragraphs(xml: &str) -> Vec<String> {
     out
 }
 
-/// The paragraphs from `heading` up to the next section heading.
+/// The paragraphs from `heading` up to the next section heading (一、… or 附：…).
 fn section<'a>(paragraphs: &'a [String], heading: &str) -> &'a [String] {
-    const HEADINGS: [&str; 7] = [
-        "一、总体情况",
-        "二、已完成",
-        "三、进度滞后",
-        "四、未按时反馈",
-        "五、量化指标完成情况",
-        "六、单位排名",
-        "附：牵头领导任务情况",
-    ];
+    let is_heading = |p: &str| {
+        let mut chars = p.chars();
+        let numbered = chars
+            .next()
+            .is_some_and(|c| "一二三四五六七八九十".contains(c))
+            && chars.next() == Some('、');
+        numbered || p.starts_with("附：")
+    };
     let start = paragraphs
         .iter()
         .position(|p| p == heading)
         .unwrap_or_else(|| panic!("no heading {heading} in {paragraphs:#?}"));
     let end = paragraphs[start + 1..]
         .iter()
-        .position(|p| HEADINGS.contains(&p.as_str()))
+        .position(|p| is_heading(p))
         .map_or(paragraphs.len(), |i| start + 1 + i);
     &paragraphs[start + 1..end]
 }
@@ -384,7 +383,7 @@ fn the_xlsx_has_a_task_sheet_and_a_ranking_sheet() {
     assert_eq!(book.sheet_names(), ["任务", "单位排名"]);
 
     let sheet = book.worksheet_range("任务").unwrap();
-    let header: Vec<String> = (0..11).map(|c| text(&sheet, 0, c)).collect();
+    let header: Vec<String> = (0..12).map(|c| text(&sheet, 0, c)).collect();
     assert_eq!(
         header,
         [
@@ -398,7 +397,8 @@ fn the_xlsx_has_a_task_sheet_and_a_ranking_sheet() {
             "最近报告",
             "指标完成情况",
             "完成率",
-            "报告时间"
+            "报告时间",
+            "完成时限"
         ]
     );
     assert_eq!(sheet.height(), 7, "a header and six tasks");
@@ -590,4 +590,50 @@ fn the_png_shows_at_most_twenty_units_and_any_text() {
     assert_eq!(png::height(&b), base + (20 - 4) * 40 + (20 - 3) * 40);
     let (width, height, _) = decode_png(&png(&b).unwrap());
     assert_eq!((width, height), (png::WIDTH, png::height(&b)));
+}
+
+#[test]
+fn the_docx_lists_overdue_tasks_with_their_deadline() {
+    let paras = paragraphs(&document_xml(&docx(&with_deadlines()).unwrap()));
+
+    let overdue = section(&paras, "四、逾期未完成");
+    assert_eq!(
+        overdue,
+        [
+            "编号",
+            "任务",
+            "主办单位",
+            "牵头领导",
+            "完成时限",
+            "情况",
+            "4",
+            "改造老旧小区22个。",
+            "区住建局",
+            "王强",
+            "3月15日前",
+            "未反馈"
+        ]
+    );
+    let lagging = section(&paras, "三、进度滞后");
+    assert_eq!(lagging[6], "完成时限");
+    assert!(paras.iter().any(|p| p == "五、未按时反馈"));
+}
+
+#[test]
+fn the_xlsx_shows_each_deadline_and_marks_the_overdue() {
+    let mut book = workbook(xlsx(&with_deadlines()).unwrap());
+    let sheet = book.worksheet_range("任务").unwrap();
+
+    let deadlines: Vec<String> = (1..=6).map(|row| text(&sheet, row, 11)).collect();
+    assert_eq!(
+        deadlines,
+        [
+            "2月底前",
+            "",
+            "6月底前",
+            "3月15日前（逾期未完成）",
+            "长期",
+            "3月31日"
+        ]
+    );
 }

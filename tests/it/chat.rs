@@ -2,6 +2,7 @@
 //! Bot API server, on SQLite (and, for the main flows, PostgreSQL).
 
 use crate::support::chat::*;
+use crate::support::seed::seed_matrix;
 use crate::support::{TestDb, on_both_backends};
 use chrono::Duration as Span;
 use duban::progress::Light;
@@ -636,4 +637,39 @@ async fn webhook_mode_stores_then_answers() {
             .is_empty()
     );
     chat.stop().await;
+}
+
+/// A task with a 完成时限 shows it on its card and in the unit's /tasks.
+#[tokio::test]
+async fn the_task_card_and_the_unit_s_tasks_show_the_deadline() {
+    let db = TestDb::sqlite().await;
+    let mut seed = seed_matrix();
+    let eight = seed.tasks.iter_mut().find(|t| t.number == 8).unwrap();
+    eight.deadline = Some(duban::matrix::Deadline {
+        text: "2022年6月底前".into(),
+        date: chrono::NaiveDate::from_ymd_opt(2022, 6, 30),
+    });
+    db.store.import_matrix(&seed).await.unwrap();
+    let mut chat = Chat::start(&db.store).await;
+    let alice = chat.contact(1001, "张三", "区科技局").await;
+
+    let card = chat.send(&alice, "/tasks 8").await;
+    assert!(
+        text(&card).contains("\n完成时限：2022年6月底前\n"),
+        "{card:?}"
+    );
+    chat.server.send_text(&alice, alice.id, "/tasks");
+    let message = chat.expect(alice.id, 1).await.remove(0);
+    let list = text(&message);
+    let eighth = list.split("\n\n").find(|t| t.starts_with("第8项")).unwrap();
+    assert!(
+        eighth
+            .lines()
+            .any(|l| l.trim() == "完成时限：2022年6月底前"),
+        "{eighth}"
+    );
+    let ninth = list.split("\n\n").find(|t| t.starts_with("第9项")).unwrap();
+    assert!(!ninth.contains("完成时限"), "{ninth}");
+    chat.stop().await;
+    db.finish().await;
 }

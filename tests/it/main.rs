@@ -5,6 +5,7 @@
 mod support;
 
 // The notice and its import.
+mod deadline;
 mod excel;
 mod excel_round_trip;
 mod import_errors;

@@ -3,8 +3,9 @@
 
 use crate::support::matrices::{TOWNS, group, notice_v1, notice_v2};
 use crate::support::{TestDb, on_both_backends};
-use duban::matrix::{Matrix, UnitInfo, UnitKind};
-use duban::store::{ImportOutcome, Store, StoreError, TaskRecord, UnitCounts};
+use chrono::NaiveDate;
+use duban::matrix::{Deadline, Matrix, UnitInfo, UnitKind};
+use duban::store::{ImportOutcome, Store, StoreError, TaskRecord, TaskSelection, UnitCounts};
 use sqlx::Connection;
 
 async fn import(db: &TestDb, m: &Matrix) -> ImportOutcome {
@@ -23,6 +24,15 @@ async fn records(db: &TestDb, notice_id: i64) -> Vec<TaskRecord> {
         .task_records(notice_id)
         .await
         .expect("task records load")
+}
+
+/// `m` with a 完成时限 on its first task.
+fn with_deadline(mut m: Matrix, text: &str, date: Option<NaiveDate>) -> Matrix {
+    m.tasks[0].deadline = Some(Deadline {
+        text: text.into(),
+        date,
+    });
+    m
 }
 
 fn id_of(records: &[TaskRecord], number: u32) -> i64 {
@@ -66,6 +76,44 @@ on_both_backends! {
         // Assert
         assert_eq!(loaded, m);
         assert_eq!(loaded.tasks[2].targets[0].normalized_value, 0.1 + 0.2, "floats are exact");
+    }
+
+    async fn a_task_s_deadline_is_stored_and_read_back(db) {
+        // Arrange
+        let mut m =
+            with_deadline(notice_v1(), "2022年6月底前", NaiveDate::from_ymd_opt(2022, 6, 30));
+        m.tasks[1].deadline = Some(Deadline { text: "长期坚持".into(), date: None });
+
+        // Act
+        let notice_id = import(db, &m).await.notice_id;
+
+        // Assert
+        assert_eq!(load(db, notice_id).await, m);
+        let views = db.store.tasks(notice_id, TaskSelection::All).await.unwrap();
+        let deadlines: Vec<Option<Deadline>> = views.into_iter().map(|t| t.deadline).collect();
+        assert_eq!(deadlines, [m.tasks[0].deadline.clone(), m.tasks[1].deadline.clone(), None, None]);
+    }
+
+    async fn a_changed_deadline_changes_its_task_and_an_unchanged_one_writes_nothing(db) {
+        // Arrange
+        let june = with_deadline(notice_v1(), "2022年6月底前", NaiveDate::from_ymd_opt(2022, 6, 30));
+        let notice_id = import(db, &june).await.notice_id;
+        let before = db.dump().await;
+
+        // Act
+        let again = import(db, &june).await;
+        let after_again = db.dump().await;
+        let september =
+            with_deadline(notice_v1(), "2022年9月底前", NaiveDate::from_ymd_opt(2022, 9, 30));
+        let moved = import(db, &september).await;
+        let dropped = import(db, &notice_v1()).await;
+
+        // Assert
+        assert!(again.is_noop(), "{again:?}");
+        assert_eq!(after_again, before);
+        assert_eq!((moved.changed.clone(), moved.unchanged), (vec![1], 3));
+        assert_eq!((dropped.changed.clone(), dropped.unchanged), (vec![1], 3));
+        assert_eq!(load(db, notice_id).await, notice_v1());
     }
 
     async fn loading_an_unknown_notice_is_an_error(db) {

@@ -134,7 +134,7 @@ fn styles(doc: Docx) -> Docx {
 
 /// A section: its heading, then its table and notes, or its lines.
 fn add_section(doc: Docx, section: &Section) -> Docx {
-    let mut doc = doc.add_paragraph(paragraph(section.title, HEADING).keep_next(true));
+    let mut doc = doc.add_paragraph(paragraph(&section.title, HEADING).keep_next(true));
     let lines = match &section.table {
         Some(rows) => {
             doc = doc.add_table(table(rows));
@@ -165,7 +165,9 @@ fn column(header: &str) -> (usize, bool) {
         "单位" | "主办单位" => (20, false),
         "指标" => (22, false),
         "情况" => (20, true),
-        "牵头领导" | "上报" | "研判" | "完成" | "目标" | "完成率" => (12, true),
+        "牵头领导" | "上报" | "研判" | "完成" | "目标" | "完成率" | "完成时限" => {
+            (12, true)
+        }
         _ => (9, true),
     }
 }

@@ -622,6 +622,8 @@ mod tests {
             } else {
                 vec![host.to_owned()]
             },
+            deadline: None,
+            overdue: false,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The bulletin's wording, once, for the text renderers (Telegram, Markdown, HTML): the heading
-//! and six sections — 总体情况, 已完成, 进度滞后, 未按时反馈, 量化指标完成情况, 单位排名 — plus
-//! the lead leaders' view. Each section has lines (for chat) and, where the content is a list
+//! and six sections — 总体情况, 已完成, 进度滞后, 未按时反馈, 量化指标完成情况, 单位排名, and
+//! 逾期未完成 after 进度滞后 when the notice gives tasks a 完成时限 — plus the lead leaders'
+//! view. Each section has lines (for chat) and, where the content is a list
 //! of like rows, a table (for documents).
 
 use crate::bot::format_time;
@@ -12,7 +13,8 @@ use chrono::Datelike;
 const SHORT_TASK: usize = 30;
 
 pub struct Section {
-    pub title: &'static str,
+    /// Numbered in order (一、总体情况), but for the closing 附.
+    pub title: String,
     /// The section as sentences, one per line.
     pub lines: Vec<String>,
     /// The same rows as a table, where the section is one.
@@ -107,16 +109,26 @@ fn none_if_empty(lines: &mut Vec<String>) {
     }
 }
 
+/// The numerals of the sections, in order.
+const NUMERALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+
 pub fn sections(b: &Bulletin) -> Vec<Section> {
-    vec![
-        overview(b),
-        completed(b),
-        lagging(b),
-        silent(b),
-        figures(b),
-        ranking(b),
-        leaders(b),
-    ]
+    let mut numbered = vec![overview(b), completed(b), lagging(b)];
+    // Only a notice that gives its tasks a 完成时限 can have tasks past it.
+    if b.tasks.iter().any(|t| t.deadline.is_some()) {
+        numbered.push(overdue(b));
+    }
+    numbered.extend([silent(b), figures(b), ranking(b)]);
+    for (section, numeral) in numbered.iter_mut().zip(NUMERALS) {
+        section.title = format!("{numeral}、{}", section.title);
+    }
+    numbered.push(leaders(b));
+    numbered
+}
+
+/// `2022年6月底前`, or — for a task without one.
+fn deadline_text(task: &TaskStatus) -> String {
+    task.deadline.clone().unwrap_or_else(|| "—".into())
 }
 
 fn overview(b: &Bulletin) -> Section {
@@ -160,7 +172,7 @@ fn overview(b: &Bulletin) -> Section {
         }
     }
     Section {
-        title: "一、总体情况",
+        title: "总体情况".into(),
         lines,
         table: None,
         notes: Vec::new(),
@@ -183,7 +195,7 @@ fn completed(b: &Bulletin) -> Section {
         .collect();
     none_if_empty(&mut lines);
     Section {
-        title: "二、已完成",
+        title: "已完成".into(),
         lines,
         table: None,
         notes: Vec::new(),
@@ -191,6 +203,7 @@ fn completed(b: &Bulletin) -> Section {
 }
 
 fn lagging(b: &Bulletin) -> Section {
+    let with_deadlines = b.tasks.iter().any(|t| t.deadline.is_some());
     let tasks: Vec<&TaskStatus> = b.tasks.iter().filter(|t| t.is_lagging()).collect();
     let mut lines: Vec<String> = tasks
         .iter()
@@ -208,23 +221,70 @@ fn lagging(b: &Bulletin) -> Section {
     let rows = tasks
         .iter()
         .map(|t| {
-            vec![
+            let mut row = vec![
                 t.number.to_string(),
                 short(&t.text),
                 t.hosts.join("、"),
                 t.lead_leaders.join("、"),
                 light_text(t.reported),
                 light_text(t.derived),
-            ]
+            ];
+            if with_deadlines {
+                row.push(deadline_text(t));
+            }
+            row
         })
         .collect::<Vec<_>>();
+    let mut header = vec!["编号", "任务", "主办单位", "牵头领导", "上报", "研判"];
+    if with_deadlines {
+        header.push("完成时限");
+    }
+    let table = (!rows.is_empty()).then_some(Table { header, rows });
+    none_if_empty(&mut lines);
+    Section {
+        title: "进度滞后".into(),
+        lines,
+        table,
+        notes: Vec::new(),
+    }
+}
+
+/// Tasks past their 完成时限 and not 完成, with the deadline and the light they stand at.
+fn overdue(b: &Bulletin) -> Section {
+    let tasks: Vec<&TaskStatus> = b.tasks.iter().filter(|t| t.overdue).collect();
+    let mut lines: Vec<String> = tasks
+        .iter()
+        .map(|t| {
+            format!(
+                "第{}项 {}（主办：{}；完成时限：{}）{}",
+                t.number,
+                short(&t.text),
+                t.hosts.join("、"),
+                deadline_text(t),
+                lights(t)
+            )
+        })
+        .collect();
+    let rows: Vec<Vec<String>> = tasks
+        .iter()
+        .map(|t| {
+            vec![
+                t.number.to_string(),
+                short(&t.text),
+                t.hosts.join("、"),
+                t.lead_leaders.join("、"),
+                deadline_text(t),
+                lights(t),
+            ]
+        })
+        .collect();
     let table = (!rows.is_empty()).then(|| Table {
-        header: vec!["编号", "任务", "主办单位", "牵头领导", "上报", "研判"],
+        header: vec!["编号", "任务", "主办单位", "牵头领导", "完成时限", "情况"],
         rows,
     });
     none_if_empty(&mut lines);
     Section {
-        title: "三、进度滞后",
+        title: "逾期未完成".into(),
         lines,
         table,
         notes: Vec::new(),
@@ -284,7 +344,7 @@ fn silent(b: &Bulletin) -> Section {
     });
     none_if_empty(&mut lines);
     Section {
-        title: "四、未按时反馈",
+        title: "未按时反馈".into(),
         lines,
         table,
         notes,
@@ -312,7 +372,7 @@ fn figures(b: &Bulletin) -> Section {
     });
     none_if_empty(&mut lines);
     Section {
-        title: "五、量化指标完成情况",
+        title: "量化指标完成情况".into(),
         lines,
         table,
         notes: Vec::new(),
@@ -360,7 +420,7 @@ fn ranking(b: &Bulletin) -> Section {
     });
     none_if_empty(&mut lines);
     Section {
-        title: "六、单位排名",
+        title: "单位排名".into(),
         lines,
         table,
         notes: Vec::new(),
@@ -395,7 +455,7 @@ fn leaders(b: &Bulletin) -> Section {
         .collect();
     none_if_empty(&mut lines);
     Section {
-        title: "附：牵头领导任务情况",
+        title: "附：牵头领导任务情况".into(),
         lines,
         table: None,
         notes: Vec::new(),

@@ -16,7 +16,7 @@ pub fn telegram(b: &Bulletin) -> Vec<String> {
     lines.extend(subtitle(b).iter().map(|l| escape(l)));
     for section in sections(b) {
         lines.push(String::new());
-        lines.push(format!("<b>{}</b>", escape(section.title)));
+        lines.push(format!("<b>{}</b>", escape(&section.title)));
         lines.extend(section.lines.iter().map(|l| escape(l)));
     }
     split_lines(&lines)

@@ -1,6 +1,7 @@
 //! The bulletin as an Excel workbook (`.xlsx`) for offices that sort and filter: sheet 任务
 //! with one row per task (lights, latest report, figures, the lowest completion rate as a
-//! number, the report's time in Beijing time), and sheet 单位排名 with the units' outcomes.
+//! number, the report's time in Beijing time, the 完成时限 — shaded, with 逾期未完成, for a task
+//! past it), and sheet 单位排名 with the units' outcomes.
 //! Both have a bold frozen header row and an autofilter.
 
 use super::sections::figure_text;
@@ -9,7 +10,7 @@ use crate::progress::Light;
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
 /// The columns of sheet 任务, with their widths (in characters of the default font).
-const TASK_COLUMNS: [(&str, f64); 11] = [
+const TASK_COLUMNS: [(&str, f64); 12] = [
     ("编号", 6.0),
     ("任务", 40.0),
     ("牵头领导", 12.0),
@@ -21,6 +22,7 @@ const TASK_COLUMNS: [(&str, f64); 11] = [
     ("指标完成情况", 36.0),
     ("完成率", 9.0),
     ("报告时间", 17.0),
+    ("完成时限", 20.0),
 ];
 
 const UNIT_COLUMNS: [(&str, f64); 8] = [
@@ -80,6 +82,16 @@ fn tasks_sheet(sheet: &mut Worksheet, b: &Bulletin) -> Result<(), XlsxError> {
                 sheet.write_string_with_format(row, 10, crate::bot::format_time(r.at), &centre)?
             }
             None => sheet.write_blank(row, 10, &centre)?,
+        };
+        match (&task.deadline, task.overdue) {
+            (Some(d), true) => sheet.write_string_with_format(
+                row,
+                11,
+                format!("{d}（逾期未完成）"),
+                &centre.clone().set_background_color(Color::RGB(0xF4B0A8)),
+            )?,
+            (Some(d), false) => sheet.write_string_with_format(row, 11, d, &centre)?,
+            (None, _) => sheet.write_blank(row, 11, &centre)?,
         };
     }
     let last = u32::try_from(b.tasks.len()).unwrap_or(u32::MAX - 1);

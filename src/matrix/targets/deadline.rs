@@ -25,6 +25,64 @@ static YEAR_END: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new("到年底|年底前?|年末|年内|今年|全年|本年|当年").expect("valid time pattern")
 });
 
+/// Dates written out, as a 完成时限 gives them and a target's clause does not: 2022年6月30日,
+/// 2022.6.30, 2022-06, 6月30日前. A month without a day means its last day.
+static WRITTEN: LazyLock<Regex> = LazyLock::new(|| {
+    let digit = "[0-9０-９]";
+    let sep = r"\s*[年.．\-－/／]\s*";
+    Regex::new(&format!(
+        "(?P<y>{digit}{{4}}){sep}(?P<m>{digit}{{1,2}})(?P<quarter>季)?(?:\\s*[月.．\\-－/／]\\s*(?P<d>{digit}{{1,2}}))?\
+         |(?P<md>{digit}{{1,2}})月(?P<dd>{digit}{{1,2}})[日号]"
+    ))
+    .expect("valid written date pattern")
+});
+
+/// A year written in the text (2022年上半年): the year the other time words refer to.
+static YEAR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new("(?P<y>[0-9０-９]{4})年").expect("valid year pattern"));
+
+/// The last day a task's 完成时限 allows: `None` if it names no time (长期, 持续推进),
+/// `Some(None)` if it names one relative to a year that is unknown.
+///
+/// A year written in the text wins over the notice's year `year` (2023年上半年). Dates written
+/// out come first, then the time words of targets (6月底前, 年内, 上半年, 一季度), then a year
+/// alone.
+pub(in crate::matrix) fn task_deadline(text: &str, year: Option<i32>) -> Option<Option<NaiveDate>> {
+    let written_year = YEAR
+        .captures(text)
+        .and_then(|c| parse_digits(&c["y"]))
+        .and_then(|y| i32::try_from(y).ok());
+    let year = written_year.or(year);
+    if let Some(date) = WRITTEN.captures_iter(text).find_map(|c| written(&c, year)) {
+        return Some(date);
+    }
+    // A year alone (2022年) is its end; with a month that was no date (2022年6月31日), none.
+    let year_alone = || written_year.filter(|_| !text.contains('月'));
+    stated(text, year).or_else(|| year_alone().map(|y| year_end(Some(y))))
+}
+
+/// The date one written match names; `None` when it is no date (2022年13月, 6月31日).
+fn written(c: &Captures<'_>, year: Option<i32>) -> Option<Option<NaiveDate>> {
+    let number = |name: &str| c.name(name).and_then(|m| parse_digits(m.as_str()));
+    if c.name("quarter").is_some() {
+        // 2022年1季度: a quarter, which the time words of targets read.
+        return None;
+    }
+    let (year, month, day) = match number("y") {
+        Some(y) => (Some(i32::try_from(y).ok()?), number("m")?, number("d")),
+        None => (year, number("md")?, number("dd")),
+    };
+    match day {
+        None => month_end(year, month),
+        Some(day) => {
+            let Some(year) = year else {
+                return (1..=12).contains(&month).then_some(None);
+            };
+            NaiveDate::from_ymd_opt(year, month, day).map(Some)
+        }
+    }
+}
+
 /// The deadline a clause states: `None` if it names no time, `Some(None)` if it names one
 /// relative to the notice year and the year is unknown.
 pub(super) fn stated(clause: &str, year: Option<i32>) -> Option<Option<NaiveDate>> {

@@ -14,7 +14,7 @@
 use chrono::{NaiveDate, TimeZone};
 use duban::bulletin::{Bulletin, Heading, PeriodData, Thresholds, aggregate};
 use duban::clock::office_offset;
-use duban::matrix::{LeaderRef, LeaderRole, Target, TargetKind, UnitRole};
+use duban::matrix::{Deadline, LeaderRef, LeaderRole, Target, TargetKind, UnitRole};
 use duban::progress::Light;
 use duban::store::{Report, ReportFigure, ReportState, TaskUnit, TaskView};
 
@@ -92,6 +92,7 @@ fn task(
             })
             .collect(),
         targets,
+        deadline: None,
     }
 }
 
@@ -271,20 +272,24 @@ pub fn heading() -> Heading {
 
 /// The March bulletin of the fixture.
 pub fn bulletin() -> Bulletin {
-    let tasks = tasks();
+    bulletin_of(&tasks())
+}
+
+/// The March bulletin of `tasks` against February, with the fixture's reports.
+fn bulletin_of(tasks: &[TaskView]) -> Bulletin {
     let (march, february) = (march(), february());
     let now = PeriodData {
         label: "2022-03",
         end: day(3, 31),
         due: day(3, 25),
-        tasks: &tasks,
+        tasks,
         reports: &march,
     };
     let before = PeriodData {
         label: "2022-02",
         end: day(2, 28),
         due: day(2, 25),
-        tasks: &tasks,
+        tasks,
         reports: &february,
     };
     aggregate(heading(), &now, Some(&before), Thresholds::default())
@@ -326,4 +331,28 @@ pub fn all_done() -> Vec<Report> {
         }
     }
     out
+}
+
+/// The March bulletin (against February) of the fixture's tasks with a 完成时限 each:
+/// 1 (完成) was due 2月底前; 3 (2 of 30 家) is due 6月底前; 4 (no report) was due 3月15日前,
+/// and is overdue; 5 is 长期 (no day); 6 is due on the period's last day, 3月31日, not yet past.
+pub fn with_deadlines() -> Bulletin {
+    let due = |text: &str, date: Option<NaiveDate>| {
+        Some(Deadline {
+            text: text.into(),
+            date,
+        })
+    };
+    let mut tasks = tasks();
+    for task in &mut tasks {
+        task.deadline = match task.number {
+            1 => due("2月底前", Some(day(2, 28))),
+            3 => due("6月底前", Some(day(6, 30))),
+            4 => due("3月15日前", Some(day(3, 15))),
+            5 => due("长期", None),
+            6 => due("3月31日", Some(day(3, 31))),
+            _ => None,
+        };
+    }
+    bulletin_of(&tasks)
 }

@@ -115,6 +115,7 @@ pub fn notice_v1() -> Matrix {
                 leaders: vec![lead("张三")],
                 units: vec![host("区科技局"), co("区工业和信息化局")],
                 groups: vec![],
+                deadline: None,
                 targets: vec![target(
                     "高新技术企业",
                     "30家",
@@ -140,6 +141,7 @@ pub fn notice_v1() -> Matrix {
                     name: "各镇街".into(),
                     role: UnitRole::Co,
                 }],
+                deadline: None,
                 targets: vec![target(
                     "高标准农田",
                     "3.6万亩",
@@ -163,6 +165,7 @@ pub fn notice_v1() -> Matrix {
                     name: "相关镇街".into(),
                     role: UnitRole::Co,
                 }],
+                deadline: None,
                 targets: vec![target(
                     "城镇登记失业率",
                     "3%",
@@ -183,6 +186,7 @@ pub fn notice_v1() -> Matrix {
                 leaders: vec![],
                 units: vec![host("区工业和信息化局"), co("区科技局")],
                 groups: vec![],
+                deadline: None,
                 targets: vec![],
             },
         ],
@@ -255,6 +259,7 @@ pub fn notice_v2() -> Matrix {
         leaders: vec![lead("赵六")],
         units: vec![host("新兖镇"), co("工业园区")],
         groups: vec![],
+        deadline: None,
         targets: vec![],
     });
     m.sections[1].title = "聚力民生改善和社会治理".into();
