@@ -6,11 +6,11 @@
 //! of such notices: 1、 or （一） tasks, fields in brackets or on their own lines, tables, cover
 //! letters whose numbered requirements are not tasks.
 
-use super::directory::UnitDirectory;
+use super::directory::{UnitDirectory, second_name};
 use super::fields::{has_fields, split_fields, starts_with_field};
 use super::lines::{Line, Numbering, Style, clean, numbering};
 use super::model::{Diagnostic, GroupInfo, Matrix, Section, Task, UnitInfo, UnitKind};
-use super::responsibility::assign;
+use super::responsibility::{add_unit, assign};
 use super::{document, table, targets::extract_targets};
 use std::collections::BTreeMap;
 
@@ -178,6 +178,7 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
     if !problems.is_empty() {
         return Err(NoticeError { problems });
     }
+    merge_second_names(&mut tasks, dir, &mut warnings);
     let (units, groups) = units_and_groups(&tasks, dir, &mut warnings);
     let notice_targets = document::notice_paragraphs(&blocks[..first], &headings)
         .flat_map(|p| extract_targets(p, year))
@@ -379,6 +380,42 @@ fn number_tasks(
                 ),
             ));
             seen.insert(task.number, first);
+        }
+    }
+}
+
+/// A unit written with a second name in parentheses (区农业农村局（区乡村振兴局）) that the
+/// directory does not know is the unit the notice names plainly elsewhere by either name (the
+/// outer one first): one unit, not two. The directory's aliases were applied when the tasks
+/// were read; this is for what only the notice itself tells.
+fn merge_second_names(tasks: &mut [Task], dir: &UnitDirectory, warnings: &mut Vec<Diagnostic>) {
+    let names: std::collections::BTreeSet<String> = tasks
+        .iter()
+        .flat_map(|t| t.units.iter().map(|u| u.name.clone()))
+        .collect();
+    let mut told = std::collections::BTreeSet::new();
+    for task in tasks {
+        if !task.units.iter().any(|u| !dir.knows(&u.name)) {
+            continue;
+        }
+        for unit in std::mem::take(&mut task.units) {
+            let same = (!dir.knows(&unit.name))
+                .then(|| second_name(&unit.name, |n| names.get(n).map(String::as_str)))
+                .flatten();
+            let Some(same) = same else {
+                add_unit(&mut task.units, &unit.name, unit.role, unit.via.as_deref());
+                continue;
+            };
+            if told.insert(unit.name.clone()) {
+                warnings.push(diag(
+                    task.line,
+                    format!(
+                        "“{}”与通知中其他处的“{same}”按同一个单位导入（括号内是它的另一个名称）。",
+                        unit.name
+                    ),
+                ));
+            }
+            add_unit(&mut task.units, same, unit.role, unit.via.as_deref());
         }
     }
 }
