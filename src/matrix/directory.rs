@@ -301,4 +301,91 @@ mod tests {
         let err = UnitDirectory::from_toml("[groups]\n\"各镇\" = [\"甲镇\"]").unwrap_err();
         assert!(err.to_string().contains("甲镇"), "{err}");
     }
+    const ALIASED: &str = "[units]\ndepartments = [\"区农业农村局\", \"区财政局\", \"区委统筹疫情防控工作领导小组（指挥部）\"]\ntowns = [\"新兖镇\"]\n[aliases]\n\"区农业农村局\" = [\"区乡村振兴局\", \"区扶贫办\"]\n[groups]\n\"各镇\" = [\"@towns\"]\n\"涉农部门\" = [\"区扶贫办\", \"区财政局\"]";
+
+    #[test]
+    fn an_alias_resolves_to_its_unit_and_is_no_unit_of_its_own() {
+        let dir = UnitDirectory::from_toml(ALIASED).unwrap();
+        assert_eq!(
+            dir.resolve("区乡村振兴局"),
+            Resolution::Unit("区农业农村局")
+        );
+        assert_eq!(dir.resolve("区扶贫办"), Resolution::Unit("区农业农村局"));
+        assert_eq!(dir.units().len(), 4);
+        assert_eq!(dir.kind_of("区乡村振兴局"), None);
+        assert_eq!(
+            dir.aliases().get("区农业农村局"),
+            Some(&vec!["区乡村振兴局", "区扶贫办"])
+        );
+        // A group may name a member by an alias; it holds the unit.
+        let members = ["区农业农村局".to_string(), "区财政局".to_string()];
+        assert_eq!(dir.resolve("涉农部门"), Resolution::Group(&members));
+    }
+
+    #[test]
+    fn a_second_name_in_parentheses_means_the_unit_either_name_is_known_by() {
+        let dir = UnitDirectory::from_toml(ALIASED).unwrap();
+        for name in [
+            "区农业农村局（区乡村振兴局）",
+            "区农业农村局（区乡村振兴局、区扶贫办）",
+            "区农业农村局(区扶贫办)",
+            "区乡村振兴局（区农业农村局）",
+            "区农业农村局（区农村工作办公室）",
+            "区农村工作办公室（区乡村振兴局）",
+        ] {
+            assert_eq!(
+                dir.resolve(name),
+                Resolution::Unit("区农业农村局"),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_parenthesis_that_names_nothing_known_keeps_the_name_whole() {
+        let dir = UnitDirectory::from_toml(ALIASED).unwrap();
+        for name in [
+            "区委统筹疫情防控工作领导小组（指挥部）",
+            "区数据中心（筹）",
+            "区大数据局（区政务服务中心）",
+        ] {
+            assert_eq!(dir.resolve(name), Resolution::Unit(name), "{name}");
+        }
+        // A group word outside the parenthesis stays a group.
+        assert_eq!(dir.resolve("各镇街（含新兖镇）"), Resolution::Group(&[]));
+        assert_eq!(name_parts("（筹）"), None);
+        assert_eq!(name_parts("区农业农村局"), None);
+    }
+
+    #[test]
+    fn an_alias_that_would_name_two_things_is_an_error_in_chinese() {
+        let units = "[units]\ndepartments = [\"区农业农村局\", \"区财政局\"]\n[groups]\n\"涉农部门\" = []\n[aliases]\n";
+        for (aliases, says) in [
+            (
+                "\"区农业农村局\" = [\"区财政局\"]",
+                "别名“区财政局”也是 [units] 中的一个单位",
+            ),
+            (
+                "\"区农业农村局\" = [\"涉农部门\"]",
+                "别名“涉农部门”也是 [groups] 中的一个分组",
+            ),
+            (
+                "\"区农业农村局\" = [\"区扶贫办\", \"区扶贫办\"]",
+                "“区农业农村局”的别名“区扶贫办”重复出现",
+            ),
+            (
+                "\"区农业农村局\" = [\"区扶贫办\"]\n\"区财政局\" = [\"区扶贫办\"]",
+                "别名“区扶贫办”重复出现：既是“区农业农村局”的别名，又是“区财政局”的别名",
+            ),
+            (
+                "\"区乡村振兴局\" = [\"区扶贫办\"]",
+                "“区乡村振兴局”不在 [units] 中",
+            ),
+        ] {
+            let err = UnitDirectory::from_toml(&format!("{units}{aliases}")).unwrap_err();
+            let err = err.to_string();
+            assert!(err.starts_with("单位名录有误："), "{err}");
+            assert!(err.contains(says), "{err}");
+        }
+    }
 }
