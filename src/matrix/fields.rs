@@ -223,7 +223,11 @@ fn label_pattern() -> String {
         any(&[HOST_PREFIXES, MIXED_PREFIXES, CO_PREFIXES].concat()),
         any(UNIT_WORDS)
     );
-    format!("{}|{units}|{}", leaders.join("|"), any(OTHER_LABELS))
+    format!(
+        "{}|{units}|{}",
+        leaders.join("|"),
+        any(&[DEADLINE_LABELS, OTHER_LABELS].concat())
+    )
 }
 
 static LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {

@@ -6,16 +6,16 @@
 //! of such notices: 1、 or （一） tasks, fields in brackets or on their own lines, tables, cover
 //! letters whose numbered requirements are not tasks.
 
-use super::directory::UnitDirectory;
+use super::directory::{UnitDirectory, name_parts, second_name};
 use super::fields::{has_fields, split_fields, starts_with_field};
 use super::lines::{Line, Numbering, Style, clean, numbering};
 use super::model::{
     Diagnostic, GroupInfo, LeaderRef, LeaderRole, Matrix, Section, Task, UnitInfo, UnitKind,
 };
 use super::prose::{first_listed_hosts, heading_leader, without_rule};
-use super::responsibility::assign;
+use super::responsibility::{add_unit, assign};
 use super::{document, table, targets::extract_targets, time_limit};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Why a notice could not be imported: every problem found, each with its line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -201,6 +201,7 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
     if !problems.is_empty() {
         return Err(NoticeError { problems });
     }
+    merge_second_names(&mut tasks, dir, &mut warnings);
     let (units, groups) = units_and_groups(&tasks, dir, &mut warnings);
     let notice_targets = document::notice_paragraphs(&blocks[..first], &headings)
         .flat_map(|p| extract_targets(p, year))
@@ -406,6 +407,61 @@ fn number_tasks(
     }
 }
 
+/// A unit written with a second name in parentheses (区农业农村局（区乡村振兴局）) that the
+/// directory does not know is the unit the notice names plainly elsewhere by either name (the
+/// outer one first): one unit, not two — and so is a unit the notice names plainly by the other
+/// of the two names. The directory's aliases were applied when the tasks were read; this is for
+/// what only the notice itself tells.
+fn merge_second_names(tasks: &mut [Task], dir: &UnitDirectory, warnings: &mut Vec<Diagnostic>) {
+    let same = same_units(tasks, dir);
+    if same.is_empty() {
+        return;
+    }
+    let mut told = BTreeSet::new();
+    for task in tasks {
+        for unit in std::mem::take(&mut task.units) {
+            let Some(name) = same.get(&unit.name) else {
+                add_unit(&mut task.units, &unit.name, unit.role, unit.via.as_deref());
+                continue;
+            };
+            if name_parts(&unit.name).is_some() && told.insert(unit.name.clone()) {
+                warnings.push(diag(
+                    task.line,
+                    format!(
+                        "“{}”写的是同一个单位的两个名称（括号内是另一个名称），已与通知中其他处的“{name}”按同一个单位导入。",
+                        unit.name
+                    ),
+                ));
+            }
+            add_unit(&mut task.units, name, unit.role, unit.via.as_deref());
+        }
+    }
+}
+
+/// Which names of the notice's units stand for another unit of the notice, by the second names
+/// in parentheses the directory does not know: name → the unit's name.
+fn same_units(tasks: &[Task], dir: &UnitDirectory) -> BTreeMap<String, String> {
+    let names: BTreeSet<&str> = tasks
+        .iter()
+        .flat_map(|t| t.units.iter().map(|u| u.name.as_str()))
+        .collect();
+    let mut same = BTreeMap::new();
+    for &name in names.iter().filter(|n| !dir.knows(n)) {
+        let Some(unit) = second_name(name, |n| names.get(n).copied()) else {
+            continue;
+        };
+        let (outer, inner) = name_parts(name).expect("a second name has parts");
+        for part in std::iter::once(outer).chain(inner) {
+            if part != unit && names.contains(part) && !dir.knows(part) {
+                same.entry(part.to_string())
+                    .or_insert_with(|| unit.to_string());
+            }
+        }
+        same.insert(name.to_string(), unit.to_string());
+    }
+    same
+}
+
 /// The directory's units and groups plus those only the notice names, each sorted by name.
 fn units_and_groups(
     tasks: &[Task],
@@ -419,7 +475,7 @@ fn units_and_groups(
         .collect();
     let mut groups: BTreeMap<String, Vec<String>> =
         dir.groups().map(|g| (g.name, g.members)).collect();
-    let mut warned = std::collections::BTreeSet::new();
+    let mut warned = BTreeSet::new();
     // Without a directory every group word is unresolved: one warning names them all.
     let mut without_directory: Vec<(usize, String)> = Vec::new();
     for task in tasks {

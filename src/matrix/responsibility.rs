@@ -32,12 +32,14 @@ pub fn assign(fields: &Fields, dir: &UnitDirectory) -> Responsibility {
     let mentions = unit_mentions(fields);
     let direct: Vec<&str> = mentions
         .iter()
-        .filter(|(name, _)| dir.resolve(&name.text) == Resolution::Unit)
-        .map(|(name, _)| name.text.as_str())
+        .filter_map(|(name, _)| match dir.resolve(&name.text) {
+            Resolution::Unit(unit) => Some(unit),
+            Resolution::Group(_) => None,
+        })
         .collect();
     for (name, role) in &mentions {
         match dir.resolve(&name.text) {
-            Resolution::Unit => add_unit(&mut out.units, &name.text, *role, None),
+            Resolution::Unit(unit) => add_unit(&mut out.units, unit, *role, None),
             Resolution::Group(members) => {
                 if !out.groups.iter().any(|g| g.name == name.text) {
                     out.groups.push(GroupRef {
@@ -55,7 +57,7 @@ pub fn assign(fields: &Fields, dir: &UnitDirectory) -> Responsibility {
     out
 }
 
-fn add_unit(units: &mut Vec<UnitRef>, name: &str, role: UnitRole, via: Option<&str>) {
+pub(super) fn add_unit(units: &mut Vec<UnitRef>, name: &str, role: UnitRole, via: Option<&str>) {
     match units.iter_mut().find(|u| u.name == name) {
         Some(existing) if role == UnitRole::Host => existing.role = UnitRole::Host,
         Some(_) => {}

@@ -14,7 +14,20 @@ use std::io::Cursor;
 
 /// The first sheet of a workbook that has a header row, as notice text; `None` when `bytes`
 /// is no workbook.
+///
+/// calamine can panic on a damaged file (an arithmetic overflow on a corrupt cell reference,
+/// found by the property tests): a file an office sends is untrusted input, so a panic inside
+/// the reader is caught and answered as a broken file.
 pub fn sheet_text(bytes: &[u8]) -> Result<Option<String>, NoticeError> {
+    std::panic::catch_unwind(|| read_sheet(bytes)).unwrap_or_else(|_| {
+        Err(NoticeError::single(
+            0,
+            "无法读取这个 Excel 文件：文件已损坏或不完整。请在 Excel 或 WPS 中打开后重新保存为 .xlsx 再导入。",
+        ))
+    })
+}
+
+fn read_sheet(bytes: &[u8]) -> Result<Option<String>, NoticeError> {
     let Ok(mut workbook) = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)) else {
         return Ok(None);
     };

@@ -1275,3 +1275,67 @@ fn labels_are_read_as_a_family_with_any_level_and_in_traditional_characters() {
     assert_units(task(&m, 5), &[host("县水利局"), co("柳林镇")]);
     assert!(m.warnings.is_empty(), "{:?}", m.warnings);
 }
+
+// ------------------------------------------------------------------ one unit under two names
+
+/// A small notice that names one bureau as 县农业农村局（县乡村振兴局） in task 1, plainly in task
+/// 2, and by its second name alone in task 3.
+const TWO_NAMES: &str = "关于分解2023年重点工作任务的通知
+
+1、巩固拓展脱贫攻坚成果。（牵头领导：王建国。责任单位：县农业农村局（县乡村振兴局）、县民政局；配合单位：各镇）
+2、建设高标准农田5万亩。（牵头领导：王建国。责任单位：县农业农村局；配合单位：县水利局（县河湖长制办公室））
+3、加强返贫动态监测。（牵头领导：王建国。责任单位：县乡村振兴局；配合单位：县农业农村局（县乡村振兴局））
+";
+
+#[test]
+fn without_a_directory_a_unit_named_with_its_second_name_and_plainly_is_one_unit() {
+    let m = parse_ok(TWO_NAMES, &duban::matrix::UnitDirectory::default());
+    assert_units(task(&m, 1), &[host("县农业农村局"), host("县民政局")]);
+    assert_units(
+        task(&m, 2),
+        &[host("县农业农村局"), co("县水利局（县河湖长制办公室）")],
+    );
+    // Task 1 wrote both names of one bureau: 县乡村振兴局 named alone is that bureau too.
+    assert_units(task(&m, 3), &[host("县农业农村局")]);
+    let mut units: Vec<&str> = m.units.iter().map(|u| u.name.as_str()).collect();
+    units.sort();
+    let mut expected = ["县农业农村局", "县民政局", "县水利局（县河湖长制办公室）"];
+    expected.sort();
+    assert_eq!(units, expected);
+    assert_warns(
+        &m,
+        "“县农业农村局（县乡村振兴局）”写的是同一个单位的两个名称（括号内是另一个名称），已与通知中其他处的“县农业农村局”按同一个单位导入",
+        &[line_of(TWO_NAMES, "1、巩固")],
+    );
+}
+
+#[test]
+fn with_a_directory_that_lists_the_alias_every_name_of_the_bureau_is_the_one_unit() {
+    let dir = duban::matrix::UnitDirectory::from_toml(
+        "[units]\ndepartments = [\"县农业农村局\", \"县民政局\", \"县水利局\"]\ntowns = [\"河口镇\"]\n\
+         [aliases]\n\"县农业农村局\" = [\"县乡村振兴局\"]\n[groups]\n\"各镇\" = [\"@towns\"]",
+    )
+    .unwrap();
+    let m = parse_ok(TWO_NAMES, &dir);
+    let tasks = |name: &str| -> Vec<u32> {
+        m.tasks
+            .iter()
+            .filter(|t| t.units.iter().any(|u| u.name == name))
+            .map(|t| t.number)
+            .collect()
+    };
+    assert_eq!(tasks("县农业农村局"), [1, 2, 3]);
+    assert_units(task(&m, 3), &[host("县农业农村局")]);
+    // The water bureau's parenthesis names no unit the directory knows other than the bureau.
+    assert_units(task(&m, 2), &[host("县农业农村局"), co("县水利局")]);
+    assert!(
+        m.units.iter().all(|u| u.name != "县乡村振兴局"),
+        "{:?}",
+        m.units
+    );
+    assert!(
+        m.warnings.iter().all(|w| !w.message.contains("农业农村局")),
+        "{:?}",
+        m.warnings
+    );
+}

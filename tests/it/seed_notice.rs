@@ -309,13 +309,7 @@ const ALL_TASKS: [Row; 71] = [
     (35, Lead, &["崔增力"], "区交通运输局", &["各镇街"]),
     (36, Lead, &["石可清"], "区自然资源局", &["各镇街"]),
     (37, Lead, &["孙恒民"], "区农业农村局", &["各镇街"]),
-    (
-        38,
-        Lead,
-        &["孙恒民"],
-        "区农业农村局（区乡村振兴局）",
-        &["各镇街"],
-    ),
+    (38, Lead, &["孙恒民"], "区农业农村局", &["各镇街"]),
     (39, Lead, &["吴广", "谭丽娜"], "区委组织部", &["各镇街"]),
     (40, Lead, &["张允锐", "谭丽娜"], "区委宣传部", &["各镇街"]),
     (
@@ -533,7 +527,7 @@ fn task_7_lists_departments_directly_and_through_the_department_group() {
     ));
     units.extend(yz_all_towns(Co, "各镇街"));
     assert_units(t(7), &units);
-    assert_eq!(t(7).units.len(), 2 + 1 + 44 + 10);
+    assert_eq!(t(7).units.len(), 2 + 1 + 43 + 10);
 }
 
 #[test]
@@ -665,11 +659,38 @@ fn task_34_expands_the_six_towns_and_names_one_subdistrict_directly() {
 }
 
 #[test]
-fn task_38_keeps_a_unit_name_with_parentheses_whole() {
+fn task_38_names_the_agriculture_bureau_by_both_its_names_and_means_the_one_unit() {
     assert_leaders(t(38), &[lead("孙恒民")]);
-    let mut units = vec![host("区农业农村局（区乡村振兴局）")];
+    let mut units = vec![host("区农业农村局")];
     units.extend(yz_all_towns(Co, "各镇街"));
     assert_units(t(38), &units);
+}
+
+#[test]
+fn the_agriculture_bureau_is_one_unit_with_every_task_that_names_it() {
+    let m = seed();
+    let named: Vec<&str> = m
+        .units
+        .iter()
+        .map(|u| u.name.as_str())
+        .filter(|n| n.contains("农业农村局") || n.contains("乡村振兴局"))
+        .collect();
+    assert_eq!(named, ["区农业农村局"]);
+    let tasks = |direct: bool| -> Vec<u32> {
+        m.tasks
+            .iter()
+            .filter(|t| {
+                t.units
+                    .iter()
+                    .any(|u| u.name == "区农业农村局" && u.via.is_none() == direct)
+            })
+            .map(|t| t.number)
+            .collect()
+    };
+    // Named in the notice: as 区农业农村局, and in task 38 as 区农业农村局（区乡村振兴局）.
+    assert_eq!(tasks(true), [28, 29, 30, 31, 34, 37, 38, 54, 57]);
+    // Through 区直各部门.
+    assert_eq!(tasks(false), [7, 61]);
 }
 
 #[test]

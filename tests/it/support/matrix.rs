@@ -19,7 +19,7 @@ pub const YZ_TOWNS: [&str; 6] = ["新兖镇", "小孟镇", "大安镇", "新驿�
 pub const YZ_SUBDISTRICTS: [&str; 4] = ["鼓楼街道", "酒仙桥街道", "龙桥街道", "兴隆庄街道"];
 pub const YZ_PARKS: [&str; 1] = ["工业园区"];
 pub const YZ_OTHERS: [&str; 2] = ["人民银行兖州支行", "济宁银保监分局兖州监管组"];
-pub const YZ_DEPARTMENTS: [&str; 46] = [
+pub const YZ_DEPARTMENTS: [&str; 45] = [
     "区委组织部",
     "区委宣传部",
     "区委政法委",
@@ -40,7 +40,6 @@ pub const YZ_DEPARTMENTS: [&str; 46] = [
     "区公路局",
     "区水务局",
     "区农业农村局",
-    "区农业农村局（区乡村振兴局）",
     "区综合行政执法局",
     "区生态环境分局",
     "区人力资源和社会保障局",
