@@ -177,7 +177,7 @@ fn completed(b: &Bulletin) -> Section {
                 "第{}项 {}（{}）",
                 t.number,
                 short(&t.text),
-                t.hosts.join("、")
+                t.hosts_text()
             )
         })
         .collect();
@@ -199,7 +199,7 @@ fn lagging(b: &Bulletin) -> Section {
                 "第{}项 {}（主办：{}；牵头领导：{}）{}",
                 t.number,
                 short(&t.text),
-                t.hosts.join("、"),
+                t.hosts_text(),
                 t.lead_leaders.join("、"),
                 lights(t)
             )
@@ -211,7 +211,7 @@ fn lagging(b: &Bulletin) -> Section {
             vec![
                 t.number.to_string(),
                 short(&t.text),
-                t.hosts.join("、"),
+                t.hosts_text(),
                 t.lead_leaders.join("、"),
                 light_text(t.reported),
                 light_text(t.derived),
