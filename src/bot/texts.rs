@@ -696,7 +696,10 @@ pub fn assign_refused(refusal: &AssignRefusal) -> String {
 pub fn assigned(a: &Assignment) -> String {
     let before = crate::store::units_summary(&a.before, &a.groups_before);
     let after = crate::store::units_summary(&a.after, &a.groups_after);
-    let mut text = format!("已指定第{}项任务的承办单位。\n原：{before}\n现：{after}", a.number);
+    let mut text = format!(
+        "已指定第{}项任务的承办单位。\n原：{before}\n现：{after}",
+        a.number
+    );
     if a.after.iter().any(|u| u.role == UnitRole::Host) {
         text.push_str("\n下次提醒起，主办单位的联络员会收到这项任务。");
     } else {
@@ -709,8 +712,7 @@ pub fn assigned(a: &Assignment) -> String {
 pub fn unassigned_tasks(tasks: &[&TaskView]) -> Vec<String> {
     if tasks.is_empty() {
         return vec![
-            "所有任务都已明确承办单位。/status 查看进展；/assign 任务编号 主办单位 可改派。"
-                .into(),
+            "所有任务都已明确承办单位。/status 查看进展；/assign 任务编号 主办单位 可改派。".into(),
         ];
     }
     let mut lines = vec![format!(
@@ -721,7 +723,10 @@ pub fn unassigned_tasks(tasks: &[&TaskView]) -> Vec<String> {
     for task in tasks {
         lines.push(format!("第{}项 {}", task.number, short(&task.text, 40)));
     }
-    lines.push("用 /assign 任务编号 主办单位 [协办：单位…] 指定，例如：/assign 12 区财政局 协办：区商务局".into());
+    lines.push(
+        "用 /assign 任务编号 主办单位 [协办：单位…] 指定，例如：/assign 12 区财政局 协办：区商务局"
+            .into(),
+    );
     split_lines(&lines)
 }
 

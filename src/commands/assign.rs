@@ -30,7 +30,5 @@ async fn assign(
 ) -> Result<Result<crate::store::Assignment, crate::store::AssignRefusal>> {
     let notice_id = latest_notice(store).await?;
     let now = Clock::system().unix();
-    Ok(store
-        .assign_units(notice_id, request, "cli", now)
-        .await?)
+    Ok(store.assign_units(notice_id, request, "cli", now).await?)
 }

@@ -28,7 +28,9 @@ impl AssignRequest {
     /// written too. None when the text does not start with a task number.
     pub fn from_chat(args: &str) -> Option<AssignRequest> {
         let args = args.trim();
-        let digits = args.find(|c: char| !c.is_ascii_digit()).unwrap_or(args.len());
+        let digits = args
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(args.len());
         let number = args[..digits].parse().ok()?;
         let rest = args[digits..].trim_start_matches(|c: char| c.is_whitespace() || c == '项');
         let (hosts, co) = match rest.find("协办") {
@@ -108,7 +110,10 @@ impl Store {
         };
         let mut wanted = Vec::new();
         let mut unknown = Vec::new();
-        for (names, role) in [(&request.hosts, UnitRole::Host), (&request.co, UnitRole::Co)] {
+        for (names, role) in [
+            (&request.hosts, UnitRole::Host),
+            (&request.co, UnitRole::Co),
+        ] {
             for name in names {
                 match resolve(conn, name).await? {
                     Some(named) => wanted.push((name.as_str(), role, named)),

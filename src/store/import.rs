@@ -96,7 +96,10 @@ impl Store {
 /// write transaction holds the database's write lock from its start (`BEGIN IMMEDIATE`); on
 /// PostgreSQL a transaction-scoped advisory lock, released by the commit or the rollback, makes
 /// the other import wait before it reads anything.
-pub(crate) async fn lock_imports(conn: &mut sqlx::AnyConnection, backend: Backend) -> Result<(), StoreError> {
+pub(crate) async fn lock_imports(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+) -> Result<(), StoreError> {
     if backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(IMPORT_LOCK)

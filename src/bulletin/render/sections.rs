@@ -172,14 +172,7 @@ fn completed(b: &Bulletin) -> Section {
         .tasks
         .iter()
         .filter(|t| t.light() == Some(Light::Done))
-        .map(|t| {
-            format!(
-                "第{}项 {}（{}）",
-                t.number,
-                short(&t.text),
-                t.hosts_text()
-            )
-        })
+        .map(|t| format!("第{}项 {}（{}）", t.number, short(&t.text), t.hosts_text()))
         .collect();
     none_if_empty(&mut lines);
     Section {
