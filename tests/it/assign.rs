@@ -214,3 +214,106 @@ on_both_backends! {
         assert!(after.iter().any(|(c, key, text)| *c == 41 && key.starts_with("escalation") && text.contains("第2项")), "{after:?}");
     }
 }
+
+/// The seed with task 8's units left out (承办单位： and nothing after it).
+fn seed_without_units_for_task_8() -> Matrix {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let text = std::fs::read_to_string(format!("{root}/seeds/yanzhou-2022-task-notice.txt"))
+        .unwrap()
+        .replacen(
+            "新增省级以上创新平台7家。（牵头领导：崔增力。承办单位：区科技局，工业园区、各镇街）",
+            "新增省级以上创新平台7家。（牵头领导：崔增力。承办单位：）",
+            1,
+        );
+    let m = parse_notice(&text, &crate::support::matrix::seed_dir()).expect("imports");
+    assert!(
+        m.tasks
+            .iter()
+            .find(|t| t.number == 8)
+            .unwrap()
+            .is_unassigned()
+    );
+    m
+}
+
+#[tokio::test]
+async fn an_admin_lists_and_assigns_tasks_without_units_in_chat_and_a_contact_may_not() {
+    use crate::support::chat::*;
+    let db = TestDb::sqlite().await;
+    db.store
+        .import_matrix(&seed_without_units_for_task_8())
+        .await
+        .unwrap();
+    let mut chat = Chat::start(&db.store).await;
+    let admin = chat.user(ADMIN, "管理员");
+    let alice = chat.contact(1001, "张三", "区科技局").await;
+
+    let listed = chat.send(&admin, "/tasks").await;
+    assert!(
+        text(&listed).starts_with("待明确承办单位的任务（共1项"),
+        "{listed:?}"
+    );
+    assert!(
+        text(&listed).contains("第8项 实施创新主体培育工程"),
+        "{listed:?}"
+    );
+    let refused = chat.send(&alice, "/assign 8 区科技局").await;
+    assert_eq!(text(&refused), "该命令仅限管理员使用。");
+    let not_theirs = chat.send(&alice, "/tasks 8").await;
+    assert!(
+        text(&not_theirs).contains("不由区科技局承办"),
+        "{not_theirs:?}"
+    );
+
+    let usage = chat.send(&admin, "/assign").await;
+    assert!(
+        text(&usage).starts_with("用法：/assign 任务编号"),
+        "{usage:?}"
+    );
+    let unknown = chat.send(&admin, "/assign 8 区科枝局").await;
+    assert!(
+        text(&unknown).contains("找不到单位或分组“区科枝局”"),
+        "{unknown:?}"
+    );
+    assert!(
+        text(&unknown).ends_with("承办单位未做任何修改。"),
+        "{unknown:?}"
+    );
+    assert!(
+        chat.store
+            .audit(None)
+            .await
+            .unwrap()
+            .iter()
+            .all(|e| e.action != "assign")
+    );
+
+    let done = chat
+        .send(&admin, "/assign 8 区科技局 协办：工业园区、各镇街")
+        .await;
+    assert_eq!(
+        text(&done),
+        "已指定第8项任务的承办单位。\n原：待明确承办单位\n现：主办：区科技局；协办：工业园区、各镇街\n\
+         下次提醒起，主办单位的联络员会收到这项任务。"
+    );
+    let audit = chat.store.audit(None).await.unwrap();
+    let entry = audit
+        .iter()
+        .find(|e| e.action == "assign")
+        .expect("audited");
+    assert_eq!(
+        (entry.actor.as_str(), entry.subject.as_str()),
+        ("9001", "task 8")
+    );
+
+    // The bot's copy of the tasks follows at once: the contact now reports on task 8.
+    let card = chat.send(&alice, "/tasks 8").await;
+    assert!(text(&card).contains("主办：区科技局"), "{card:?}");
+    let listed = chat.send(&admin, "/tasks").await;
+    assert!(
+        text(&listed).starts_with("所有任务都已明确承办单位"),
+        "{listed:?}"
+    );
+    chat.stop().await;
+    db.finish().await;
+}
