@@ -5,11 +5,9 @@
 //! a re-import of the same notice finds the task unchanged and keeps the assignment; a new
 //! version that changes the task replaces its units with the notice's, as for any changed task.
 
-use super::codes::{code, int};
 use super::error::Context;
 use super::import::lock_imports;
-use super::tasks::multi_row_insert;
-use super::{Backend, Store, StoreError, audit, notices, units};
+use super::{Store, StoreError, audit, notices, tasks, units};
 use crate::matrix::{UnitRef, UnitRole};
 use sqlx::{AnyConnection, Row};
 
@@ -269,12 +267,12 @@ async fn suggestions(conn: &mut AnyConnection, name: &str) -> Result<Vec<String>
 }
 
 /// A task_units row: unit id, role, the group word it came from.
-type UnitRow = (i64, UnitRole, Option<String>);
+type Chosen = (i64, UnitRole, Option<String>);
 
 /// The rows for the names asked for: each unit once, in the order named, with the first role
 /// it was named in; each group word once.
-fn rows_of(wanted: &[(&str, UnitRole, Named)]) -> (Vec<UnitRow>, Vec<(i64, UnitRole)>) {
-    let mut rows: Vec<UnitRow> = Vec::new();
+fn rows_of(wanted: &[(&str, UnitRole, Named)]) -> (Vec<Chosen>, Vec<(i64, UnitRole)>) {
+    let mut rows: Vec<Chosen> = Vec::new();
     let mut groups: Vec<(i64, UnitRole)> = Vec::new();
     // Units named directly first: a unit named and also reached through a group is named.
     for (_, role, named) in wanted {
@@ -306,7 +304,7 @@ fn rows_of(wanted: &[(&str, UnitRole, Named)]) -> (Vec<UnitRow>, Vec<(i64, UnitR
 async fn replace(
     conn: &mut AnyConnection,
     task_id: i64,
-    rows: &[UnitRow],
+    rows: &[Chosen],
     groups: &[(i64, UnitRole)],
 ) -> Result<(), StoreError> {
     for sql in [
@@ -319,40 +317,12 @@ async fn replace(
             .await
             .context("replace the units of a task")?;
     }
-    if !rows.is_empty() {
-        let sql = multi_row_insert(
-            Backend::of(conn),
-            "task_units (task_id, unit_id, role, via, position)",
-            5,
-            rows.len(),
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (position, (unit_id, role, via)) in rows.iter().enumerate() {
-            query = query
-                .bind(task_id)
-                .bind(*unit_id)
-                .bind(code(role))
-                .bind(via.as_deref())
-                .bind(int(position));
-        }
-        query
-            .execute(&mut *conn)
-            .await
-            .context("save the units of a task")?;
-    }
-    for (position, (group_id, role)) in groups.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO task_groups (task_id, group_id, role, position) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(task_id)
-        .bind(*group_id)
-        .bind(code(role))
-        .bind(int(position))
-        .execute(&mut *conn)
-        .await
-        .context("save a group of a task")?;
-    }
-    Ok(())
+    let units: Vec<tasks::UnitRow<'_>> = rows
+        .iter()
+        .map(|(unit_id, role, via)| (*unit_id, *role, via.as_deref()))
+        .collect();
+    tasks::insert_units(conn, task_id, &units).await?;
+    tasks::insert_groups(conn, task_id, groups).await
 }
 
 /// The task's units and group words as stored.
