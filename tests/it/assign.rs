@@ -317,3 +317,45 @@ async fn an_admin_lists_and_assigns_tasks_without_units_in_chat_and_a_contact_ma
     chat.stop().await;
     db.finish().await;
 }
+
+#[test]
+fn the_bulletin_shows_a_task_without_units_as_unassigned_and_ranks_no_unit_for_it() {
+    use crate::support::bulletin::{march, march_of, tasks};
+    use calamine::{Data, Reader, Xlsx};
+    let mut tasks = tasks();
+    let task = tasks.iter_mut().find(|t| t.number == 2).expect("task 2");
+    let hosts: Vec<String> = task.hosts().map(|u| u.name.clone()).collect();
+    task.units.clear();
+    let reports: Vec<_> = march().into_iter().filter(|r| r.task_number != 2).collect();
+
+    let b = march_of(&tasks, &reports);
+
+    let status = b.tasks.iter().find(|t| t.number == 2).expect("listed");
+    assert_eq!(status.hosts_text(), "待明确承办单位");
+    assert!(
+        status.silent_hosts.is_empty(),
+        "no unit is counted silent for it"
+    );
+    let before = march_of(&crate::support::bulletin::tasks(), &reports);
+    let hosted = |b: &duban::bulletin::Bulletin, name: &str| {
+        b.units
+            .iter()
+            .find(|u| u.name == name)
+            .map_or(0, |u| u.hosted)
+    };
+    for host in &hosts {
+        assert_eq!(hosted(&b, host) + 1, hosted(&before, host), "{host}");
+    }
+    let file = duban::bulletin::render::xlsx::xlsx(&b).unwrap();
+    let mut book = Xlsx::new(std::io::Cursor::new(file)).unwrap();
+    let sheet = book.worksheet_range("任务").unwrap();
+    let row = (1..sheet.height())
+        .find(|&r| sheet.get((r, 0)) == Some(&Data::Float(2.0)))
+        .expect("task 2 has a row");
+    assert_eq!(
+        sheet.get((row, 3)),
+        Some(&Data::String("待明确承办单位".into()))
+    );
+    duban::bulletin::render::png::png(&b).expect("the chart draws");
+    assert!(duban::bulletin::render::markdown::markdown(&b).contains("通报"));
+}
