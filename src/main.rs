@@ -63,6 +63,17 @@ enum Command {
     },
     /// 列出所有单位及其主办、协办任务数
     Units,
+    /// 指定一项任务的承办单位（用于“待明确承办单位”的任务，也可改派），记入审计
+    Assign {
+        /// 任务编号
+        task: u32,
+        /// 主办单位或分组（可重复，或用顿号、逗号分隔）
+        #[arg(long = "host", value_name = "UNIT")]
+        hosts: Vec<String>,
+        /// 协办单位或分组（可重复，或用顿号、逗号分隔）
+        #[arg(long = "co", value_name = "UNIT")]
+        co: Vec<String>,
+    },
     /// 启动机器人（令牌取自环境变量 DUBAN_BOT_TOKEN）；默认长轮询
     Run {
         /// 改用 webhook：Telegram 推送更新的公网地址（https://…/路径）
@@ -245,6 +256,14 @@ fn main() -> ExitCode {
                 commands::matrix::run(&settings, format, &filter, out.as_deref()).await
             }
             Command::Units => commands::units::run(&settings).await,
+            Command::Assign { task, hosts, co } => {
+                let request = duban::store::AssignRequest {
+                    number: task,
+                    hosts: duban::store::AssignRequest::names(&hosts.join("、")),
+                    co: duban::store::AssignRequest::names(&co.join("、")),
+                };
+                commands::assign::run(&settings, request).await
+            }
             Command::Run {
                 webhook_url,
                 listen,

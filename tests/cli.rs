@@ -894,3 +894,77 @@ fn without_a_directory_file_groups_stay_groups_and_a_named_missing_one_is_an_err
         stderr(&out)
     );
 }
+
+#[test]
+fn a_task_without_units_is_imported_listed_and_assigned_with_an_audit_entry() {
+    let env = Env::new();
+    let notice = env.file(
+        "cut.txt",
+        "青禾县人民政府\n关于分解落实2023年重点工作任务的通知\n\n一、优化营商环境\n\
+         1.深化“放管服”改革。（牵头领导：李明。承办单位：县行政审批服务局）\n\
+         2.优化企业开办服务。（牵头领导：李明）\n\
+         3.规范涉企收费，清理",
+    );
+    let directory = "tests/fixtures/qinghe-units.toml";
+    let out = env.run(&["import", &notice, "--directory", directory]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("第6行：第2项任务没有写明承办单位"), "{text}");
+    assert!(
+        text.contains("待明确承办单位（2项，明确前不发提醒）：第2项、第3项"),
+        "{text}"
+    );
+    let matrix = stdout(&env.run(&["matrix", "--task", "2"]));
+    assert!(matrix.contains("待明确承办单位"), "{matrix}");
+
+    // Refused: no host, an unknown unit, an unknown task; each exit 2, nothing changed.
+    for args in [
+        &["assign", "2", "--co", "县财政局"][..],
+        &["assign", "2", "--host", "县不存在局"],
+        &["assign", "9", "--host", "县财政局"],
+    ] {
+        let out = env.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("承办单位未做任何修改"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(stdout(&env.run(&["audit"])).contains("没有审计记录"));
+
+    let out = env.run(&[
+        "assign",
+        "2",
+        "--host",
+        "县财政局",
+        "--co",
+        "县商务局、沿河镇街",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(said.contains("原：待明确承办单位"), "{said}");
+    assert!(
+        said.contains("现：主办：县财政局；协办：县商务局、沿河镇街"),
+        "{said}"
+    );
+    let matrix = stdout(&env.run(&["matrix", "--task", "2"]));
+    assert!(
+        matrix.contains("县财政局") && matrix.contains("沿河镇街(3)"),
+        "{matrix}"
+    );
+    let audit = stdout(&env.run(&["audit"]));
+    assert!(
+        audit.contains("assign") && audit.contains("task 2"),
+        "{audit}"
+    );
+
+    // The same notice again: task 2 is unchanged and keeps the admin's units.
+    let out = env.run(&["import", &notice, "--directory", directory]);
+    let text = stdout(&out);
+    assert!(text.contains("与已导入的版本相同"), "{text}");
+    assert!(
+        text.contains("待明确承办单位（1项，明确前不发提醒）：第3项"),
+        "{text}"
+    );
+}

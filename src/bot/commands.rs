@@ -29,6 +29,8 @@ pub enum Command {
     Invite(String),
     #[command(description = "解除绑定（管理员）：/remove 用户ID")]
     Remove(String),
+    #[command(description = "指定承办单位（管理员）：/assign 任务编号 主办单位 [协办：单位…]")]
+    Assign(String),
     #[command(description = "解除我的绑定")]
     Unbind(String),
     #[command(description = "登记本群，允许在群里显示任务信息（管理员）")]
@@ -53,6 +55,7 @@ impl Command {
                 | Command::Units(_)
                 | Command::Contacts(_)
                 | Command::Invite(_)
+                | Command::Assign(_)
         )
     }
 }

@@ -104,6 +104,7 @@ fn commands() -> UpdateHandler<anyhow::Error> {
         .branch(
             case![Command::Tasks(args)]
                 .branch(dptree::filter(is_contact).endpoint(reading::tasks))
+                .branch(dptree::filter(is_admin).endpoint(admin::unassigned))
                 .endpoint(reading::contacts_only),
         )
         .branch(
@@ -126,6 +127,7 @@ fn commands() -> UpdateHandler<anyhow::Error> {
         .branch(case![Command::Contacts(args)].endpoint(admin::contacts))
         .branch(case![Command::Invite(args)].endpoint(admin::invite))
         .branch(case![Command::Remove(args)].endpoint(admin::remove))
+        .branch(case![Command::Assign(args)].endpoint(admin::assign))
         .branch(case![Command::Schedule(args)].endpoint(schedules::schedule))
         .branch(case![Command::Remind(args)].endpoint(schedules::remind))
 }

@@ -6,7 +6,9 @@ use crate::followup::scheduler::{Effective, Origin};
 use crate::matrix::{LeaderRole, Target, UnitRole};
 use crate::progress::Light;
 use crate::schedule::{EXAMPLE, Kind, Plan, weekday_name};
-use crate::store::{Member, Named, Report, ReportState, Role, ScheduleDraft, TaskView};
+use crate::store::{
+    AssignRefusal, Assignment, Member, Named, Report, ReportState, Role, ScheduleDraft, TaskView,
+};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::fmt::Write;
 
@@ -190,6 +192,7 @@ pub fn help(role: Option<Role>) -> String {
              /invite 单位名 邀请联络员；/invite 督查 [领导名]；/invite 管理员\n\
              /remove 用户ID 解除某人的绑定\n\
              /report 任务编号 内容 代主办单位报告进展\n\
+             /tasks 待明确承办单位的任务；/assign 任务编号 主办单位 [协办：单位…] 指定承办单位\n\
              /register 在群里登记本群；/unregister 取消登记\n\
              /schedule 时间表；/schedule set|pause|resume 种类 … 修改；/remind now [单位] 补发提醒\n\
              /whoami 我的身份",
@@ -567,10 +570,19 @@ fn latest_light(task_id: i64, reports: &[Report]) -> Option<Light> {
         .next_back()
 }
 
+/// The host units of a task, or 待明确承办单位 when it has none.
+fn hosts_text(task: &TaskView) -> String {
+    let hosts: Vec<&str> = task.hosts().map(|u| u.name.as_str()).collect();
+    if hosts.is_empty() {
+        crate::matrix::UNASSIGNED.to_owned()
+    } else {
+        hosts.join("、")
+    }
+}
+
 pub fn task_history(task: &TaskView, reports: &[Report]) -> Vec<String> {
     let mut lines = vec![format!("第{}项：{}", task.number, short(&task.text, 80))];
-    let hosts: Vec<&str> = task.hosts().map(|u| u.name.as_str()).collect();
-    lines.push(format!("主办：{}", hosts.join("、")));
+    lines.push(format!("主办：{}", hosts_text(task)));
     if reports.is_empty() {
         lines.push("还没有任何报告。".into());
     }
@@ -597,13 +609,12 @@ pub fn task_history(task: &TaskView, reports: &[Report]) -> Vec<String> {
 pub fn task_list(title: &str, tasks: &[TaskView], reports: &[Report]) -> Vec<String> {
     let mut lines = vec![format!("{title}（共{}项）", tasks.len())];
     for task in tasks {
-        let hosts: Vec<&str> = task.hosts().map(|u| u.name.as_str()).collect();
         let theirs: Vec<&Report> = reports.iter().filter(|r| r.task_id == task.id).collect();
         lines.push(format!(
             "第{}项 {}｜主办：{}｜{}",
             task.number,
             short(&task.text, 24),
-            hosts.join("、"),
+            hosts_text(task),
             last_report_line(&theirs)
         ));
     }
@@ -653,6 +664,76 @@ pub fn unknown_unit(name: &str, suggestions: &[String]) -> String {
         write!(text, "您是不是要找：{}？", suggestions.join("、")).unwrap();
     }
     text
+}
+
+// ---- assigning units ------------------------------------------------------------------------
+
+pub fn assign_usage() -> String {
+    "用法：/assign 任务编号 主办单位… [协办：单位…]\n\
+     例如：/assign 12 区财政局 协办：区商务局、各镇街\n\
+     多个单位用顿号、逗号或空格分隔；单位和分组须是已导入的名称（/units 查看）。\n\
+     /tasks 列出待明确承办单位的任务。"
+        .into()
+}
+
+/// Why an assignment was refused; said by `/assign` and `duban assign` alike.
+pub fn assign_refused(refusal: &AssignRefusal) -> String {
+    let reason = match refusal {
+        AssignRefusal::NoHost => "没有写主办单位：至少要指定一个主办单位。".to_owned(),
+        AssignRefusal::NoSuchTask(n) => format!("当前通知中没有第{n}项任务。"),
+        AssignRefusal::Unknown(names) => {
+            let mut text = String::new();
+            for (name, suggestions) in names {
+                write!(text, "找不到单位或分组“{name}”").unwrap();
+                if !suggestions.is_empty() {
+                    write!(text, "（您是不是要找：{}？）", suggestions.join("、")).unwrap();
+                }
+                text.push('；');
+            }
+            text.pop();
+            text.push_str("。单位和分组须是已导入的名称。");
+            text
+        }
+    };
+    format!("{reason}承办单位未做任何修改。")
+}
+
+/// What an assignment changed.
+pub fn assigned(a: &Assignment) -> String {
+    let before = crate::store::units_summary(&a.before, &a.groups_before);
+    let after = crate::store::units_summary(&a.after, &a.groups_after);
+    let mut text = format!(
+        "已指定第{}项任务的承办单位。\n原：{before}\n现：{after}",
+        a.number
+    );
+    if a.after.iter().any(|u| u.role == UnitRole::Host) {
+        text.push_str("\n下次提醒起，主办单位的联络员会收到这项任务。");
+    } else {
+        text.push_str("\n所指定的分组还没有成员：补充成员前，这项任务仍不发提醒。");
+    }
+    text
+}
+
+/// The tasks nobody is reminded of (no unit: 待明确承办单位), for admins.
+pub fn unassigned_tasks(tasks: &[&TaskView]) -> Vec<String> {
+    if tasks.is_empty() {
+        return vec![
+            "所有任务都已明确承办单位。/status 查看进展；/assign 任务编号 主办单位 可改派。".into(),
+        ];
+    }
+    let mut lines = vec![format!(
+        "{}的任务（共{}项，明确前不发提醒）：",
+        crate::matrix::UNASSIGNED,
+        tasks.len()
+    )];
+    for task in tasks {
+        lines.push(format!("第{}项 {}", task.number, short(&task.text, 40)));
+    }
+    lines.push(
+        "用 /assign 任务编号 主办单位 [协办：单位…] 指定，例如：/assign 12 区财政局 协办：区商务局"
+            .into(),
+    );
+    split_lines(&lines)
 }
 
 pub fn unknown_leader(name: &str) -> String {

@@ -90,6 +90,15 @@ impl TaskStatus {
         self.last_report.is_some()
     }
 
+    /// The host units as the bulletin lists them; 待明确承办单位 for a task without any.
+    pub fn hosts_text(&self) -> String {
+        if self.hosts.is_empty() {
+            crate::matrix::UNASSIGNED.to_owned()
+        } else {
+            self.hosts.join("、")
+        }
+    }
+
     /// Lagging by the report or by the figures (and not done).
     pub fn is_lagging(&self) -> bool {
         let lags = |l: Option<Light>| matches!(l, Some(Light::Yellow | Light::Red));

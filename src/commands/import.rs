@@ -31,6 +31,13 @@ pub async fn run(
         let tasks: Vec<&crate::matrix::Task> = matrix.tasks.iter().collect();
         out!("{}", super::matrix::render_table(&matrix, &tasks))?;
         out!("{}", summary(&matrix))?;
+        let unassigned: Vec<u32> = matrix
+            .tasks
+            .iter()
+            .filter(|t| t.is_unassigned())
+            .map(|t| t.number)
+            .collect();
+        out!("{}", unassigned_text(&unassigned))?;
         outln!("（试运行：未写入数据库）")?;
         return Ok(());
     }
@@ -38,10 +45,30 @@ pub async fn run(
     // (`duban import FILE | head -3`) does not stop the import.
     let store = open_store(&settings.database_url).await?;
     let outcome = store.import_matrix(&matrix).await;
+    // As stored: a task an admin assigned and the notice left unchanged is no longer listed.
+    let unassigned = match &outcome {
+        Ok(o) => store.unassigned_tasks(o.notice_id).await,
+        Err(_) => Ok(Vec::new()),
+    };
     store.close().await;
     out!("{}", summary(&matrix))?;
     out!("{}", outcome_text(&outcome?))?;
+    out!("{}", unassigned_text(&unassigned?))?;
     Ok(())
+}
+
+/// The tasks no unit is reminded of, for the admin to assign; empty when there are none.
+pub fn unassigned_text(numbers: &[u32]) -> String {
+    if numbers.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = numbers.iter().map(|n| format!("第{n}项")).collect();
+    format!(
+        "{}（{}项，明确前不发提醒）：{}\n  用 duban assign 任务编号 --host 单位 [--co 单位] 指定。\n",
+        crate::matrix::UNASSIGNED,
+        numbers.len(),
+        list.join("、")
+    )
 }
 
 /// What the notice holds, as the importer reads it.

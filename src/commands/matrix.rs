@@ -144,12 +144,15 @@ pub fn render_table(m: &Matrix, tasks: &[&Task]) -> String {
                     LeaderRole::Responsible => format!("{}(责任)", l.name),
                 })
                 .collect();
-            let hosts: Vec<&str> = t
+            let mut hosts: Vec<&str> = t
                 .units
                 .iter()
                 .filter(|u| u.role == UnitRole::Host)
                 .map(|u| u.name.as_str())
                 .collect();
+            if t.is_unassigned() {
+                hosts.push(crate::matrix::UNASSIGNED);
+            }
             let mut co: Vec<String> = t
                 .units
                 .iter()

@@ -1,6 +1,7 @@
 //! What each CLI command does. `main.rs` parses the command line and calls one of these; they
 //! print for a person (Chinese) and return an error whose message says what to do.
 
+pub mod assign;
 pub mod audit;
 pub mod bulletin;
 pub mod calendar;

@@ -42,6 +42,10 @@ pub struct Section {
     pub line: usize,
 }
 
+/// How a task without units is shown to admins (in the matrix, the import report, `/tasks`,
+/// the bulletin) until one of them assigns it (`duban assign`, `/assign`).
+pub const UNASSIGNED: &str = "待明确承办单位";
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Task {
     pub number: u32,
@@ -69,6 +73,13 @@ pub struct Deadline {
     /// The last day: 2022-06-30. `None` for words that name no day (长期, 持续推进), and for a
     /// month when the notice's year is unknown.
     pub date: Option<NaiveDate>,
+}
+
+impl Task {
+    /// Neither a unit nor a group word: the notice left it to be decided (待明确承办单位).
+    pub fn is_unassigned(&self) -> bool {
+        self.units.is_empty() && self.groups.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

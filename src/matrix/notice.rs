@@ -83,6 +83,7 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
     let first = blocks.iter().position(is_task).unwrap_or(0);
     let last = blocks.iter().rposition(is_task).unwrap_or(0);
     let headings = headings(&blocks, task_style, first);
+    let fieldless = fieldless_tasks(&blocks, task_style, &is_task, &headings);
     let notice = document::notice_info(&blocks, first, last);
     let year = notice.year;
 
@@ -106,6 +107,13 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
     let mut sections: Vec<Section> = Vec::new();
     let mut tasks: Vec<Task> = Vec::new();
     for (i, block) in blocks.iter().enumerate() {
+        if fieldless.contains(&i) {
+            let section = (!sections.is_empty()).then_some(sections.len() as u32);
+            let (task, warning) = fieldless_task(block, section, year, i > last);
+            tasks.push(task);
+            warnings.push(warning);
+            continue;
+        }
         if i > last {
             // After the last task: only lines with fields, which were meant as tasks.
             if block.has_fields {
@@ -154,15 +162,6 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
             split_fields(&block.text())
         };
         fields.first_hosts = first_hosts;
-        if !fields.has_units() {
-            problems.push(diag(
-                block.line,
-                format!(
-                    "第{label}项任务没有写明承办单位（或牵头单位、责任单位），无法确定由谁负责。"
-                ),
-            ));
-            continue;
-        }
         let mut who = assign(&fields, dir);
         // A leader the section heading names leads the tasks under it that name none.
         if let (true, Some(name)) = (who.leaders.is_empty(), &heading_lead) {
@@ -171,7 +170,14 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
                 role: LeaderRole::Lead,
             });
         }
-        if who.units.is_empty() {
+        if !fields.has_units() {
+            warnings.push(diag(
+                block.line,
+                format!(
+                    "第{label}项任务没有写明承办单位（或牵头单位、责任单位），{UNASSIGNED_NOTE}"
+                ),
+            ));
+        } else if who.units.is_empty() {
             warnings.push(diag(
                 block.line,
                 format!(
@@ -215,6 +221,86 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
         groups,
         warnings,
     })
+}
+
+/// What the warning of a task without units goes on to say.
+const UNASSIGNED_NOTE: &str = "已作为“待明确承办单位”的任务导入，明确前不发提醒；可用 duban assign 任务编号 --host 单位 指定。";
+
+/// Numbered blocks of the task style without fields that are tasks all the same: one between
+/// two tasks whose number fills the gap between theirs (a unit left to be decided), and one
+/// that ends the file and continues the numbering of the last task (a file cut off before the
+/// fields of its last task). Anything else without fields (cover-letter points, headings,
+/// requirements after the tasks) stays what it is.
+fn fieldless_tasks(
+    blocks: &[Block],
+    task_style: Style,
+    is_task: &dyn Fn(&Block) -> bool,
+    headings: &[usize],
+) -> Vec<usize> {
+    let number = |i: usize| blocks[i].numbering.as_ref().map_or(0, |n| n.number);
+    let candidate = |i: usize| {
+        !blocks[i].has_fields && blocks[i].style() == Some(task_style) && !headings.contains(&i)
+    };
+    let same_level = |i: usize| blocks[i].style().is_some_and(|s| s.same_level(task_style));
+    let tasks: Vec<usize> = (0..blocks.len()).filter(|&i| is_task(&blocks[i])).collect();
+    let mut found = Vec::new();
+    for pair in tasks.windows(2) {
+        let (before, after) = (pair[0], pair[1]);
+        let between: Vec<usize> = (before + 1..after).filter(|&i| same_level(i)).collect();
+        if let [i] = between[..]
+            && candidate(i)
+            && number(i) == number(before) + 1
+            && number(i) + 1 == number(after)
+        {
+            found.push(i);
+        }
+    }
+    let end = blocks.len() - 1;
+    if let Some(&last) = tasks.last()
+        && end > last
+        && candidate(end)
+        && number(end) == number(last) + 1
+        && (last + 1..end).all(|i| blocks[i].numbering.is_none())
+    {
+        found.push(end);
+    }
+    found
+}
+
+/// A task of a numbered block without fields (see [`fieldless_tasks`]) and the warning that
+/// names its line.
+fn fieldless_task(
+    block: &Block,
+    section: Option<u32>,
+    year: Option<i32>,
+    at_the_end: bool,
+) -> (Task, Diagnostic) {
+    let numbering = block
+        .numbering
+        .as_ref()
+        .expect("fieldless tasks are numbered");
+    let text = block.text().replace("**", "");
+    let why = if at_the_end {
+        "后面没有牵头领导、承办单位等责任信息（文件可能在此处截断）"
+    } else {
+        "没有写明牵头领导和承办单位"
+    };
+    let warning = diag(
+        block.line,
+        format!("第{}项任务{why}，{UNASSIGNED_NOTE}", numbering.label),
+    );
+    let task = Task {
+        number: numbering.number,
+        section,
+        targets: extract_targets(&text, year),
+        text,
+        line: block.line,
+        leaders: Vec::new(),
+        units: Vec::new(),
+        groups: Vec::new(),
+        deadline: None,
+    };
+    (task, warning)
 }
 
 /// Whether a notice issued by `issuer` (济宁市兖州区人民政府) is of the directory's `region`

@@ -217,6 +217,12 @@ pub(super) fn row_line(columns: &[Option<Column>], row: &[String]) -> String {
             _ => {}
         }
     }
+    // A numbered row under a header is a task even when its field cells are empty (a unit left
+    // to be decided, or a task an office left unassigned in an exported 分解表): an empty unit
+    // field keeps it a task, imported as 待明确承办单位.
+    if fields.is_empty() {
+        fields.push("责任单位：".to_owned());
+    }
     format!("{number}、{task}（{}）", fields.join("；"))
 }
 
@@ -351,6 +357,14 @@ mod tests {
                 "抄送：县委"
             ]
         );
+    }
+
+    #[test]
+    fn a_numbered_row_with_empty_field_cells_stays_a_task_without_units() {
+        let columns =
+            header_columns(&["序号".into(), "重点任务".into(), "牵头单位".into()]).unwrap();
+        let row = ["7".to_owned(), "建设道路5公里".to_owned(), String::new()];
+        assert_eq!(row_line(&columns, &row), "7、建设道路5公里（责任单位：）");
     }
 
     #[test]

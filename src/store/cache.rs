@@ -53,6 +53,11 @@ impl CurrentTasks {
         }
     }
 
+    /// Every current task, by number.
+    pub fn all(&self) -> &[TaskView] {
+        &self.tasks
+    }
+
     /// A current (not retired) task by its number.
     pub fn number(&self, number: u32) -> Option<&TaskView> {
         self.by_number.get(&number).map(|&i| &self.tasks[i])

@@ -60,6 +60,8 @@ impl Store {
         };
         let mut diff = tasks::sync(conn, notice_id, &m.tasks, &mut refs, now).await?;
         targets::sync_notice_targets(conn, notice_id, &m.notice_targets).await?;
+        // An admin's assignment of an unchanged task may name units the matrix does not.
+        units::link_task_units_and_groups(conn, notice_id).await?;
         units::sync_members(conn, &m.groups, &group_ids, &unit_ids).await?;
         let tasks_changed =
             !(diff.added.is_empty() && diff.changed.is_empty() && diff.removed.is_empty());
@@ -94,7 +96,10 @@ impl Store {
 /// write transaction holds the database's write lock from its start (`BEGIN IMMEDIATE`); on
 /// PostgreSQL a transaction-scoped advisory lock, released by the commit or the rollback, makes
 /// the other import wait before it reads anything.
-async fn lock_imports(conn: &mut sqlx::AnyConnection, backend: Backend) -> Result<(), StoreError> {
+pub(crate) async fn lock_imports(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+) -> Result<(), StoreError> {
     if backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(IMPORT_LOCK)

@@ -7,6 +7,7 @@
 //! Helpers take a `&mut AnyConnection`; the public methods of [`Store`] own the transaction.
 
 mod anchors;
+mod assign;
 mod audit;
 mod bulletins;
 mod cache;
@@ -30,6 +31,7 @@ mod units;
 mod views;
 
 pub use anchors::Anchor;
+pub use assign::{AssignRefusal, AssignRequest, Assignment, summary as units_summary};
 pub use audit::AuditEntry;
 pub use cache::{CurrentTasks, Seen};
 pub use error::StoreError;

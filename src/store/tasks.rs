@@ -7,7 +7,7 @@ use super::error::Context;
 use super::fingerprint::task_fingerprint;
 use super::units::Ids;
 use super::{Backend, StoreError, targets};
-use crate::matrix::Task;
+use crate::matrix::{Task, UnitRole};
 use sqlx::AnyConnection;
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
@@ -245,41 +245,75 @@ async fn insert_children(
         .await
         .context("save a leader of a task")?;
     }
-    if !task.units.is_empty() {
-        // One statement for all of a task's units: 区直各部门 alone expands to 44 rows.
-        let sql = multi_row_insert(
-            Backend::of(conn),
-            "task_units (task_id, unit_id, role, via, position)",
-            5,
-            task.units.len(),
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (position, unit) in task.units.iter().enumerate() {
-            query = query
-                .bind(task_id)
-                .bind(refs.units[&unit.name])
-                .bind(code(&unit.role))
-                .bind(unit.via.as_deref())
-                .bind(int(position));
-        }
-        query
-            .execute(&mut *conn)
-            .await
-            .context("save the units of a task")?;
+    let units: Vec<UnitRow<'_>> = task
+        .units
+        .iter()
+        .map(|u| (refs.units[&u.name], u.role, u.via.as_deref()))
+        .collect();
+    insert_units(conn, task_id, &units).await?;
+    let groups: Vec<(i64, UnitRole)> = task
+        .groups
+        .iter()
+        .map(|g| (refs.groups[&g.name], g.role))
+        .collect();
+    insert_groups(conn, task_id, &groups).await?;
+    targets::insert(conn, notice_id, Some(task_id), &task.targets).await
+}
+
+/// A `task_units` row: the unit's id, its role, the group word it came from.
+pub(crate) type UnitRow<'a> = (i64, UnitRole, Option<&'a str>);
+
+/// Saves a task's units, in the order given.
+pub(crate) async fn insert_units(
+    conn: &mut AnyConnection,
+    task_id: i64,
+    units: &[UnitRow<'_>],
+) -> Result<(), StoreError> {
+    if units.is_empty() {
+        return Ok(());
     }
-    for (position, group) in task.groups.iter().enumerate() {
+    // One statement for all of a task's units: 区直各部门 alone expands to 44 rows.
+    let sql = multi_row_insert(
+        Backend::of(conn),
+        "task_units (task_id, unit_id, role, via, position)",
+        5,
+        units.len(),
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for (position, (unit_id, role, via)) in units.iter().enumerate() {
+        query = query
+            .bind(task_id)
+            .bind(*unit_id)
+            .bind(code(role))
+            .bind(*via)
+            .bind(int(position));
+    }
+    query
+        .execute(&mut *conn)
+        .await
+        .context("save the units of a task")?;
+    Ok(())
+}
+
+/// Saves a task's group words (by id, with their role), in the order given.
+pub(crate) async fn insert_groups(
+    conn: &mut AnyConnection,
+    task_id: i64,
+    groups: &[(i64, UnitRole)],
+) -> Result<(), StoreError> {
+    for (position, (group_id, role)) in groups.iter().enumerate() {
         sqlx::query(
             "INSERT INTO task_groups (task_id, group_id, role, position) VALUES ($1, $2, $3, $4)",
         )
         .bind(task_id)
-        .bind(refs.groups[&group.name])
-        .bind(code(&group.role))
+        .bind(*group_id)
+        .bind(code(role))
         .bind(int(position))
         .execute(&mut *conn)
         .await
         .context("save a group of a task")?;
     }
-    targets::insert(conn, notice_id, Some(task_id), &task.targets).await
+    Ok(())
 }
 
 /// `INSERT INTO {table_and_columns} VALUES (…), (…)` for `rows` rows of `columns` values:

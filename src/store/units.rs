@@ -147,6 +147,31 @@ async fn load_members(conn: &mut AnyConnection, group_id: i64) -> Result<Vec<Str
     .context("load the members of a group")
 }
 
+/// Links to the notice every unit and group word its current tasks name and it does not list
+/// yet: those an admin assigned (`duban assign`) beyond the notice's own.
+pub(crate) async fn link_task_units_and_groups(
+    conn: &mut AnyConnection,
+    notice_id: i64,
+) -> Result<(), StoreError> {
+    for sql in [
+        "INSERT INTO notice_units (notice_id, unit_id) SELECT DISTINCT t.notice_id, x.unit_id \
+         FROM task_units x JOIN tasks t ON t.id = x.task_id \
+         WHERE t.notice_id = $1 AND t.retired = 0 AND NOT EXISTS \
+         (SELECT 1 FROM notice_units n WHERE n.notice_id = $1 AND n.unit_id = x.unit_id)",
+        "INSERT INTO notice_groups (notice_id, group_id) SELECT DISTINCT t.notice_id, x.group_id \
+         FROM task_groups x JOIN tasks t ON t.id = x.task_id \
+         WHERE t.notice_id = $1 AND t.retired = 0 AND NOT EXISTS \
+         (SELECT 1 FROM notice_groups n WHERE n.notice_id = $1 AND n.group_id = x.group_id)",
+    ] {
+        sqlx::query(sql)
+            .bind(notice_id)
+            .execute(&mut *conn)
+            .await
+            .context("link the assigned units of a notice")?;
+    }
+    Ok(())
+}
+
 #[derive(Clone, Copy)]
 enum LinkTable {
     Units,

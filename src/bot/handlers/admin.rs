@@ -1,11 +1,11 @@
-//! Admin commands: `/units`, `/contacts [单位]`, `/invite …`, `/remove <user>`, `/register`
-//! and `/unregister` in a group.
+//! Admin commands: `/units`, `/contacts [单位]`, `/invite …`, `/remove <user>`, `/assign …`,
+//! `/tasks` (the tasks without units), `/register` and `/unregister` in a group.
 
 use super::{HandlerResult, answer, answer_lines, first_word};
 use crate::bot::commands::Command;
 use crate::bot::invites::{self, Invitee};
 use crate::bot::{Actor, SharedCtx, texts};
-use crate::store::Role;
+use crate::store::{AssignRequest, Role, TaskView};
 use std::collections::HashMap;
 use teloxide::prelude::*;
 
@@ -131,6 +131,54 @@ pub async fn remove(
     let text = match removed {
         Some(member) => texts::removed(&member),
         None => texts::not_a_member(args),
+    };
+    answer(&bot, &msg, text).await?;
+    Ok(())
+}
+
+/// `/tasks` of an admin: the tasks no unit is reminded of (待明确承办单位), to assign.
+pub async fn unassigned(bot: Bot, ctx: SharedCtx, msg: Message) -> HandlerResult {
+    let Some(current) = ctx.current_tasks().await? else {
+        answer(&bot, &msg, texts::no_notice()).await?;
+        return Ok(());
+    };
+    let tasks: Vec<&TaskView> = current
+        .all()
+        .iter()
+        .filter(|t| t.units.is_empty())
+        .collect();
+    answer_lines(&bot, &msg, texts::unassigned_tasks(&tasks), None).await
+}
+
+/// `/assign 12 区财政局 协办：区商务局、各镇街`: sets the task's units, audited with the admin
+/// as actor; without arguments, the usage and the tasks waiting for units.
+pub async fn assign(
+    bot: Bot,
+    ctx: SharedCtx,
+    msg: Message,
+    actor: Actor,
+    args: String,
+) -> HandlerResult {
+    let Some(request) = AssignRequest::from_chat(&args) else {
+        answer(&bot, &msg, texts::assign_usage()).await?;
+        return Ok(());
+    };
+    let Some(notice) = ctx.notice().await? else {
+        answer(&bot, &msg, texts::no_notice()).await?;
+        return Ok(());
+    };
+    let result = ctx
+        .store
+        .assign_units(
+            notice,
+            &request,
+            &actor.user_id.to_string(),
+            ctx.clock.unix(),
+        )
+        .await?;
+    let text = match result {
+        Ok(assignment) => texts::assigned(&assignment),
+        Err(refusal) => texts::assign_refused(&refusal),
     };
     answer(&bot, &msg, text).await?;
     Ok(())

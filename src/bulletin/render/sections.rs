@@ -184,14 +184,7 @@ fn completed(b: &Bulletin) -> Section {
         .tasks
         .iter()
         .filter(|t| t.light() == Some(Light::Done))
-        .map(|t| {
-            format!(
-                "第{}项 {}（{}）",
-                t.number,
-                short(&t.text),
-                t.hosts.join("、")
-            )
-        })
+        .map(|t| format!("第{}项 {}（{}）", t.number, short(&t.text), t.hosts_text()))
         .collect();
     none_if_empty(&mut lines);
     Section {
@@ -212,7 +205,7 @@ fn lagging(b: &Bulletin) -> Section {
                 "第{}项 {}（主办：{}；牵头领导：{}）{}",
                 t.number,
                 short(&t.text),
-                t.hosts.join("、"),
+                t.hosts_text(),
                 t.lead_leaders.join("、"),
                 lights(t)
             )
@@ -224,7 +217,7 @@ fn lagging(b: &Bulletin) -> Section {
             let mut row = vec![
                 t.number.to_string(),
                 short(&t.text),
-                t.hosts.join("、"),
+                t.hosts_text(),
                 t.lead_leaders.join("、"),
                 light_text(t.reported),
                 light_text(t.derived),

@@ -59,7 +59,7 @@ fn tasks_sheet(sheet: &mut Worksheet, b: &Bulletin) -> Result<(), XlsxError> {
         let cells = [
             (1, task.text.clone()),
             (2, task.lead_leaders.join("、")),
-            (3, task.hosts.join("、")),
+            (3, task.hosts_text()),
             (4, task.co_organizers.join("、")),
             (7, latest_report(task)),
             (8, figures_text(task)),
