@@ -254,4 +254,30 @@ on_both_backends! {
         let after = db.store.load_matrix(notice_id).await.unwrap();
         assert_eq!(without_lines(after), without_lines(before));
     }
+
+    async fn deadlines_unassigned_tasks_and_prose_round_trip_as_no_change(db) {
+        // What the other readers add to a task: a 完成时限, no units at all (待明确承办单位),
+        // units named in prose, a leader with a title and one named by the section heading.
+        let notice = "关于印发重点工作任务的通知\n\
+            一、张锐副区长牵头的工作\n\
+            1.推进项目建设。（牵头领导：区长 张三。承办单位：区商务局、区财政局；完成时限：2022年6月底前）\n\
+            2.优化营商环境。（牵头领导：李四）\n\
+            3.建设道路5公里。（区交通运输局牵头，区财政局、各镇街配合）\n";
+        let dir = seed_dir();
+        let parsed = parse_notice(notice, &dir).unwrap();
+        assert!(task(&parsed, 2).units.is_empty(), "task 2 names no unit");
+        assert_eq!(task(&parsed, 3).leaders, [lead("张锐")]);
+        let notice_id = import(db, &parsed).await.notice_id;
+        let (before, xlsx) = exported(db, notice_id).await;
+        assert_eq!(
+            task(&before, 1).deadline.as_ref().map(|d| d.text.as_str()),
+            Some("2022年6月底前")
+        );
+
+        let outcome = import(db, &read(&xlsx, &dir)).await;
+
+        assert!(outcome.is_noop(), "{outcome:?}");
+        let after = db.store.load_matrix(notice_id).await.unwrap();
+        assert_eq!(without_lines(after), without_lines(before));
+    }
 }
