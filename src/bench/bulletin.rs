@@ -77,6 +77,7 @@ fn tasks(scale: &Scale) -> Vec<TaskView> {
             leaders: vec![LeaderRef {
                 name: format!("领导{}", i % 40),
                 role: LeaderRole::Lead,
+                title: None,
             }],
             units: vec![
                 TaskUnit {

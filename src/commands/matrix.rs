@@ -139,9 +139,15 @@ pub fn render_table(m: &Matrix, tasks: &[&Task]) -> String {
             let leaders: Vec<String> = t
                 .leaders
                 .iter()
-                .map(|l| match l.role {
-                    LeaderRole::Lead => l.name.clone(),
-                    LeaderRole::Responsible => format!("{}(责任)", l.name),
+                .map(|l| {
+                    let name = match &l.title {
+                        Some(title) => format!("{}（{title}）", l.name),
+                        None => l.name.clone(),
+                    };
+                    match l.role {
+                        LeaderRole::Lead => name,
+                        LeaderRole::Responsible => format!("{name}(责任)"),
+                    }
                 })
                 .collect();
             let mut hosts: Vec<&str> = t

@@ -887,6 +887,7 @@ mod tests {
             leaders: vec![crate::matrix::LeaderRef {
                 name: "张锐".into(),
                 role: LeaderRole::Lead,
+                title: None,
             }],
             units: vec![TaskUnit {
                 unit_id: host,

@@ -268,6 +268,7 @@ mod tests {
             leaders: vec![LeaderRef {
                 name: lead.into(),
                 role: LeaderRole::Lead,
+                title: None,
             }],
             units: hosts
                 .iter()

@@ -211,7 +211,11 @@ fn leaders(task: &Task, role: LeaderRole) -> String {
     task.leaders
         .iter()
         .filter(|l| l.role == role)
-        .map(|l| l.name.as_str())
+        .map(|l| match &l.title {
+            // 张三（副区长）: the form the importer reads back as the name and its title.
+            Some(title) => format!("{}（{title}）", l.name),
+            None => l.name.clone(),
+        })
         .collect::<Vec<_>>()
         .join("、")
 }

@@ -95,6 +95,10 @@ pub enum LeaderRole {
 pub struct LeaderRef {
     pub name: String,
     pub role: LeaderRole,
+    /// The title written beside the name (区长 张三, 张三（副区长）), when the notice gives one;
+    /// the name alone is the leader.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

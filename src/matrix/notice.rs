@@ -103,7 +103,7 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
         _ => dir,
     };
     let first_hosts = first_listed_hosts(text);
-    let mut heading_lead: Option<String> = None;
+    let mut heading_lead: Option<(String, Option<String>)> = None;
     let mut sections: Vec<Section> = Vec::new();
     let mut tasks: Vec<Task> = Vec::new();
     for (i, block) in blocks.iter().enumerate() {
@@ -164,10 +164,11 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
         fields.first_hosts = first_hosts;
         let mut who = assign(&fields, dir);
         // A leader the section heading names leads the tasks under it that name none.
-        if let (true, Some(name)) = (who.leaders.is_empty(), &heading_lead) {
+        if let (true, Some((name, title))) = (who.leaders.is_empty(), &heading_lead) {
             who.leaders.push(LeaderRef {
                 name: name.clone(),
                 role: LeaderRole::Lead,
+                title: title.clone(),
             });
         }
         if !fields.has_units() {

@@ -115,9 +115,9 @@ pub fn split_title(listed: &str) -> (&str, Option<&str>) {
 }
 
 /// A leader named in a section heading for the tasks under it: 一、张三副区长牵头的重点工作,
-/// （二）李四同志负责, 三、工业经济（王五区长牵头）. The heading must give a title or 同志, so
-/// that a heading like 工业牵头 is not read as a name.
-pub fn heading_leader(heading: &str) -> Option<String> {
+/// （二）李四同志负责, 三、工业经济（王五区长牵头）, with the title when it gives one. The
+/// heading must give a title or 同志, so that a heading like 工业牵头 is not read as a name.
+pub fn heading_leader(heading: &str) -> Option<(String, Option<String>)> {
     static HEADING_RE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(&format!(
             r"(?:^|[（(，,、由])(?P<name>\p{{Han}}{{2,3}}?)(?:(?P<title>{TITLE})(?:同志)?|同志)(?:牵头|负责|分管|领衔|挂帅)"
@@ -125,7 +125,8 @@ pub fn heading_leader(heading: &str) -> Option<String> {
         .expect("heading leader")
     });
     let caps = HEADING_RE.captures(heading)?;
-    Some(caps.name("name")?.as_str().to_owned())
+    let title = caps.name("title").map(|t| t.as_str().to_owned());
+    Some((caps.name("name")?.as_str().to_owned(), title))
 }
 
 /// A notice-wide rule that the first unit listed hosts: 列第一位者为牵头单位, 排在第一位的为牵头
@@ -206,18 +207,17 @@ mod tests {
 
     #[test]
     fn a_heading_names_the_leader_of_its_tasks() {
+        let leader =
+            |name: &str, title: Option<&str>| Some((name.to_owned(), title.map(String::from)));
         assert_eq!(
-            heading_leader("张三副区长牵头的重点工作").as_deref(),
-            Some("张三")
+            heading_leader("张三副区长牵头的重点工作"),
+            leader("张三", Some("副区长"))
         );
         assert_eq!(
-            heading_leader("工业经济（王五区长牵头）").as_deref(),
-            Some("王五")
+            heading_leader("工业经济（王五区长牵头）"),
+            leader("王五", Some("区长"))
         );
-        assert_eq!(
-            heading_leader("李四同志负责的工作").as_deref(),
-            Some("李四")
-        );
+        assert_eq!(heading_leader("李四同志负责的工作"), leader("李四", None));
         assert_eq!(heading_leader("扎实推进乡村振兴"), None);
         assert_eq!(heading_leader("工业牵头项目"), None);
     }

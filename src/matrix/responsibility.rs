@@ -19,11 +19,12 @@ pub fn assign(fields: &Fields, dir: &UnitDirectory) -> Responsibility {
         if let Label::Leader(role) = label {
             for name in names {
                 // 区长 张三 and 张三 are one leader: the name without its title.
-                let (name, _title) = split_title(&name.text);
+                let (name, title) = split_title(&name.text);
                 if !out.leaders.iter().any(|l| l.name == name) {
                     out.leaders.push(LeaderRef {
                         name: name.to_owned(),
                         role: *role,
+                        title: title.map(str::to_owned),
                     });
                 }
             }

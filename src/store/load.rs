@@ -92,7 +92,7 @@ async fn load_leaders(
 ) -> Result<HashMap<i64, Vec<LeaderRef>>, StoreError> {
     const WHAT: &str = "read a leader of a task";
     let rows = sqlx::query(
-        "SELECT x.task_id, l.name, x.role FROM task_leaders x \
+        "SELECT x.task_id, l.name, x.role, x.title FROM task_leaders x \
          JOIN leaders l ON l.id = x.leader_id JOIN tasks t ON t.id = x.task_id \
          WHERE t.notice_id = $1 AND t.retired = 0 ORDER BY x.task_id, x.position",
     )
@@ -108,6 +108,7 @@ async fn load_leaders(
             .push(LeaderRef {
                 name: row.try_get("name").context(WHAT)?,
                 role: parse_code(&row.try_get::<String, _>("role").context(WHAT)?)?,
+                title: row.try_get("title").context(WHAT)?,
             });
     }
     Ok(by_task)

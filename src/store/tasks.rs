@@ -235,12 +235,14 @@ async fn insert_children(
     for (position, leader) in task.leaders.iter().enumerate() {
         let leader_id = refs.leader_id(conn, &leader.name).await?;
         sqlx::query(
-            "INSERT INTO task_leaders (task_id, leader_id, role, position) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO task_leaders (task_id, leader_id, role, position, title) \
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(task_id)
         .bind(leader_id)
         .bind(code(&leader.role))
         .bind(int(position))
+        .bind(leader.title.as_deref())
         .execute(&mut *conn)
         .await
         .context("save a leader of a task")?;

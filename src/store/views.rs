@@ -174,6 +174,7 @@ async fn fill(conn: &mut AnyConnection, tasks: &mut [TaskView]) -> Result<(), St
         tasks[task].leaders.push(LeaderRef {
             name: row.try_get("name").context(WHAT)?,
             role: parse_code(&row.try_get::<String, _>("role").context(WHAT)?)?,
+            title: None,
         });
     }
 

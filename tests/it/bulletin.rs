@@ -207,6 +207,7 @@ mod golden {
         tasks[2].leaders = vec![LeaderRef {
             name: "赵敏".into(),
             role: LeaderRole::Responsible,
+            title: None,
         }];
 
         let b = march_of(&tasks, &march());

@@ -171,8 +171,8 @@ on_both_backends! {
         assert_eq!(
             task(&after, 13).leaders,
             [
-                LeaderRef { name: "张锐".into(), role: LeaderRole::Responsible },
-                LeaderRef { name: "崔增力".into(), role: LeaderRole::Responsible },
+                LeaderRef { name: "张锐".into(), role: LeaderRole::Responsible, title: None },
+                LeaderRef { name: "崔增力".into(), role: LeaderRole::Responsible, title: None },
             ]
         );
         assert_eq!(task(&after, 1).leaders, [lead("张锐")]);
@@ -266,7 +266,8 @@ on_both_backends! {
         let dir = seed_dir();
         let parsed = parse_notice(notice, &dir).unwrap();
         assert!(task(&parsed, 2).units.is_empty(), "task 2 names no unit");
-        assert_eq!(task(&parsed, 3).leaders, [lead("张锐")]);
+        assert_eq!(task(&parsed, 1).leaders[0].title.as_deref(), Some("区长"));
+        assert_eq!(task(&parsed, 3).leaders[0].title.as_deref(), Some("副区长"));
         let notice_id = import(db, &parsed).await.notice_id;
         let (before, xlsx) = exported(db, notice_id).await;
         assert_eq!(

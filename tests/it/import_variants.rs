@@ -1203,10 +1203,10 @@ fn a_leader_named_in_a_section_heading_leads_the_tasks_under_it_that_name_none()
     assert_eq!(m.sections.len(), 2);
     assert_eq!(m.sections[0].title, "李明副县长牵头的民生工程");
     for n in [1, 2, 3] {
-        assert_leaders(task(&m, n), &[lead("李明")]);
+        assert_leaders(task(&m, n), &[titled(lead("李明"), "副县长")]);
     }
     // Task 4 names its own leader; task 5 takes the heading's.
-    assert_leaders(task(&m, 4), &[responsible("王建国")]);
+    assert_leaders(task(&m, 4), &[titled(responsible("王建国"), "县长")]);
     assert_leaders(task(&m, 5), &[lead("赵立新")]);
 }
 
@@ -1214,8 +1214,21 @@ fn a_leader_named_in_a_section_heading_leads_the_tasks_under_it_that_name_none()
 fn leaders_written_with_titles_keep_their_names() {
     let m = parse(PROSE);
 
-    assert_leaders(task(&m, 4), &[responsible("王建国")]);
-    assert_leaders(task(&m, 6), &[lead("孙丽"), lead("张华")]);
+    // The name is the leader; the title is kept beside it.
+    assert_leaders(task(&m, 4), &[titled(responsible("王建国"), "县长")]);
+    assert_leaders(
+        task(&m, 6),
+        &[
+            titled(lead("孙丽"), "副县长"),
+            titled(lead("张华"), "县委常委、副县长"),
+        ],
+    );
+    let leaders: std::collections::BTreeSet<&str> = m
+        .tasks
+        .iter()
+        .flat_map(|t| t.leaders.iter().map(|l| l.name.as_str()))
+        .collect();
+    assert_eq!(leaders, ["孙丽", "张华", "李明", "王建国", "赵立新"].into());
 }
 
 #[test]

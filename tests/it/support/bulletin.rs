@@ -82,6 +82,7 @@ fn task(
         leaders: vec![LeaderRef {
             name: lead.into(),
             role: LeaderRole::Lead,
+            title: None,
         }],
         units: units
             .iter()

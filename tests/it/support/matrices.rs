@@ -44,6 +44,7 @@ fn lead(name: &str) -> LeaderRef {
     LeaderRef {
         name: name.into(),
         role: LeaderRole::Lead,
+        title: None,
     }
 }
 
@@ -51,6 +52,7 @@ fn responsible(name: &str) -> LeaderRef {
     LeaderRef {
         name: name.into(),
         role: LeaderRole::Responsible,
+        title: None,
     }
 }
 

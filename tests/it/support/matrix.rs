@@ -164,6 +164,7 @@ pub fn lead(name: &str) -> LeaderRef {
     LeaderRef {
         name: name.into(),
         role: LeaderRole::Lead,
+        title: None,
     }
 }
 
@@ -171,6 +172,15 @@ pub fn responsible(name: &str) -> LeaderRef {
     LeaderRef {
         name: name.into(),
         role: LeaderRole::Responsible,
+        title: None,
+    }
+}
+
+/// `leader` with the title the notice wrote beside the name.
+pub fn titled(leader: LeaderRef, title: &str) -> LeaderRef {
+    LeaderRef {
+        title: Some(title.into()),
+        ..leader
     }
 }
 
