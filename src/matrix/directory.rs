@@ -82,6 +82,7 @@ impl UnitDirectory {
                 units.push(UnitInfo {
                     name: name.clone(),
                     kind,
+                    aliases: Vec::new(),
                 });
             }
             by_kind.insert(key, names);

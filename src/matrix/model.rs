@@ -138,6 +138,9 @@ pub enum UnitKind {
 pub struct UnitInfo {
     pub name: String,
     pub kind: UnitKind,
+    /// The unit's other names, from the directory's `[aliases]`, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -608,7 +608,19 @@ fn units_and_groups(
     (
         units
             .into_iter()
-            .map(|(name, kind)| UnitInfo { name, kind })
+            .map(|(name, kind)| {
+                let mut aliases: Vec<String> = dir
+                    .aliases()
+                    .get(name.as_str())
+                    .map(|a| a.iter().map(|a| (*a).to_owned()).collect())
+                    .unwrap_or_default();
+                aliases.sort();
+                UnitInfo {
+                    name,
+                    kind,
+                    aliases,
+                }
+            })
             .collect(),
         groups
             .into_iter()

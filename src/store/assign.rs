@@ -222,11 +222,14 @@ async fn task_id(
 }
 
 async fn resolve(conn: &mut AnyConnection, name: &str) -> Result<Option<Named>, StoreError> {
-    let unit: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE name = $1")
-        .bind(name)
-        .fetch_optional(&mut *conn)
-        .await
-        .context("look up a unit")?;
+    let unit: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM units WHERE name = $1 \
+         UNION SELECT unit_id FROM unit_aliases WHERE name = $1",
+    )
+    .bind(name)
+    .fetch_optional(&mut *conn)
+    .await
+    .context("look up a unit")?;
     if let Some(id) = unit {
         return Ok(Some(Named::Unit(id)));
     }

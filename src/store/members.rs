@@ -134,8 +134,26 @@ impl Store {
     }
 
     /// A unit by its exact name.
+    /// A unit by its exact name or one of its aliases (区乡村振兴局 → 区农业农村局).
     pub async fn unit_named(&self, name: &str) -> Result<Option<Named>, StoreError> {
-        named_in(&self.pool, "units", name).await
+        if let Some(unit) = named_in(&self.pool, "units", name).await? {
+            return Ok(Some(unit));
+        }
+        let row = sqlx::query(
+            "SELECT u.id, u.name FROM unit_aliases a JOIN units u ON u.id = a.unit_id \
+             WHERE a.name = $1",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await
+        .context("look up an alias")?;
+        row.map(|row| {
+            Ok(Named {
+                id: row.try_get("id").context("read an alias")?,
+                name: row.try_get("name").context("read an alias")?,
+            })
+        })
+        .transpose()
     }
 
     /// A leader by their exact name.

@@ -62,10 +62,38 @@ pub(crate) async fn sync_units(
             }
         };
         ids.insert(unit.name.clone(), id);
+        if !unit.aliases.is_empty() {
+            sync_aliases(conn, id, &unit.aliases).await?;
+        }
     }
     let wanted = ids.values().copied().collect();
     sync_links(conn, LinkTable::Units, notice_id, wanted).await?;
     Ok(ids)
+}
+
+/// Makes `aliases` the other names of unit `id`; an alias another unit had moves to this one.
+async fn sync_aliases(
+    conn: &mut AnyConnection,
+    id: i64,
+    aliases: &[String],
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM unit_aliases WHERE unit_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .context("replace the aliases of a unit")?;
+    for alias in aliases {
+        sqlx::query(
+            "INSERT INTO unit_aliases (name, unit_id) VALUES ($1, $2) \
+             ON CONFLICT (name) DO UPDATE SET unit_id = excluded.unit_id",
+        )
+        .bind(alias)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .context("save an alias of a unit")?;
+    }
+    Ok(())
 }
 
 /// Inserts missing groups by name and links them to the notice. Members are synced apart
@@ -242,11 +270,28 @@ pub(crate) async fn load_units(
             Ok(UnitInfo {
                 name: row.try_get("name").context("read a unit")?,
                 kind: parse_code(&row.try_get::<String, _>("kind").context("read a unit")?)?,
+                aliases: Vec::new(),
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
+    let aliases = sqlx::query(
+        "SELECT a.name, u.name AS unit FROM unit_aliases a JOIN units u ON u.id = a.unit_id \
+         JOIN notice_units n ON n.unit_id = u.id WHERE n.notice_id = $1",
+    )
+    .bind(notice_id)
+    .fetch_all(&mut *conn)
+    .await
+    .context("load the aliases of units")?;
+    for row in &aliases {
+        let unit: String = row.try_get("unit").context("read an alias")?;
+        if let Some(info) = units.iter_mut().find(|u| u.name == unit) {
+            info.aliases
+                .push(row.try_get("name").context("read an alias")?);
+        }
+    }
     // Sorted here, not in SQL: the two databases collate Chinese differently.
     units.sort_by(|a, b| a.name.cmp(&b.name));
+    units.iter_mut().for_each(|u| u.aliases.sort());
     Ok(units)
 }
 

@@ -15,6 +15,7 @@ mod seed_notice;
 mod word;
 
 // The store, on SQLite and PostgreSQL; two processes on one database.
+mod aliases;
 mod assign;
 mod concurrent;
 mod store;

@@ -296,7 +296,7 @@ on_both_backends! {
         second.units.retain(|u| u.name != "区财政局");
         second.tasks.retain(|t| t.number != 3);
         second.groups.retain(|g| g.name != "相关镇街");
-        second.units.push(UnitInfo { name: "区商务局".into(), kind: UnitKind::Department });
+        second.units.push(UnitInfo { name: "区商务局".into(), kind: UnitKind::Department, aliases: vec![] });
         crate::support::matrices::sort_as_stored(&mut second);
 
         // Act

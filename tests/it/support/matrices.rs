@@ -13,6 +13,7 @@ fn unit(name: &str, kind: UnitKind) -> UnitInfo {
     UnitInfo {
         name: name.into(),
         kind,
+        aliases: Vec::new(),
     }
 }
 

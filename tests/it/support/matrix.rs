@@ -304,6 +304,7 @@ pub fn qinghe_units(extra: &[&str]) -> Vec<UnitInfo> {
             v.push(UnitInfo {
                 name: (*n).into(),
                 kind,
+                aliases: Vec::new(),
             });
         }
     };
