@@ -213,8 +213,8 @@ fn label_pattern() -> String {
     let leaders = [
         // 牵头领导, 分管区领导, 牵头区级领导
         format!("{prefix}{s}(?:{level}{s}(?:{ji}{s})?)?{lead}"),
-        // 区级领导
-        format!("{level}{s}{ji}{s}{lead}"),
+        // 区级领导, 市领导
+        format!("{level}{s}(?:{ji}{s})?{lead}"),
         // 分管副区长, 牵头市长
         format!("{prefix}{s}(?:{executive}{s})?(?:{deputy}{s})?{level}{s}{chang}"),
     ];
@@ -244,6 +244,8 @@ static LABEL_ONLY: LazyLock<Regex> =
 pub struct Name {
     pub text: String,
     pub bold: bool,
+    /// Marked as the one that leads within its list: 区发改局（牵头）, 区发改局牵头.
+    pub lead: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -377,17 +379,57 @@ fn whole(value: &str) -> Vec<Name> {
     names
 }
 
+/// Words after a unit's name that say it leads (区发改局（牵头）, 区发改局牵头) or helps
+/// (区财政局配合): taken off the name; a leading one marks the unit.
+const LEAD_MARKS: &[&str] = &[
+    "（牵头）",
+    "(牵头)",
+    "【牵头】",
+    "[牵头]",
+    "（牵头单位）",
+    "(牵头单位)",
+    "（主办）",
+    "(主办)",
+    "（主责）",
+    "牵头",
+];
+const HELP_MARKS: &[&str] = &[
+    "（配合）",
+    "(配合)",
+    "（协办）",
+    "(协办)",
+    "配合",
+    "参与",
+    "协助",
+];
+
+/// `text` without one of `marks` at its end, when a name of two characters or more is left.
+fn unmarked<'a>(text: &'a str, marks: &[&str]) -> Option<&'a str> {
+    marks
+        .iter()
+        .find_map(|m| text.strip_suffix(m))
+        .map(|t| t.trim_end_matches(super::lines::is_space))
+        .filter(|t| t.chars().count() >= 2)
+}
+
 fn push_name(names: &mut Vec<Name>, raw: &str, bold: bool) {
     let mut text = raw.trim_matches(|c: char| super::lines::is_space(c) || c == '*');
     text = text
         .strip_suffix("等")
         .filter(|t| !t.is_empty())
         .unwrap_or(text);
-    let text = text.trim_matches(super::lines::is_space);
+    let mut text = text.trim_matches(super::lines::is_space);
+    let mut lead = false;
+    if let Some(name) = unmarked(text, LEAD_MARKS) {
+        (text, lead) = (name, true);
+    } else if let Some(name) = unmarked(text, HELP_MARKS) {
+        text = name;
+    }
     if !text.is_empty() {
         names.push(Name {
             text: text.to_string(),
             bold,
+            lead,
         });
     }
 }

@@ -109,7 +109,8 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
     for (i, block) in blocks.iter().enumerate() {
         if fieldless.contains(&i) {
             let section = (!sections.is_empty()).then_some(sections.len() as u32);
-            let (task, warning) = fieldless_task(block, section, year, i > last);
+            let (mut task, warning) = fieldless_task(block, section, year, i > last);
+            led_by_heading(&mut task.leaders, &heading_lead);
             tasks.push(task);
             warnings.push(warning);
             continue;
@@ -163,14 +164,7 @@ pub fn parse_notice(text: &str, dir: &UnitDirectory) -> Result<Matrix, NoticeErr
         };
         fields.first_hosts = first_hosts;
         let mut who = assign(&fields, dir);
-        // A leader the section heading names leads the tasks under it that name none.
-        if let (true, Some((name, title))) = (who.leaders.is_empty(), &heading_lead) {
-            who.leaders.push(LeaderRef {
-                name: name.clone(),
-                role: LeaderRole::Lead,
-                title: title.clone(),
-            });
-        }
+        led_by_heading(&mut who.leaders, &heading_lead);
         if !fields.has_units() {
             warnings.push(diag(
                 block.line,
@@ -266,6 +260,18 @@ fn fieldless_tasks(
         found.push(end);
     }
     found
+}
+
+/// A leader the section heading names (with the title it gives) leads the tasks under it that
+/// name none of their own.
+fn led_by_heading(leaders: &mut Vec<LeaderRef>, heading: &Option<(String, Option<String>)>) {
+    if let (true, Some((name, title))) = (leaders.is_empty(), heading) {
+        leaders.push(LeaderRef {
+            name: name.clone(),
+            role: LeaderRole::Lead,
+            title: title.clone(),
+        });
+    }
 }
 
 /// A task of a numbered block without fields (see [`fieldless_tasks`]) and the warning that

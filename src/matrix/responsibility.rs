@@ -83,8 +83,12 @@ fn unit_mentions(fields: &Fields) -> Vec<(&Name, UnitRole)> {
     let mut out = Vec::new();
     for (label, names) in &fields.lists {
         let any_bold = names.iter().any(|n| n.bold);
+        let any_lead = names.iter().any(|n| n.lead);
         for (i, name) in names.iter().enumerate() {
             let role = match label {
+                // 责任单位：区发改局（牵头）、区财政局 — the marked unit hosts, the others help.
+                Label::MixedUnits | Label::HostUnits if any_lead && name.lead => UnitRole::Host,
+                Label::MixedUnits | Label::HostUnits if any_lead => UnitRole::Co,
                 Label::HostUnits => UnitRole::Host,
                 Label::CoUnits => UnitRole::Co,
                 // 责任单位 next to 牵头单位 co-organizes; next to 配合单位 alone it hosts.

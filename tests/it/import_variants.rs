@@ -1352,3 +1352,41 @@ fn with_a_directory_that_lists_the_alias_every_name_of_the_bureau_is_the_one_uni
         m.warnings
     );
 }
+
+#[test]
+fn a_unit_marked_as_leading_inside_its_list_hosts_and_the_others_help() {
+    let text = "关于印发重点工作任务分工的通知\n\
+        1. 推进政务服务标准化。（县领导：李明；责任单位：县民政局、县行政审批服务局（牵头）、河口镇）\n\
+        2. 优化审批流程。（责任单位：县发展和改革局牵头，县财政局、县商务局配合）\n\
+        3. 建设道路5公里。（责任单位：县交通运输局、县财政局）\n";
+    let m = parse_ok(text, &qinghe_dir());
+
+    assert_leaders(task(&m, 1), &[lead("李明")]);
+    assert_units(
+        task(&m, 1),
+        &[co("县民政局"), host("县行政审批服务局"), co("河口镇")],
+    );
+    assert_units(
+        task(&m, 2),
+        &[host("县发展和改革局"), co("县财政局"), co("县商务局")],
+    );
+    assert_units(task(&m, 3), &[host("县交通运输局"), co("县财政局")]);
+    assert!(
+        m.units
+            .iter()
+            .all(|u| !u.name.contains("牵头") && !u.name.contains("配合"))
+    );
+}
+
+#[test]
+fn a_task_without_fields_under_a_heading_that_names_a_leader_is_led_by_that_leader() {
+    let text = "关于印发重点工作任务分工的通知\n\
+        一、李明副县长牵头的工作\n\
+        1. 推进政务服务标准化。（牵头单位：县行政审批服务局）\n\
+        2. 优化审批流程。\n\
+        3. 建设道路5公里。（牵头单位：县交通运输局）\n";
+    let m = parse_ok(text, &qinghe_dir());
+
+    assert!(task(&m, 2).units.is_empty());
+    assert_leaders(task(&m, 2), &[titled(lead("李明"), "副县长")]);
+}
