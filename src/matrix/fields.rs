@@ -57,10 +57,11 @@ const CO_PREFIXES: &[&str] = &[
     "协办",
     "协同",
     "参与",
+    "参加",
     "协助",
     "协作",
 ];
-const UNIT_WORDS: &[&str] = &["单位", "部门"];
+const UNIT_WORDS: &[&str] = &["单位", "部门", "处室", "科室"];
 /// A task's 完成时限.
 const DEADLINE_LABELS: &[&str] = &["完成时限", "完成时间", "完成期限", "时间节点", "时限要求"];
 /// Labels that end the field before them; their values are not responsibility.
@@ -203,6 +204,7 @@ fn label_pattern() -> String {
     let s = SPACE;
     let prefix = any(LEADER_PREFIXES);
     let level = any(LEVELS);
+    let government = spaced("政府");
     let (lead, ji, deputy, chang, executive) = (
         spaced("领导"),
         spaced("级"),
@@ -213,8 +215,8 @@ fn label_pattern() -> String {
     let leaders = [
         // 牵头领导, 分管区领导, 牵头区级领导
         format!("{prefix}{s}(?:{level}{s}(?:{ji}{s})?)?{lead}"),
-        // 区级领导, 市领导
-        format!("{level}{s}(?:{ji}{s})?{lead}"),
+        // 区级领导, 市领导, 市政府领导
+        format!("{level}{s}(?:{ji}{s}|{government}{s})?{lead}"),
         // 分管副区长, 牵头市长
         format!("{prefix}{s}(?:{executive}{s})?(?:{deputy}{s})?{level}{s}{chang}"),
     ];
@@ -391,6 +393,7 @@ const LEAD_MARKS: &[&str] = &[
     "（主办）",
     "(主办)",
     "（主责）",
+    "牵头负责",
     "牵头",
 ];
 const HELP_MARKS: &[&str] = &[
@@ -398,6 +401,11 @@ const HELP_MARKS: &[&str] = &[
     "(配合)",
     "（协办）",
     "(协办)",
+    "按职责分工负责",
+    "按职能分工负责",
+    "按职责负责",
+    "分别负责",
+    "配合落实",
     "配合",
     "参与",
     "协助",
@@ -419,11 +427,19 @@ fn push_name(names: &mut Vec<Name>, raw: &str, bold: bool) {
         .filter(|t| !t.is_empty())
         .unwrap_or(text);
     let mut text = text.trim_matches(super::lines::is_space);
+    // 「…，下同」 after a list is a note, not a name.
+    if ["下同", "同上", "下略"].contains(&text) {
+        return;
+    }
     let mut lead = false;
     if let Some(name) = unmarked(text, LEAD_MARKS) {
         (text, lead) = (name, true);
     } else if let Some(name) = unmarked(text, HELP_MARKS) {
-        text = name;
+        // 「区财政局等按职责分工负责」: the 等 before the mark goes too.
+        text = name
+            .strip_suffix("等")
+            .filter(|t| !t.is_empty())
+            .unwrap_or(name);
     }
     if !text.is_empty() {
         names.push(Name {

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 
 /// The words that say a unit leads (…牵头) or helps (…配合).
 const LEADS: &str = "牵头负责|牵头|负责|主办|主责";
-const HELPS: &str = "配合|参与|协同|协助|协办";
+const HELPS: &str = "按职责分工负责|按职能分工负责|按职责分工落实|按职责负责|分别负责|共同负责|配合落实|配合|参与|协同|协助|协办";
 
 /// 「（X牵头，Y配合）」 anywhere in the text, and 「由X牵头，Y配合。」 ending it.
 static PROSE_RES: LazyLock<[Regex; 2]> = LazyLock::new(|| {

@@ -1390,3 +1390,27 @@ fn a_task_without_fields_under_a_heading_that_names_a_leader_is_led_by_that_lead
     assert!(task(&m, 2).units.is_empty());
     assert_leaders(task(&m, 2), &[titled(lead("李明"), "副县长")]);
 }
+
+#[test]
+fn helpers_named_by_their_duty_notes_and_list_notes_are_no_names() {
+    let text = "关于印发重点工作任务分工的通知\n\
+        1. 推进政务服务标准化。（县行政审批服务局牵头，县民政局、县财政局等按职责分工负责）\n\
+        2. 优化审批流程。（县政府领导：李明；责任单位：县发展和改革局、县商务局，列第一位的为牵头单位，下同）\n\
+        3. 建设道路5公里。（牵头处室：县交通运输局；参加单位：县财政局）\n";
+    let m = parse_ok(text, &qinghe_dir());
+
+    assert_units(
+        task(&m, 1),
+        &[host("县行政审批服务局"), co("县民政局"), co("县财政局")],
+    );
+    assert_leaders(task(&m, 2), &[lead("李明")]);
+    assert_units(task(&m, 2), &[host("县发展和改革局"), co("县商务局")]);
+    assert_units(task(&m, 3), &[host("县交通运输局"), co("县财政局")]);
+    assert!(
+        m.units
+            .iter()
+            .all(|u| !u.name.contains("下同") && !u.name.contains("负责")),
+        "{:?}",
+        m.units
+    );
+}
