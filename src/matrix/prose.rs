@@ -11,8 +11,9 @@ use std::sync::LazyLock;
 const LEADS: &str = "牵头负责|牵头|负责|主办|主责";
 const HELPS: &str = "按职责分工负责|按职能分工负责|按职责分工落实|按职责负责|分别负责|共同负责|配合落实|配合|参与|协同|协助|协办";
 
-/// 「（X牵头，Y配合）」 anywhere in the text, and 「由X牵头，Y配合。」 ending it.
-static PROSE_RES: LazyLock<[Regex; 2]> = LazyLock::new(|| {
+/// 「（X牵头，Y配合）」 anywhere in the text, 「由X牵头，Y配合。」 ending it, and a bare list of units
+/// in brackets ending it (「（市发展改革委、市财政局）」, the first listed hosts), in that order.
+static PROSE_RES: LazyLock<[Regex; 3]> = LazyLock::new(|| {
     let names = r"[^（）()【】\[\]。；;：:\n]+?";
     let core = format!(
         r"(?P<host>{names})\s*(?:{LEADS})(?:\s*[，,、；;]\s*(?P<co>{names})\s*(?:{HELPS}))?"
@@ -20,6 +21,7 @@ static PROSE_RES: LazyLock<[Regex; 2]> = LazyLock::new(|| {
     [
         format!(r"[（(【\[]\s*由?{core}\s*[）)】\]]"),
         format!(r"由{core}\s*[。；;]?\s*$"),
+        format!(r"[（(【\[]\s*(?P<host>{names})\s*[）)】\]]\s*[。；;]?\s*$"),
     ]
     .map(|pattern| Regex::new(&pattern).expect("prose responsibility"))
 });
@@ -40,11 +42,24 @@ fn looks_like_unit(name: &str) -> bool {
             || ["各", "相关", "有关"].iter().any(|p| name.starts_with(p)))
 }
 
+/// A name in a bare list: a group word (各镇街, 相关部门), or three characters or more that do
+/// not start like a remark (含…, 包括…, 试…).
+fn is_full_unit_name(name: &str) -> bool {
+    let group = ["各", "相关", "有关"].iter().any(|p| name.starts_with(p));
+    let remark = ["含", "包括", "试", "暂", "不含", "其中"]
+        .iter()
+        .any(|p| name.starts_with(p));
+    group || (name.chars().count() >= 3 && !remark)
+}
+
 /// The responsibility of a text that has no labelled fields but names its units in prose, as
 /// the fields those words stand for.
 pub fn prose_fields(text: &str) -> Option<Fields> {
-    let mut found = PROSE_RES.iter().flat_map(|re| re.captures_iter(text));
-    found.find_map(|caps| {
+    let mut found = PROSE_RES
+        .iter()
+        .enumerate()
+        .flat_map(|(form, re)| re.captures_iter(text).map(move |caps| (form == 2, caps)));
+    found.find_map(|(bare, caps)| {
         let whole = caps.get(0)?;
         let host = split_names(caps.name("host")?.as_str());
         let co = caps
@@ -52,11 +67,15 @@ pub fn prose_fields(text: &str) -> Option<Fields> {
             .map(|m| split_names(m.as_str()))
             .unwrap_or_default();
         let all_units = host.iter().chain(&co).all(|n| looks_like_unit(&n.text));
-        if host.is_empty() || !all_units {
+        // A bare list says nothing but names: every one must read as a unit's full name
+        // (「（试行）」 and 「（含工业园区）」 end like units too).
+        let full_names = !bare || host.iter().all(|n| is_full_unit_name(&n.text));
+        if host.is_empty() || !all_units || !full_names {
             return None;
         }
-        // 「X、Y负责」 without helpers: the first listed hosts, as in a 责任单位 field.
-        let host_label = if co.is_empty() && host.len() > 1 {
+        // 「X、Y负责」 or a bare list, without helpers: the first listed hosts, as in a 责任单位
+        // field (or whatever marks or the notice's rule say).
+        let host_label = if bare || (co.is_empty() && host.len() > 1) {
             Label::MixedUnits
         } else {
             Label::HostUnits
@@ -181,6 +200,24 @@ mod tests {
             lists(&f),
             [(Label::MixedUnits, vec!["区市场监管局", "区公安分局"])]
         );
+    }
+
+    #[test]
+    fn a_bare_list_of_units_in_brackets_ending_a_task_names_them() {
+        let f = prose_fields("全年完成重点项目投资2000亿元。（市发展改革委、市财政局，各区政府）")
+            .unwrap();
+        assert_eq!(f.body, "全年完成重点项目投资2000亿元。");
+        assert_eq!(
+            lists(&f),
+            [(
+                Label::MixedUnits,
+                vec!["市发展改革委", "市财政局", "各区政府"]
+            )]
+        );
+        assert!(prose_fields("制定《农村公路管理办法（试行）》").is_none());
+        assert!(prose_fields("推进开发区整合（含工业园区）").is_none());
+        assert!(prose_fields("完成老旧小区改造（2022年）。").is_none());
+        assert!(prose_fields("办好民生实事（十件）").is_none());
     }
 
     #[test]

@@ -1414,3 +1414,36 @@ fn helpers_named_by_their_duty_notes_and_list_notes_are_no_names() {
         m.units
     );
 }
+
+#[test]
+fn a_bare_list_of_units_in_brackets_after_each_task_is_its_responsibility() {
+    // The shape of many 政府工作报告 分工 notices: no labels, the units in brackets, the rule
+    // written once.
+    let text = "关于印发2023年县政府工作报告重点任务分工的通知\n\
+        各单位：现将任务分工如下（排在第一位的为牵头单位）。\n\
+        一、推动工业经济提质增效\n\
+        1. 实施工业倍增行动，年内新增规模以上工业企业15家。（县工业和信息化局、县发展和改革局，各镇街）\n\
+        2. 深化“放管服”改革，制定《优化营商环境办法（试行）》。（县行政审批服务局、县市场监督管理局）\n\
+        二、办好民生实事\n\
+        3. 改造老旧小区12个。（县住房和城乡建设局）\n";
+    let m = parse_ok(text, &qinghe_dir());
+
+    assert_eq!(m.tasks.len(), 3);
+    assert_eq!(m.sections.len(), 2);
+    assert_units(
+        task(&m, 1),
+        &with(
+            vec![host("县工业和信息化局"), co("县发展和改革局")],
+            &[("各镇街", Co, &qh_towns_and_subdistricts(), &[])],
+        ),
+    );
+    assert_eq!(
+        task(&m, 2).text,
+        "深化“放管服”改革，制定《优化营商环境办法（试行）》。"
+    );
+    assert_units(
+        task(&m, 2),
+        &[host("县行政审批服务局"), co("县市场监督管理局")],
+    );
+    assert_units(task(&m, 3), &[host("县住房和城乡建设局")]);
+}
