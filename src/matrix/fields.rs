@@ -296,6 +296,7 @@ pub fn split_fields(text: &str) -> Fields {
     let body = text[..first.get(0).map_or(0, |m| m.start())]
         .trim_end_matches(|c: char| super::lines::is_space(c) || "（(【[".contains(c));
     let mut lists = Vec::new();
+    let mut tail = "";
     for (i, caps) in found.iter().enumerate() {
         let (Some(all), Some(name)) = (caps.get(0), caps.get(1)) else {
             continue;
@@ -306,6 +307,9 @@ pub fn split_fields(text: &str) -> Fields {
             .map_or(text.len(), |m| m.start());
         let label = classify(&folded(name.as_str()));
         let value = field_value(&text[all.end()..end]);
+        if i + 1 == found.len() {
+            tail = after_block(&text[all.end() + value.len()..]);
+        }
         match label {
             // A deadline is one value (2022年6月底前，长期坚持), never a list to split.
             Label::Deadline => lists.push((Label::Deadline, whole(value))),
@@ -313,9 +317,23 @@ pub fn split_fields(text: &str) -> Fields {
         }
     }
     Fields {
-        body: body.trim().to_string(),
+        body: format!("{}{tail}", body.trim()).trim().to_string(),
         lists,
         first_hosts: false,
+    }
+}
+
+/// The text after a field block that its closing bracket ends (「1.【牵头单位：X】加快推进…」:
+/// the task's text comes after its fields), when it holds more than punctuation.
+fn after_block(rest: &str) -> &str {
+    let Some(close) = rest.chars().next().filter(|c| "）)】]".contains(*c)) else {
+        return "";
+    };
+    let tail = &rest[close.len_utf8()..];
+    if tail.chars().any(char::is_alphanumeric) {
+        tail
+    } else {
+        ""
     }
 }
 
@@ -507,6 +525,15 @@ mod tests {
         assert_eq!(texts(&f.lists[1].1), ["A局", "B局"]);
         assert_eq!(f.lists[2].0, Label::CoUnits);
         assert_eq!(texts(&f.lists[2].1), ["C局"]);
+    }
+
+    #[test]
+    fn a_task_whose_fields_come_first_keeps_its_text() {
+        let f = split_fields("【牵头单位：县财政局；配合单位：县商务局】深化预算管理改革。");
+        assert_eq!(f.body, "深化预算管理改革。");
+        assert_eq!(texts(&f.lists[1].1), ["县商务局"]);
+        let f = split_fields("推进项目建设。（牵头单位：县财政局）。");
+        assert_eq!(f.body, "推进项目建设。");
     }
 
     #[test]
