@@ -316,11 +316,21 @@ pub fn split_fields(text: &str) -> Fields {
             label => lists.push((label, split_names(value))),
         }
     }
-    Fields {
+    let mut fields = Fields {
         body: format!("{}{tail}", body.trim()).trim().to_string(),
         lists,
         first_hosts: false,
+    };
+    // 「（县教育和体育局牵头，县财政局配合；完成时限：2023年8月底）」: the units in prose, then a
+    // labelled field that names none.
+    if !fields.has_units()
+        && let Some(prose) =
+            super::prose::prose_fields(&text[..first.get(0).map_or(0, |m| m.start())])
+    {
+        fields.body = prose.body;
+        fields.lists.splice(0..0, prose.lists);
     }
+    fields
 }
 
 /// The text after a field block that its closing bracket ends (「1.【牵头单位：X】加快推进…」:

@@ -19,7 +19,8 @@ static PROSE_RES: LazyLock<[Regex; 3]> = LazyLock::new(|| {
         r"(?P<host>{names})\s*(?:{LEADS})(?:\s*[，,、；;]\s*(?P<co>{names})\s*(?:{HELPS}))?"
     );
     [
-        format!(r"[（(【\[]\s*由?{core}\s*[）)】\]]"),
+        // Closed by its bracket, or by a ； before a labelled field in the same brackets.
+        format!(r"[（(【\[]\s*由?{core}\s*(?:[）)】\]]|[；;]\s*$)"),
         format!(r"由{core}\s*[。；;]?\s*$"),
         format!(r"[（(【\[]\s*(?P<host>{names})\s*[）)】\]]\s*[。；;]?\s*$"),
     ]
@@ -126,6 +127,13 @@ pub fn split_title(listed: &str) -> (&str, Option<&str>) {
         {
             return (name.as_str(), Some(title.as_str()));
         }
+    }
+    // 李明（按分工）: a remark in brackets after the name, not a title.
+    if let Some((name, _)) = without_comrade.split_once(['（', '('])
+        && name.chars().count() >= 2
+        && name.chars().all(|c| !c.is_ascii())
+    {
+        return (name, None);
     }
     if without_comrade.chars().count() >= 2 {
         return (without_comrade, None);
@@ -240,6 +248,7 @@ mod tests {
         assert_eq!(split_title("王五同志"), ("王五", None));
         assert_eq!(split_title("张锐"), ("张锐", None));
         assert_eq!(split_title("区长"), ("区长", None));
+        assert_eq!(split_title("李明（按分工）"), ("李明", None));
     }
 
     #[test]

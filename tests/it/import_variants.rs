@@ -1447,3 +1447,21 @@ fn a_bare_list_of_units_in_brackets_after_each_task_is_its_responsibility() {
     );
     assert_units(task(&m, 3), &[host("县住房和城乡建设局")]);
 }
+
+#[test]
+fn fields_inline_after_the_text_prose_beside_a_deadline_and_remarks_after_leaders() {
+    let text = "青禾县人民政府关于印发2023年重点工作任务分工的通知\n\
+        （一）工业经济\n\
+        1.加快推进重大项目建设，全年完成投资50亿元。牵头单位：县发展和改革局；配合单位：县财政局。\n\
+        2.深化预算管理改革。责任领导：李明（按分工）；责任单位：县财政局。\n\
+        （二）民生\n\
+        3.新建学校2所。（县教育和体育局牵头，县财政局配合；完成时限：2023年8月底）\n";
+    let m = parse_ok(text, &qinghe_dir());
+
+    assert_units(task(&m, 1), &[host("县发展和改革局"), co("县财政局")]);
+    assert_leaders(task(&m, 2), &[responsible("李明")]);
+    assert_eq!(task(&m, 3).text, "新建学校2所。");
+    assert_units(task(&m, 3), &[host("县教育和体育局"), co("县财政局")]);
+    let deadline = task(&m, 3).deadline.as_ref().map(|d| d.text.as_str());
+    assert_eq!(deadline, Some("2023年8月底"));
+}
