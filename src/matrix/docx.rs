@@ -9,6 +9,7 @@
 //!
 //! Pure: the file's bytes in, text out.
 
+use super::docx_numbering::Numbering;
 use super::fields::label_ends;
 use super::notice::NoticeError;
 use quick_xml::Reader;
@@ -34,6 +35,10 @@ pub fn docx_text(bytes: &[u8]) -> Result<Option<String>, NoticeError> {
         Some(xml) => Styles::read(&xml).map_err(|_| unreadable())?,
         None => Styles::default(),
     };
+    let mut numbering = match part(&mut archive, "word/numbering.xml")? {
+        Some(xml) => Numbering::read(&xml).map_err(|_| unreadable())?,
+        None => Numbering::default(),
+    };
     let paragraphs = paragraphs(&document, &styles).map_err(|_| unreadable())?;
     let plain: String = paragraphs
         .iter()
@@ -42,6 +47,12 @@ pub fn docx_text(bytes: &[u8]) -> Result<Option<String>, NoticeError> {
     let mark = Mark::meant_by(&plain);
     let mut text = String::with_capacity(plain.len() + paragraphs.len());
     for paragraph in &paragraphs {
+        // The number Word draws for an automatically numbered paragraph, as if typed.
+        if let Some((list, level)) = &paragraph.num
+            && let Some(number) = numbering.next(list, *level)
+        {
+            text.push_str(&number);
+        }
         text.push_str(&line(paragraph, mark));
         text.push('\n');
     }
@@ -182,7 +193,7 @@ fn on_off(e: &BytesStart) -> bool {
 }
 
 /// An attribute by its local name (`w:val` → `val`), unescaped.
-fn attr(e: &BytesStart, name: &[u8]) -> Option<String> {
+pub(super) fn attr(e: &BytesStart, name: &[u8]) -> Option<String> {
     e.attributes()
         .flatten()
         .find(|a| a.key.local_name().as_ref() == name)
@@ -206,6 +217,8 @@ struct Run {
 struct Paragraph {
     runs: Vec<Run>,
     in_cell: bool,
+    /// Word's automatic numbering: the list (`w:numId`) and level (`w:ilvl`).
+    num: Option<(String, u8)>,
 }
 
 /// The document's paragraphs in order, a table's row by row and cell by cell.
@@ -222,12 +235,14 @@ fn paragraphs(xml: &str, styles: &Styles) -> Result<Vec<Paragraph>, quick_xml::E
     let mut run_style: Option<String> = None;
     let (mut in_run_props, mut in_text, mut in_run) = (false, false, false);
     let mut text = String::new();
+    let mut num: (Option<String>, u8) = (None, 0);
     loop {
         match reader.read_event()? {
             Event::Start(e) => match e.local_name().as_ref() {
                 b"p" => {
                     runs.clear();
                     paragraph_style = None;
+                    num = (None, 0);
                 }
                 b"tc" => cells += 1,
                 b"r" => {
@@ -242,6 +257,10 @@ fn paragraphs(xml: &str, styles: &Styles) -> Result<Vec<Paragraph>, quick_xml::E
             },
             Event::Empty(e) => match e.local_name().as_ref() {
                 b"pStyle" => paragraph_style = attr(&e, b"val"),
+                b"numId" if !in_run => num.0 = attr(&e, b"val"),
+                b"ilvl" if !in_run => {
+                    num.1 = attr(&e, b"val").and_then(|v| v.parse().ok()).unwrap_or(0)
+                }
                 b"rStyle" if in_run_props => run_style = attr(&e, b"val"),
                 b"tab" if in_run => text.push(' '),
                 b"br" | b"cr" if in_run => text.push('\n'),
@@ -279,6 +298,7 @@ fn paragraphs(xml: &str, styles: &Styles) -> Result<Vec<Paragraph>, quick_xml::E
                 b"p" => out.push(Paragraph {
                     runs: std::mem::take(&mut runs),
                     in_cell: cells > 0,
+                    num: num.0.take().map(|id| (id, num.1)),
                 }),
                 b"tc" => cells = cells.saturating_sub(1),
                 _ => {}
@@ -384,6 +404,7 @@ mod tests {
         Paragraph {
             runs: runs.to_vec(),
             in_cell: false,
+            num: None,
         }
     }
 
@@ -436,6 +457,7 @@ mod tests {
         let cell = |runs: &[Run]| Paragraph {
             runs: runs.to_vec(),
             in_cell: true,
+            num: None,
         };
         let units = [
             run("县发展和改革局、", "仿宋_GB2312", false),

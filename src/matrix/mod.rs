@@ -6,6 +6,7 @@ mod decode;
 mod directory;
 mod document;
 mod docx;
+mod docx_numbering;
 mod fields;
 mod lines;
 mod model;

@@ -233,3 +233,63 @@ fn a_word_file_cut_off_anywhere_or_with_bytes_changed_never_panics() {
         let _ = decode(&bytes);
     }
 }
+
+/// A paragraph numbered by Word: list `num`, level `ilvl`, plain text.
+fn numbered(num: u32, ilvl: u32, text: &str) -> String {
+    format!(
+        r#"<w:p><w:pPr><w:numPr><w:ilvl w:val="{ilvl}"/><w:numId w:val="{num}"/></w:numPr></w:pPr><w:r><w:t xml:space="preserve">{text}</w:t></w:r></w:p>"#
+    )
+}
+
+#[test]
+fn a_task_list_numbered_by_word_reads_as_if_its_numbers_were_typed() {
+    // Word draws 一、 for the headings and 1. 2. … under each, restarting, from numbering.xml.
+    let body = [
+        runs_xml(&[("青禾县人民政府", SONG, false)]),
+        runs_xml(&[("关于分解落实2023年重点工作任务的通知", SONG, false)]),
+        numbered(3, 0, "优化营商环境"),
+        numbered(3, 1, "推进政务服务标准化。（牵头单位：县行政审批服务局）"),
+        numbered(
+            3,
+            1,
+            "优化审批流程。（牵头单位：县财政局；配合单位：县民政局）",
+        ),
+        numbered(3, 0, "办好民生实事"),
+        numbered(3, 1, "改造老旧小区12个。（牵头单位：县住房和城乡建设局）"),
+    ]
+    .concat();
+    let document = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>"#
+    );
+    let numbering = r#"<?xml version="1.0" encoding="UTF-8"?><w:numbering xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+        <w:abstractNum w:abstractNumId="7">
+          <w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>
+          <w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%2."/></w:lvl>
+        </w:abstractNum>
+        <w:num w:numId="3"><w:abstractNumId w:val="7"/></w:num>
+      </w:numbering>"#;
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, xml) in [
+        ("word/document.xml", document.as_str()),
+        ("word/numbering.xml", numbering),
+    ] {
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(xml.as_bytes()).unwrap();
+    }
+    let bytes = zip.finish().unwrap().into_inner();
+
+    let text = decode(&bytes).expect("a Word file is read");
+    let m = parse_notice(&text, &qinghe_dir()).expect("the notice parses");
+
+    assert!(
+        text.contains("一、优化营商环境\n1.推进政务服务标准化"),
+        "{text}"
+    );
+    assert_eq!(m.sections.len(), 2);
+    assert_eq!(m.tasks.len(), 3);
+    // Numbering that restarts under each heading is renumbered through the document.
+    assert_eq!(task(&m, 3).text, "改造老旧小区12个。");
+    assert_units(task(&m, 3), &[host("县住房和城乡建设局")]);
+    assert_units(task(&m, 2), &[host("县财政局"), co("县民政局")]);
+}
