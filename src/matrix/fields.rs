@@ -112,12 +112,8 @@ fn canonical(label: &str) -> &'static str {
 /// written with spaces between its characters or in traditional characters).
 pub fn column_label(cell: &str) -> Option<&'static str> {
     let cell = folded(cell.trim_matches('*'));
-    match cell.as_str() {
-        "时限" | "完成期限" => return Some("完成时限"),
-        "区级领导" | "县级领导" | "市级领导" | "省级领导" => {
-            return Some("牵头领导");
-        }
-        _ => {}
+    if cell == "时限" {
+        return Some("完成时限");
     }
     let found = LABEL_ONLY.find(&cell)?;
     (found.len() == cell.len()).then(|| canonical(&cell))

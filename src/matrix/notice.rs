@@ -611,12 +611,12 @@ fn units_and_groups(
             ),
         ));
     }
+    let aliases_of = dir.aliases();
     (
         units
             .into_iter()
             .map(|(name, kind)| {
-                let mut aliases: Vec<String> = dir
-                    .aliases()
+                let mut aliases: Vec<String> = aliases_of
                     .get(name.as_str())
                     .map(|a| a.iter().map(|a| (*a).to_owned()).collect())
                     .unwrap_or_default();

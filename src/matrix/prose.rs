@@ -35,18 +35,23 @@ const UNIT_ENDINGS: &[&str] = &[
     "组", "团", "校", "署", "台",
 ];
 
+/// A group word as a prose list writes it, at the start of the name (各镇街, 相关部门): stricter
+/// than the directory's test (a 各 anywhere), as prose holds many words that are no names.
+fn is_group_word(name: &str) -> bool {
+    ["各", "相关", "有关"].iter().any(|p| name.starts_with(p))
+}
+
 fn looks_like_unit(name: &str) -> bool {
     let name = name.trim_end_matches(['）', ')']);
     let name = name.split(['（', '(']).next().unwrap_or(name);
     name.chars().count() >= 2
-        && (UNIT_ENDINGS.iter().any(|e| name.ends_with(e))
-            || ["各", "相关", "有关"].iter().any(|p| name.starts_with(p)))
+        && (UNIT_ENDINGS.iter().any(|e| name.ends_with(e)) || is_group_word(name))
 }
 
 /// A name in a bare list: a group word (各镇街, 相关部门), or three characters or more that do
 /// not start like a remark (含…, 包括…, 试…).
 fn is_full_unit_name(name: &str) -> bool {
-    let group = ["各", "相关", "有关"].iter().any(|p| name.starts_with(p));
+    let group = is_group_word(name);
     let remark = ["含", "包括", "试", "暂", "不含", "其中"]
         .iter()
         .any(|p| name.starts_with(p));
