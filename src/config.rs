@@ -464,10 +464,13 @@ impl Settings {
                 return Err(invalid(key(name), "应为正整数".into()));
             }
         }
-        if self.invite_days > crate::bot::invites::MAX_INVITE_DAYS {
+        if self.invite_days > crate::conversation::invites::MAX_INVITE_DAYS {
             return Err(invalid(
                 key("invite_days"),
-                format!("邀请最长有效 {} 天", crate::bot::invites::MAX_INVITE_DAYS),
+                format!(
+                    "邀请最长有效 {} 天",
+                    crate::conversation::invites::MAX_INVITE_DAYS
+                ),
             ));
         }
         if self.lag_yellow_points > self.lag_red_points || self.lag_red_points > 100 {

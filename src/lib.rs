@@ -1,14 +1,15 @@
 //! duban (督办): follows up the tasks of a government task-decomposition notice.
 //!
 //! Data flows one way: notice text → [`matrix`] (pure parsing) → [`store`] (SQL) → the CLI and the
-//! bot ([`bot`]); the scheduler and the outbox sender ([`followup`]) on the same clock; the bulletin
-//! ([`bulletin`]) from the stored reports.
+//! conversation ([`conversation`], the use cases no chat platform owns, with Telegram as the
+//! adapter in [`bot`]); the scheduler and the outbox sender ([`followup`]) on the same clock; the
+//! bulletin ([`bulletin`]) from the stored reports; every word people read from [`wording`].
 
 /// Benchmarks that `duban bench` prints (cargo feature `devtools`).
 #[cfg(feature = "devtools")]
 pub mod bench;
-/// The chat loop: the teloxide dispatch tree, its handlers, the inbox listener, the message
-/// templates.
+/// The Telegram adapter: the inbox listener (polling or webhook), updates in as events, replies
+/// out through teloxide.
 pub mod bot;
 /// A local Telegram Bot API server on 127.0.0.1 that tests, the demo and the benchmarks run the
 /// real teloxide client against; tests act as users through it (cargo feature `devtools`).
@@ -22,6 +23,9 @@ pub mod clock;
 pub mod commands;
 /// Settings: `config/duban.toml`, then `DUBAN_*` environment variables.
 pub mod config;
+/// The conversation core: neutral events in, the `dptree` permission tree, the use cases,
+/// neutral replies out.
+pub mod conversation;
 /// `duban demo`: the whole loop offline — simulated people, a month on a manual clock, the
 /// bulletin files and a transcript of every chat (cargo feature `devtools`).
 #[cfg(feature = "devtools")]
@@ -32,6 +36,8 @@ pub mod followup;
 pub mod matrix;
 /// Progress of a task: status lights, reporting periods, figures read against targets — pure.
 pub mod progress;
+/// Why a request was refused, as data that [`wording`] puts into words.
+pub mod refusal;
 /// When things happen: the working-day calendar, the kinds of schedule, cron plans on working days.
 pub mod schedule;
 /// The whole service on one clock: chat loop, scheduler, outbox sender.
@@ -42,3 +48,6 @@ pub mod store;
 pub mod telemetry;
 /// Terminal tables aligned for Chinese text.
 pub mod text;
+/// Every text people read, every button label and action code: below the use cases, the
+/// follow-up and the bulletin.
+pub mod wording;

@@ -1,10 +1,10 @@
 //! The `duban` command line: parses arguments and calls into the library.
 
 use clap::{Args, Parser, Subcommand};
-use duban::bot::invites::Invitee;
 use duban::commands::stdout::StdoutError;
 use duban::commands::{self, UserError, matrix::Filter, schedule};
 use duban::config::Settings;
+use duban::conversation::invites::Invitee;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;

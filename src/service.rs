@@ -3,10 +3,10 @@
 //! delivers the outbox at the rate Telegram allows. Tests, the demo and the benchmarks start
 //! the same thing against the local Bot API server.
 
-use crate::bot::BotSettings;
 use crate::bot::inbox::{self, Mode, Running};
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::conversation::ChatSettings;
 use crate::followup::Followup;
 use crate::followup::scheduler::{Scheduler, Ticking};
 use crate::followup::sender::{self, Limiter, SendLimits, SenderConfig, SenderHandle};
@@ -63,7 +63,7 @@ pub async fn start(
     let started = inbox::start(
         store,
         clock,
-        BotSettings::from(settings),
+        ChatSettings::from(settings),
         bot,
         mode,
         followup.clone(),

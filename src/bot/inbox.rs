@@ -3,32 +3,29 @@
 //! the inbox (one transaction per batch; a redelivery, known by its id and date, is kept
 //! once) and only then confirmed: by the
 //! next getUpdates offset in polling mode, by the 200 answer in webhook mode. A processor works
-//! the inbox off through [`schema`](super::schema::schema), one chat in order, chats in
-//! parallel: fresh updates as the listener hands them over in memory (see [`Handoff`]), the
+//! the inbox off through the conversation core ([`conversation::handle`]), one chat in order,
+//! chats in parallel: fresh updates as the listener hands them over in memory (see [`Handoff`]), the
 //! rest — retries, what an earlier run left — from a scan of the inbox once a second. A
 //! failing update is retried with backoff a bounded number of times, then marked failed and
 //! reported to the admins. Handlers are idempotent per update (its number in the inbox,
 //! [`InboxSeq`]), so an update handled again after a crash changes nothing twice.
 
-use super::commands::Command;
-use super::schema::schema;
-use super::{Actor, BotSettings, Ctx, Place, SharedCtx, texts};
+use super::telegram;
 use crate::clock::Clock;
+use crate::conversation::{self, ChatSettings, Ctx, SharedCtx};
 use crate::followup::Followup;
 use crate::store::{InboxItem, InboxSeq, Incoming, OutMessage, Role, Seen, Store, UpdateKey};
+use crate::wording::texts;
 use anyhow::Context as _;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use teloxide::RequestError;
-use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
-use teloxide::types::{BotCommand, Me};
-use teloxide::utils::command::BotCommands;
+use teloxide::types::Me;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
@@ -86,7 +83,7 @@ impl Running {
 pub async fn start(
     store: Store,
     clock: Clock,
-    settings: BotSettings,
+    settings: ChatSettings,
     bot: Bot,
     mode: Mode,
     followup: Followup,
@@ -95,12 +92,7 @@ pub async fn start(
         "向 Bot API 查询机器人（getMe）失败：请检查令牌 DUBAN_BOT_TOKEN 和配置项 telegram_api_url",
     )?;
     let username = me.username().to_owned();
-    // Telegram wants the names without the slash that teloxide's list carries.
-    let commands: Vec<BotCommand> = Command::bot_commands()
-        .into_iter()
-        .map(|c| BotCommand::new(c.command.trim_start_matches('/'), c.description))
-        .collect();
-    bot.set_my_commands(commands)
+    bot.set_my_commands(telegram::command_menu())
         .await
         .context("注册命令列表（setMyCommands）失败")?;
     let ctx = Arc::new(Ctx {
@@ -131,7 +123,7 @@ pub async fn start(
             tasks.spawn(listener.run(stopped.clone()));
         }
         Mode::Webhook { url, listen } => {
-            let secret = super::invites::new_code();
+            let secret = conversation::invites::new_code();
             let path = webhook_path(&url)?;
             let socket = tokio::net::TcpListener::bind(listen)
                 .await
@@ -153,7 +145,7 @@ pub async fn start(
         ctx,
         bot,
         me,
-        handler: schema(),
+        handler: conversation::schema::schema(),
         in_flight: handoff.in_flight,
         finished: Mutex::new(Vec::new()),
         slots: tokio::sync::Semaphore::new(CONCURRENCY),
@@ -496,7 +488,7 @@ struct Processor {
     ctx: SharedCtx,
     bot: Bot,
     me: Me,
-    handler: UpdateHandler<anyhow::Error>,
+    handler: conversation::Handler,
     /// Updates claimed by a listener (see [`Handoff`]) or handed to a chat worker, and not yet
     /// seen finished by the processor.
     in_flight: Arc<Mutex<HashSet<UpdateKey>>>,
@@ -721,31 +713,14 @@ impl Processor {
             Some(update) => update,
             None => serde_json::from_str(&item.payload).context("read a stored update")?,
         };
-        let Some(user) = update.from().cloned() else {
+        let Some(event) = telegram::event(&update, &self.me) else {
             // Channel posts and the like: nothing for duban.
             return Ok(());
         };
-        let actor = Actor::load(&self.ctx, &user, seen).await?;
-        let place = Place::load(&self.ctx, update.chat()).await?;
-        let deps = dptree::deps![
-            self.bot.clone(),
-            self.ctx.clone(),
-            self.me.clone(),
-            InboxSeq(item.seq),
-            update,
-            actor,
-            place
-        ];
-        let limiter = self.ctx.followup.limiter.clone();
-        let handled = super::handlers::SEND_LIMITER.scope(limiter, self.handler.dispatch(deps));
-        let handled = match seen {
-            Some(seen) => super::SEEN.scope(seen, handled).await,
-            None => handled.await,
-        };
-        match handled {
-            ControlFlow::Break(result) => result,
-            ControlFlow::Continue(_) => Ok(()),
-        }
+        let seq = InboxSeq(item.seq);
+        let replies =
+            conversation::handle(&self.ctx, &self.handler, event.clone(), seq, seen).await?;
+        telegram::deliver(&self.bot, &self.ctx, &update, &event, replies).await
     }
 
     /// An update failed for good: every admin hears of it.

@@ -4,6 +4,7 @@
 use super::{Bulletin, Heading, PeriodData, Thresholds, aggregate};
 use crate::config::Settings;
 use crate::progress::{due_date, parse_period, period_bounds, period_label};
+use crate::refusal::BulletinRefusal;
 use crate::store::{ReportFilter, Store, TaskSelection};
 use chrono::NaiveDate;
 
@@ -15,11 +16,9 @@ pub async fn compile(
     which: Option<&str>,
     today: NaiveDate,
     now: i64,
-) -> anyhow::Result<Result<Bulletin, String>> {
+) -> anyhow::Result<Result<Bulletin, BulletinRefusal>> {
     let Some(notice) = store.latest_notice_id().await? else {
-        return Ok(Err(
-            "还没有导入任务通知，无法编制通报。请先运行 duban import。".into(),
-        ));
+        return Ok(Err(BulletinRefusal::NoNotice));
     };
     let cycle = settings.cycle;
     let period = match which.map(str::trim).filter(|w| !w.is_empty()) {
@@ -29,16 +28,16 @@ pub async fn compile(
             if let Ok(number) = number.parse::<u32>() {
                 match store.bulletin_period(number).await? {
                     Some(period) => period,
-                    None => return Ok(Err(format!("还没有第{number}期通报。"))),
+                    None => return Ok(Err(BulletinRefusal::NoSuchNumber(number))),
                 }
             } else {
                 match parse_period(word) {
                     Some((c, _)) if c == cycle => word.to_owned(),
                     _ => {
-                        return Ok(Err(format!(
-                            "“{word}”不是报告期。报告期写作 {}（按配置项 cycle），或写期号，如 3。",
-                            period_label(cycle, today)
-                        )));
+                        return Ok(Err(BulletinRefusal::NotAPeriod {
+                            word: word.to_owned(),
+                            example: period_label(cycle, today),
+                        }));
                     }
                 }
             }
@@ -47,7 +46,7 @@ pub async fn compile(
     let (_, first_day) = parse_period(&period).expect("a period label parses");
     let (start, end) = period_bounds(cycle, first_day);
     if start > today {
-        return Ok(Err(format!("报告期 {period} 还没有开始，无法编制通报。")));
+        return Ok(Err(BulletinRefusal::NotStarted(period)));
     }
     let tasks = store.tasks(notice, TaskSelection::All).await?;
     let reports_of = |period: String| ReportFilter {

@@ -3,11 +3,11 @@
 //! audited; a running bot sees it at once (the notice's revision is bumped).
 
 use super::{latest_notice, open_store, user_error};
-use crate::bot::texts;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::outln;
 use crate::store::AssignRequest;
+use crate::wording::texts;
 use anyhow::Result;
 
 pub async fn run(settings: &Settings, request: AssignRequest) -> Result<()> {

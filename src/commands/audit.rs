@@ -1,10 +1,11 @@
 //! `duban audit`: who did what, when.
 
 use super::{open_store, user_error};
-use crate::bot::{format_time, invites};
 use crate::clock::{Clock, office_offset};
 use crate::config::Settings;
+use crate::conversation::invites;
 use crate::text::table;
+use crate::wording::format_time;
 use crate::{out, outln};
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -26,7 +27,7 @@ pub async fn run(settings: &Settings, since: Option<&str>) -> Result<()> {
                 e.actor.clone(),
                 e.action.clone(),
                 e.subject.clone(),
-                crate::bot::texts::short(&e.detail, 40),
+                crate::wording::texts::short(&e.detail, 40),
             ]
         })
         .collect();

@@ -6,6 +6,7 @@ use crate::bulletin::render::{docx, markdown, png, text, xlsx};
 use crate::bulletin::{Bulletin, compile};
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::wording::texts;
 use crate::{out, outln};
 use anyhow::Result;
 use std::path::Path;
@@ -41,7 +42,7 @@ pub async fn run(
     let clock = Clock::system();
     let compiled = compile(&store, settings, period, clock.office_date(), clock.unix()).await;
     store.close().await;
-    let bulletin = compiled?.map_err(user_error)?;
+    let bulletin = compiled?.map_err(|r| user_error(texts::bulletin_refused(&r)))?;
     let bytes = render(&bulletin, format)?;
     match out {
         Some(path) => {

@@ -2,9 +2,9 @@
 //! ones with their error, for an admin to look into.
 
 use super::open_store;
-use crate::bot::format_time;
 use crate::config::Settings;
 use crate::text::table;
+use crate::wording::format_time;
 use crate::{out, outln};
 use anyhow::Result;
 
@@ -25,7 +25,7 @@ pub async fn run(settings: &Settings, failed: bool) -> Result<()> {
                     format_time(i.received_at),
                     i.chat_id.map(|c| c.to_string()).unwrap_or_default(),
                     i.attempts.to_string(),
-                    crate::bot::texts::short(i.last_error.as_deref().unwrap_or(""), 60),
+                    crate::wording::texts::short(i.last_error.as_deref().unwrap_or(""), 60),
                     summary(&i.payload),
                 ]
             })
@@ -70,5 +70,5 @@ fn summary(payload: &str) -> String {
         .find_map(|k| value[k]["text"].as_str())
         .or_else(|| value["callback_query"]["data"].as_str())
         .unwrap_or("");
-    crate::bot::texts::short(text, 40)
+    crate::wording::texts::short(text, 40)
 }

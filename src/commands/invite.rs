@@ -1,10 +1,11 @@
 //! `duban invite`: an invite link for a unit contact, a supervisor or an admin.
 
 use super::{open_store, run::TOKEN_VAR, user_error};
-use crate::bot::invites::{self, Invite, Invitee};
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::conversation::invites::{self, Invite, Invitee};
 use crate::outln;
+use crate::wording::texts;
 use anyhow::Result;
 use teloxide::prelude::*;
 
@@ -22,11 +23,11 @@ pub async fn run(settings: &Settings, invitee: Invitee, expires: Option<&str>) -
     let now = Clock::system().unix();
     let result = invites::invite(&store, invitee, now + seconds, "cli", now).await;
     store.close().await;
-    let Invite { code, what } = result?.map_err(user_error)?;
+    let Invite { code, what } = result?.map_err(|r| user_error(texts::invite_refused(&r)))?;
     let username = username(settings).await;
     outln!(
         "邀请链接（{what}，有效至 {}，只能使用一次）：",
-        crate::bot::format_time(now + seconds)
+        crate::wording::format_time(now + seconds)
     )?;
     outln!("{}", invites::link(&username, &code))?;
     if username.is_empty() {

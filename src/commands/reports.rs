@@ -1,10 +1,10 @@
 //! `duban reports`: the stored progress reports, as a table, JSON or CSV.
 
 use super::{latest_notice, open_store, user_error};
-use crate::bot::{format_time, texts};
 use crate::config::Settings;
 use crate::store::{Report, ReportFilter, ReportState};
 use crate::text::table;
+use crate::wording::{format_time, texts};
 use crate::{out, outln};
 use anyhow::Result;
 

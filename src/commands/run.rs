@@ -54,7 +54,7 @@ pub async fn run(
     };
     let simulated = clock
         .simulation()
-        .map(|(origin, speed)| (crate::bot::format_time(origin.timestamp()), speed));
+        .map(|(origin, speed)| (crate::wording::format_time(origin.timestamp()), speed));
     let started = service::start(store.clone(), clock, settings, bot, mode, service::TICK).await;
     let running = match started {
         Ok(running) => running,

@@ -3,7 +3,6 @@
 //! explained and changes nothing. Every change goes into the audit trail as `cli`.
 
 use super::{open_store, user_error};
-use crate::bot::texts;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::followup::schedule_target;
@@ -11,6 +10,7 @@ use crate::followup::scheduler::{Origin, PREVIEW, Scheduler};
 use crate::schedule::{Kind, Plan};
 use crate::store::{Named, ScheduleChange, Store};
 use crate::text::table;
+use crate::wording::texts;
 use crate::{out, outln};
 use anyhow::Result;
 
@@ -95,7 +95,7 @@ async fn act(settings: &Settings, store: &Store, action: Action) -> Result<()> {
         } => {
             let (kind, unit) = schedule_target(store, &kind, unit.as_deref())
                 .await?
-                .map_err(user_error)?;
+                .map_err(|r| user_error(texts::schedule_refused(&r)))?;
             let plan = Plan::parse(&expression).map_err(|e| user_error(e.to_string()))?;
             let times = scheduler.preview(&plan, PREVIEW);
             let preview = texts::schedule_preview(kind, unit.as_ref(), &plan, &times);
@@ -124,7 +124,7 @@ async fn act(settings: &Settings, store: &Store, action: Action) -> Result<()> {
 async fn pause(store: &Store, kind: &str, unit: Option<&str>, paused: bool) -> Result<()> {
     let (kind, unit) = schedule_target(store, kind, unit)
         .await?
-        .map_err(user_error)?;
+        .map_err(|r| user_error(texts::schedule_refused(&r)))?;
     let change = if paused {
         ScheduleChange::Pause
     } else {

@@ -5,11 +5,11 @@
 
 use super::script::{Path, PlannedReport, Script};
 use super::transcript::{Entry, Said};
-use crate::bot::keyboards::Action;
 use crate::botapi::{BotApiServer, SentMessage, TestUser};
 use crate::clock::Clock;
 use crate::progress::Light;
 use crate::store::Store;
+use crate::wording::Action;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::time::Duration;

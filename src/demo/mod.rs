@@ -22,13 +22,13 @@ pub mod summary;
 pub mod transcript;
 
 use crate::bot::inbox::Mode;
-use crate::bot::invites;
 use crate::botapi::{BotApiOptions, BotApiServer};
 use crate::bulletin::render::{docx, markdown, png, xlsx};
 use crate::bulletin::{Bulletin, compile};
 use crate::clock::{Clock, office_offset};
 use crate::commands::{import, load_directory, open_store, read_notice};
 use crate::config::Settings;
+use crate::conversation::invites;
 use crate::store::{InviteSpec, Named, ReportFilter, ReportState, Store, TaskSelection};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
@@ -178,6 +178,7 @@ pub async fn run(options: &Options, on_event: &mut dyn FnMut(Event<'_>)) -> Resu
     let bulletin = match compile(&store, &settings, Some(PERIOD), today, clock.unix()).await? {
         Ok(b) => Some(b),
         Err(refusal) => {
+            let refusal = crate::wording::texts::bulletin_refused(&refusal);
             failures.push(format!("无法编制通报：{refusal}"));
             None
         }
@@ -256,7 +257,7 @@ fn write_bulletin(
     files: &mut Vec<PathBuf>,
     failures: &mut Vec<String>,
 ) -> Result<()> {
-    let base = format!("督查通报第{}期-{}", b.number, b.period);
+    let base = crate::wording::texts::bulletin_file_name(b.number, &b.period);
     write(out, &format!("{base}.md"), markdown::markdown(b), files)?;
     write(out, &format!("{base}.html"), markdown::html(b), files)?;
     write(out, &format!("{base}.docx"), docx::docx(b)?, files)?;

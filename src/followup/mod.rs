@@ -6,7 +6,7 @@ pub mod planner;
 pub mod scheduler;
 pub mod sender;
 
-use crate::bot::texts;
+use crate::refusal::ScheduleRefusal;
 use crate::schedule::Kind;
 use crate::store::{Named, Store};
 use scheduler::Scheduler;
@@ -30,21 +30,24 @@ pub async fn schedule_target(
     store: &Store,
     kind: &str,
     unit: Option<&str>,
-) -> anyhow::Result<Result<(Kind, Option<Named>), String>> {
+) -> anyhow::Result<Result<(Kind, Option<Named>), ScheduleRefusal>> {
     let Some(kind) = Kind::parse(kind) else {
-        return Ok(Err(texts::unknown_kind(kind)));
+        return Ok(Err(ScheduleRefusal::UnknownKind(kind.to_owned())));
     };
     let Some(name) = unit.map(str::trim).filter(|u| !u.is_empty()) else {
         return Ok(Ok((kind, None)));
     };
     if !kind.per_unit() {
-        return Ok(Err(texts::office_wide_only(kind)));
+        return Ok(Err(ScheduleRefusal::OfficeWideOnly(kind)));
     }
     match store.unit_named(name).await? {
         Some(unit) => Ok(Ok((kind, Some(unit)))),
         None => {
             let suggestions = store.units_like(name, 5).await?;
-            Ok(Err(texts::unknown_unit(name, &suggestions)))
+            Ok(Err(ScheduleRefusal::UnknownUnit {
+                name: name.to_owned(),
+                suggestions,
+            }))
         }
     }
 }

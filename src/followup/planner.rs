@@ -14,14 +14,13 @@
 //! Every message carries a dedupe key made of the fire's `prefix`, the recipient and the task
 //! or part, so that the same fire planned twice enqueues nothing new.
 
-use crate::bot::{keyboards, texts};
 use crate::matrix::UnitRole;
 use crate::schedule::Kind;
 use crate::store::{Member, OutMessage, Report, Role, TaskView};
+use crate::wording::{Keyboard, actions, texts};
 use chrono::NaiveDate;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use teloxide::types::InlineKeyboardMarkup;
 
 /// Up to this many hosted tasks, a reminder is one message per task.
 pub const TASKS_PER_MESSAGE: usize = 3;
@@ -104,14 +103,9 @@ fn reported(s: &Situation) -> HashSet<(i64, i64)> {
     s.reports.iter().map(|r| (r.task_id, r.unit_id)).collect()
 }
 
-fn message(
-    key: String,
-    chat_id: i64,
-    text: String,
-    markup: Option<InlineKeyboardMarkup>,
-) -> OutMessage {
-    let payload = match markup {
-        Some(markup) => json!({ "text": text, "reply_markup": markup }),
+fn message(key: String, chat_id: i64, text: String, buttons: Option<Keyboard>) -> OutMessage {
+    let payload = match buttons {
+        Some(buttons) => json!({ "text": text, "buttons": buttons }),
         None => json!({ "text": text }),
     };
     OutMessage {
@@ -134,7 +128,7 @@ fn parts(
     let last = texts.len().saturating_sub(1);
     let picker: Vec<(i64, u32)> = tasks.iter().map(|t| (t.id, t.number)).collect();
     texts.into_iter().enumerate().map(move |(i, text)| {
-        let markup = (i == last).then(|| keyboards::task_picker(&picker));
+        let markup = (i == last).then(|| actions::task_picker(&picker));
         message(format!("{key}:{}", i + 1), chat_id, text, markup)
     })
 }
@@ -152,7 +146,7 @@ fn reminders(fire: &Fire, s: &Situation) -> Vec<OutMessage> {
                         format!("{key}:task{}", task.number),
                         chat,
                         text,
-                        Some(keyboards::lights(task.id)),
+                        Some(actions::lights(task.id)),
                     );
                     m.anchor_task = Some(task.id);
                     out.push(m);
@@ -393,7 +387,7 @@ mod tests {
         let list = out[2].payload["text"].as_str().unwrap();
         assert!(list.contains("区财政局主办的5项任务"), "{list}");
         assert!(list.contains("3月25日（星期五）"), "{list}");
-        let buttons = out[2].payload["reply_markup"]["inline_keyboard"].to_string();
+        let buttons = out[2].payload["buttons"].to_string();
         assert!(
             buttons.contains("t:3") && buttons.contains("t:7"),
             "{buttons}"

@@ -11,13 +11,13 @@ use crate::clock::{Clock, office_offset};
 use crate::config::Settings;
 use crate::progress::{Cycle, due_date, period_label};
 use crate::schedule::{Calendar, Kind, Plan, Shift, WorkingPlan};
-use crate::store::{
-    Named, OutFile, OutMessage, ReportFilter, Role, ScheduleRow, Store, TaskSelection,
-};
+use crate::store::{OutFile, OutMessage, ReportFilter, Role, ScheduleRow, Store, TaskSelection};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+
+pub use crate::store::{Effective, Origin};
 
 /// Fire times shown with a schedule (`/schedule`, `duban schedule`).
 pub const PREVIEW: usize = 3;
@@ -25,26 +25,6 @@ pub const PREVIEW: usize = 3;
 /// The scheduler records its progress at least this often even when nothing fires, so that the
 /// window it scans after a restart stays short.
 const CHECKPOINT_EVERY: Duration = Duration::hours(1);
-
-/// A schedule in effect.
-#[derive(Debug, Clone)]
-pub struct Effective {
-    pub kind: Kind,
-    /// `None`: the office-wide schedule of the kind; else a unit's own.
-    pub unit: Option<Named>,
-    pub plan: Plan,
-    pub paused: bool,
-    /// Where the expression comes from.
-    pub origin: Origin,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    /// The config file (or its environment variable).
-    Config,
-    /// Changed by an admin (chat or CLI).
-    Changed,
-}
 
 /// Turns fire times into outbox rows. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -216,6 +196,7 @@ impl Scheduler {
         let bulletin = match compiled {
             Ok(b) => b,
             Err(refusal) => {
+                let refusal = crate::wording::texts::bulletin_refused(&refusal);
                 tracing::warn!(%period, "no bulletin: {refusal}");
                 return Ok(());
             }
@@ -228,7 +209,7 @@ impl Scheduler {
             .chain(inner.admins.iter().copied())
             .collect();
         let parts = text::telegram(&bulletin);
-        let name = format!("督查通报第{}期-{}", bulletin.number, bulletin.period);
+        let name = crate::wording::texts::bulletin_file_name(bulletin.number, &bulletin.period);
         let files = files_off_runtime(&bulletin).await?;
         let mut messages: Vec<OutMessage> = Vec::new();
         for user in &readers {

@@ -28,10 +28,11 @@ use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
 use tokio::task::{self, JoinError, JoinHandle, JoinSet};
 
-use crate::bot::texts;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::store::{OutMessage, Outgoing, Role, Store, StoreError};
+use crate::wording::Keyboard;
+use crate::wording::texts;
 
 // ---------------------------------------------------------------------------------------------
 // Limits and the limiter
@@ -610,6 +611,20 @@ fn classify(status: u16, body: &[u8]) -> Answer {
     }
 }
 
+/// Buttons as Telegram's inline keyboard: each carries its action's code as callback data.
+fn inline_keyboard(keyboard: &Keyboard) -> Value {
+    let rows: Vec<Vec<Value>> = keyboard
+        .rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|b| json!({ "text": b.label, "callback_data": b.action }))
+                .collect()
+        })
+        .collect();
+    json!({ "inline_keyboard": rows })
+}
+
 /// A request that got no answer, described without its URL (which holds the token).
 fn transport_error(e: reqwest::Error) -> String {
     if e.is_timeout() {
@@ -662,6 +677,16 @@ impl Ctx {
         let Ok(Value::Object(mut body)) = serde_json::from_str(&row.payload) else {
             return Answer::Permanent("the stored payload is not a JSON object".into());
         };
+        if let Some(buttons) = body.remove("buttons") {
+            match serde_json::from_value::<Keyboard>(buttons) {
+                Ok(keyboard) => {
+                    body.insert("reply_markup".into(), inline_keyboard(&keyboard));
+                }
+                Err(e) => {
+                    return Answer::Permanent(format!("the stored buttons are unreadable: {e}"));
+                }
+            }
+        }
         body.insert("chat_id".into(), row.chat_id.into());
         let request = match &row.file {
             None => self.client.post(&self.endpoint).json(&body),

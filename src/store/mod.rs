@@ -41,7 +41,7 @@ pub use inbox::{InboxItem, InboxSeq, Incoming, UpdateKey};
 pub use members::{InviteSpec, Member, Named, Redeemed, Role};
 pub use outbox::{OutFile, OutMessage, OutboxEntry, Outgoing};
 pub use reports::{NewReport, Report, ReportFigure, ReportFilter, ReportState, Withdrawal};
-pub use schedules::{ScheduleChange, ScheduleDraft, ScheduleRow};
+pub use schedules::{Effective, Origin, ScheduleChange, ScheduleDraft, ScheduleRow};
 pub use tasks::TaskRecord;
 pub use units::UnitCounts;
 pub use views::{TaskSelection, TaskUnit, TaskView};

@@ -15,7 +15,8 @@ pub struct OutMessage {
     pub key: String,
     pub chat_id: i64,
     pub is_group: bool,
-    /// The sendMessage parameters except `chat_id` (text, reply_markup …).
+    /// The message: `text` and `buttons` (a [`Keyboard`](crate::wording::Keyboard), which the
+    /// sender draws in its platform's way), or other sendMessage parameters (`parse_mode`).
     pub payload: serde_json::Value,
     /// The task a reply to this message reports on.
     pub anchor_task: Option<i64>,

@@ -5,8 +5,28 @@
 use super::audit;
 use super::error::Context;
 use super::{Named, Store, StoreError};
-use crate::schedule::Kind;
+use crate::schedule::{Kind, Plan};
 use sqlx::{AnyConnection, Row};
+
+/// A schedule in effect.
+#[derive(Debug, Clone)]
+pub struct Effective {
+    pub kind: Kind,
+    /// `None`: the office-wide schedule of the kind; else a unit's own.
+    pub unit: Option<Named>,
+    pub plan: Plan,
+    pub paused: bool,
+    /// Where the expression comes from.
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The config file (or its environment variable).
+    Config,
+    /// Changed by an admin (chat or CLI).
+    Changed,
+}
 
 /// A changed schedule: `unit_id` is `None` for the office-wide one of the kind.
 #[derive(Debug, Clone, PartialEq, Eq)]

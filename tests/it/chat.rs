@@ -673,3 +673,48 @@ async fn the_task_card_and_the_unit_s_tasks_show_the_deadline() {
     chat.stop().await;
     db.finish().await;
 }
+
+#[tokio::test]
+async fn chinese_command_words_work_where_the_bot_is_addressed() {
+    let db = TestDb::sqlite().await;
+    let mut chat = Chat::start(&db.store).await;
+    let alice = chat.contact(1001, "张三", "区科技局").await;
+
+    // Without the slash, in the single chat: a report, a task card, help.
+    let receipt = chat.send(&alice, "报告 8 已新增高新技术企业12家").await;
+    assert!(text(&receipt).starts_with("已记录第8项进展"), "{receipt:?}");
+    let card = chat.send(&alice, "任务 8").await;
+    assert!(text(&card).starts_with("第8项任务"), "{card:?}");
+    let help = chat.send(&alice, "帮助").await;
+    assert!(text(&help).contains("/report"), "{help:?}");
+    // A text that only begins with the word is no command; nor is a reply that does.
+    let hint = chat.send(&alice, "报告：本月已新增企业").await;
+    assert!(!text(&hint).starts_with("已记录"), "{hint:?}");
+    let on_card = chat
+        .reply(&alice, card.message_id, "报告 8 新增省级以上创新平台2家")
+        .await;
+    assert!(text(&on_card).contains("已记录第8项进展"), "{on_card:?}");
+    assert_eq!(
+        chat.reports().await[1].text,
+        "报告 8 新增省级以上创新平台2家"
+    );
+
+    // In a group, the words are conversation unless meant for the bot.
+    let group = -100_300;
+    chat.server.add_group(group, "科技工作群");
+    let admin = chat.user(ADMIN, "管理员甲");
+    chat.server.send_text(&admin, group, "/register");
+    chat.expect(group, 1).await;
+    chat.server.send_text(&alice, group, "报告 8 群里随口一说");
+    chat.server.send_text(&alice, group, "/whoami");
+    let who = chat.expect(group, 1).await.remove(0);
+    assert!(text(&who).contains("联络员"), "{who:?}");
+    chat.settle().await;
+    assert_eq!(
+        chat.server.sent(group).len(),
+        2,
+        "the words in the group got no answer"
+    );
+    assert_eq!(chat.reports().await.len(), 2);
+    chat.stop().await;
+}

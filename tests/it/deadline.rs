@@ -209,7 +209,7 @@ fn an_excel_deadline_column_is_read_as_text_or_as_a_date_cell() {
 /// The reminders and the supervisors' escalation name a task's 完成时限.
 #[test]
 fn reminders_and_the_escalation_show_the_deadline() {
-    use duban::bot::texts::{escalation, reminder_list, reminder_task};
+    use duban::wording::texts::{escalation, reminder_list, reminder_task};
     let mut task = crate::support::bulletin::tasks().remove(3);
     task.deadline = Some(Deadline {
         text: "3月15日前".into(),

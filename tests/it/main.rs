@@ -4,6 +4,8 @@
 
 mod support;
 
+mod architecture;
+
 // The notice and its import.
 mod deadline;
 mod excel;

@@ -4,12 +4,12 @@
 //! then checks what arrived, in which order, and what the rows say.
 
 use chrono::{TimeZone, Utc};
-use duban::bot::texts;
 use duban::botapi::{BotApiOptions, BotApiServer, FaultKind, FaultPlan, RateLimit, TestUser};
 use duban::clock::Clock;
 use duban::followup::sender::{self, Limiter, SendLimits, SenderConfig, SenderHandle};
 use duban::matrix::{UnitDirectory, parse_notice};
 use duban::store::{Anchor, InviteSpec, OutMessage, OutboxEntry, Role, Store};
+use duban::wording::texts;
 use serde_json::json;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

@@ -4,9 +4,9 @@
 //! view. Each section has lines (for chat) and, where the content is a list
 //! of like rows, a table (for documents).
 
-use crate::bot::format_time;
 use crate::bulletin::{Bulletin, FigureStatus, TaskStatus};
 use crate::progress::Light;
+use crate::wording::format_time;
 use chrono::Datelike;
 
 /// Task texts in lists are cut to this many characters.
@@ -100,7 +100,7 @@ pub fn amount(value: f64, unit: &str) -> String {
 }
 
 fn short(text: &str) -> String {
-    crate::bot::texts::short(text, SHORT_TASK)
+    crate::wording::texts::short(text, SHORT_TASK)
 }
 
 fn none_if_empty(lines: &mut Vec<String>) {

@@ -2,8 +2,8 @@
 //! into messages under Telegram's limit on line boundaries, never inside a line or a tag.
 
 use super::sections::{sections, subtitle};
-use crate::bot::texts::split_lines;
 use crate::bulletin::Bulletin;
+use crate::wording::texts::split_lines;
 
 /// Escapes text for Telegram's HTML parse mode (teloxide's escaping: `&`, `<`, `>`).
 pub fn escape(text: &str) -> String {

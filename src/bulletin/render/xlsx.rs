@@ -78,9 +78,12 @@ fn tasks_sheet(sheet: &mut Worksheet, b: &Bulletin) -> Result<(), XlsxError> {
             None => sheet.write_blank(row, 9, &rate)?,
         };
         match &task.last_report {
-            Some(r) => {
-                sheet.write_string_with_format(row, 10, crate::bot::format_time(r.at), &centre)?
-            }
+            Some(r) => sheet.write_string_with_format(
+                row,
+                10,
+                crate::wording::format_time(r.at),
+                &centre,
+            )?,
             None => sheet.write_blank(row, 10, &centre)?,
         };
         match (&task.deadline, task.overdue) {

@@ -4,10 +4,10 @@
 
 use chrono::{TimeZone, Utc};
 use duban::bot::inbox::Mode;
-use duban::bot::invites;
 use duban::botapi::{BotApiOptions, BotApiServer, CallbackAnswer, SentMessage, TestUser};
 use duban::clock::Clock;
 use duban::config::Settings;
+use duban::conversation::invites;
 use duban::service::{self, Service};
 use duban::store::{InviteSpec, Named, Report, ReportFilter, Role, Store};
 use std::collections::HashMap;

@@ -1,7 +1,7 @@
 //! Invite codes: random, single-use, expiring, and stored only as their SHA-256. A code travels
 //! as the start parameter of a deep link, `https://t.me/<bot>?start=<code>`.
 
-use super::texts;
+use crate::refusal::InviteRefusal;
 use crate::store::{InviteSpec, Role, Store, StoreError};
 use sha2::{Digest, Sha256};
 
@@ -46,15 +46,15 @@ pub struct Invite {
     pub what: String,
 }
 
-/// Resolves the names and creates the invite. `Ok(Err(text))` says, in Chinese, why not: an
-/// unknown unit (with suggestions) or leader.
+/// Resolves the names and creates the invite, or says why not: an unknown unit (with
+/// suggestions) or leader.
 pub async fn invite(
     store: &Store,
     invitee: Invitee,
     expires_at: i64,
     created_by: &str,
     now: i64,
-) -> Result<Result<Invite, String>, StoreError> {
+) -> Result<Result<Invite, InviteRefusal>, StoreError> {
     let mut spec = InviteSpec {
         role: Role::Contact,
         unit: None,
@@ -66,7 +66,7 @@ pub async fn invite(
         Invitee::Unit(name) => {
             let Some(unit) = store.unit_named(&name).await? else {
                 let suggestions = store.units_like(&name, 5).await?;
-                return Ok(Err(texts::unknown_unit(&name, &suggestions)));
+                return Ok(Err(InviteRefusal::UnknownUnit { name, suggestions }));
             };
             let what = format!("{}联络员", unit.name);
             spec.unit = Some(unit);
@@ -78,7 +78,7 @@ pub async fn invite(
         }
         Invitee::Supervisor { leader: Some(name) } => {
             let Some(leader) = store.leader_named(&name).await? else {
-                return Ok(Err(texts::unknown_leader(&name)));
+                return Ok(Err(InviteRefusal::UnknownLeader(name)));
             };
             spec.role = Role::Supervisor;
             let what = format!("督查，关联领导{}", leader.name);

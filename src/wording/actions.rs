@@ -1,10 +1,12 @@
-//! Inline keyboards and the callback data their buttons carry (at most 64 bytes, as Telegram
-//! allows): `t:ID` opens a task, `l:ID:y` picks a light for a task, `w:ID` withdraws a report,
-//! `c:ID` corrects one, `s:ID` / `x:ID` confirm / cancel a schedule change.
+//! Buttons, as no platform draws them: rows of labelled [`Action`]s. The code an action carries
+//! (at most 64 bytes, as Telegram allows for callback data; DingTalk's cards carry it as a
+//! parameter) says what a press asks for: `t:ID` opens a task, `l:ID:y` picks a light for a
+//! task, `w:ID` withdraws a report, `c:ID` corrects one, `s:ID` / `x:ID` confirm / cancel a
+//! schedule change.
 
 use super::texts;
 use crate::progress::Light;
-use teloxide::types::{ForceReply, InlineKeyboardButton, InlineKeyboardMarkup};
+use serde::{Deserialize, Serialize};
 
 /// What a button press asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,48 +63,76 @@ impl Action {
         parts.next().is_none().then_some(action)
     }
 
-    pub fn button(self, label: String) -> InlineKeyboardButton {
-        InlineKeyboardButton::callback(label, self.encode())
+    pub fn button(self, label: String) -> Button {
+        Button {
+            label,
+            action: self.encode(),
+        }
+    }
+}
+
+/// A button: what it says, and the code of the action a press asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Button {
+    pub label: String,
+    pub action: String,
+}
+
+/// Buttons in rows, as they are shown under a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Keyboard {
+    pub rows: Vec<Vec<Button>>,
+}
+
+impl Keyboard {
+    fn in_rows(buttons: Vec<Button>, per_row: usize) -> Keyboard {
+        Keyboard {
+            rows: buttons.chunks(per_row).map(<[Button]>::to_vec).collect(),
+        }
+    }
+
+    pub fn buttons(&self) -> impl Iterator<Item = &Button> {
+        self.rows.iter().flatten()
     }
 }
 
 /// The four status buttons of a task card, two per row.
-pub fn lights(task_id: i64) -> InlineKeyboardMarkup {
-    let buttons: Vec<InlineKeyboardButton> = Light::ALL
+pub fn lights(task_id: i64) -> Keyboard {
+    let buttons = Light::ALL
         .into_iter()
         .map(|l| Action::Light(task_id, l).button(texts::light_button(l)))
         .collect();
-    InlineKeyboardMarkup::new(buttons.chunks(2).map(|row| row.to_vec()))
+    Keyboard::in_rows(buttons, 2)
 }
 
 /// 撤回 / 修改 under a receipt.
-pub fn receipt(report_id: i64) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new([[
-        Action::Withdraw(report_id).button(texts::button_withdraw()),
-        Action::Correct(report_id).button(texts::button_correct()),
-    ]])
+pub fn receipt(report_id: i64) -> Keyboard {
+    Keyboard {
+        rows: vec![vec![
+            Action::Withdraw(report_id).button(texts::button_withdraw()),
+            Action::Correct(report_id).button(texts::button_correct()),
+        ]],
+    }
 }
 
 /// One button per task, five per row.
-pub fn task_picker(tasks: &[(i64, u32)]) -> InlineKeyboardMarkup {
-    let buttons: Vec<InlineKeyboardButton> = tasks
+pub fn task_picker(tasks: &[(i64, u32)]) -> Keyboard {
+    let buttons = tasks
         .iter()
         .map(|(id, number)| Action::OpenTask(*id).button(texts::button_task(*number)))
         .collect();
-    InlineKeyboardMarkup::new(buttons.chunks(5).map(|row| row.to_vec()))
+    Keyboard::in_rows(buttons, 5)
 }
 
-/// Asks for a reply; in a group only the person addressed sees it.
 /// Confirm or cancel a previewed schedule change.
-pub fn confirm_schedule(draft_id: i64) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new([[
-        Action::ConfirmSchedule(draft_id).button(texts::button_confirm()),
-        Action::CancelSchedule(draft_id).button(texts::button_cancel()),
-    ]])
-}
-
-pub fn force_reply() -> ForceReply {
-    ForceReply::new().selective()
+pub fn confirm_schedule(draft_id: i64) -> Keyboard {
+    Keyboard {
+        rows: vec![vec![
+            Action::ConfirmSchedule(draft_id).button(texts::button_confirm()),
+            Action::CancelSchedule(draft_id).button(texts::button_cancel()),
+        ]],
+    }
 }
 
 #[cfg(test)]

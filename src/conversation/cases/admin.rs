@@ -1,44 +1,34 @@
 //! Admin commands: `/units`, `/contacts [单位]`, `/invite …`, `/remove <user>`, `/assign …`,
 //! `/tasks` (the tasks without units), `/register` and `/unregister` in a group.
 
-use super::{HandlerResult, answer, answer_lines, first_word};
-use crate::bot::commands::Command;
-use crate::bot::invites::{self, Invitee};
-use crate::bot::{Actor, SharedCtx, texts};
+use super::{Outcome, first_word, say};
+use crate::conversation::command::Command;
+use crate::conversation::invites::{self, Invitee};
+use crate::conversation::reply::lines;
+use crate::conversation::{Actor, Event, SharedCtx};
 use crate::store::{AssignRequest, Role, TaskView};
+use crate::wording::texts;
 use std::collections::HashMap;
-use teloxide::prelude::*;
 
-pub async fn register(
-    bot: Bot,
-    ctx: SharedCtx,
-    msg: Message,
-    actor: Actor,
-    cmd: Command,
-) -> HandlerResult {
-    if msg.chat.is_private() {
-        answer(&bot, &msg, texts::register_in_groups_only()).await?;
-        return Ok(());
-    }
+pub async fn register(ctx: SharedCtx, event: Event, actor: Actor, cmd: Command) -> Outcome {
+    let Some(title) = &event.chat.group else {
+        return say(texts::register_in_groups_only());
+    };
     let on = matches!(cmd, Command::Register(_));
-    let title = msg.chat.title().unwrap_or_default();
     let changed = ctx
         .store
-        .register_group(msg.chat.id.0, title, on, actor.user_id, ctx.clock.unix())
+        .register_group(event.chat.id, title, on, actor.user_id, ctx.clock.unix())
         .await?;
-    let text = if on {
+    say(if on {
         texts::group_registered(changed)
     } else {
         texts::group_unregistered(changed)
-    };
-    answer(&bot, &msg, text).await?;
-    Ok(())
+    })
 }
 
-pub async fn units(bot: Bot, ctx: SharedCtx, msg: Message) -> HandlerResult {
+pub async fn units(ctx: SharedCtx) -> Outcome {
     let Some(notice) = ctx.notice().await? else {
-        answer(&bot, &msg, texts::no_notice()).await?;
-        return Ok(());
+        return say(texts::no_notice());
     };
     let mut contacts: HashMap<String, usize> = HashMap::new();
     for member in ctx.store.members(None).await? {
@@ -56,10 +46,10 @@ pub async fn units(bot: Bot, ctx: SharedCtx, msg: Message) -> HandlerResult {
             (c.name, c.host, c.co, n)
         })
         .collect();
-    answer_lines(&bot, &msg, texts::units_list(&rows), None).await
+    Ok(lines(texts::units_list(&rows), None))
 }
 
-pub async fn contacts(bot: Bot, ctx: SharedCtx, msg: Message, args: String) -> HandlerResult {
+pub async fn contacts(ctx: SharedCtx, args: String) -> Outcome {
     let name = args.trim();
     let unit_id = if name.is_empty() {
         None
@@ -68,30 +58,20 @@ pub async fn contacts(bot: Bot, ctx: SharedCtx, msg: Message, args: String) -> H
             Some(unit) => Some(unit.id),
             None => {
                 let suggestions = ctx.store.units_like(name, 5).await?;
-                answer(&bot, &msg, texts::unknown_unit(name, &suggestions)).await?;
-                return Ok(());
+                return say(texts::unknown_unit(name, &suggestions));
             }
         }
     };
     let members = ctx.store.members(unit_id).await?;
-    answer_lines(&bot, &msg, texts::contacts_list(&members), None).await
+    Ok(lines(texts::contacts_list(&members), None))
 }
 
 /// `/invite 单位名`, `/invite 督查 [领导名]`, `/invite 管理员`.
-pub async fn invite(
-    bot: Bot,
-    ctx: SharedCtx,
-    msg: Message,
-    actor: Actor,
-    args: String,
-) -> HandlerResult {
+pub async fn invite(ctx: SharedCtx, actor: Actor, args: String) -> Outcome {
     let args = args.trim();
     let (first, rest) = first_word(args);
     let invitee = match first {
-        "" => {
-            answer(&bot, &msg, texts::invite_usage()).await?;
-            return Ok(());
-        }
+        "" => return say(texts::invite_usage()),
         "督查" | "督查人员" => Invitee::Supervisor {
             leader: (!rest.is_empty()).then(|| rest.to_owned()),
         },
@@ -101,71 +81,53 @@ pub async fn invite(
     let now = ctx.clock.unix();
     let expires_at = now + i64::from(ctx.settings.invite_days) * 86_400;
     let created_by = actor.user_id.to_string();
-    let text = match invites::invite(&ctx.store, invitee, expires_at, &created_by, now).await? {
-        Ok(invite) => {
-            let link = invites::link(&ctx.username, &invite.code);
-            texts::invite_link(&link, &invite.what, ctx.settings.invite_days)
-        }
-        Err(refusal) => refusal,
-    };
-    answer(&bot, &msg, text).await?;
-    Ok(())
+    say(
+        match invites::invite(&ctx.store, invitee, expires_at, &created_by, now).await? {
+            Ok(invite) => {
+                let link = invites::link(&ctx.username, &invite.code);
+                texts::invite_link(&link, &invite.what, ctx.settings.invite_days)
+            }
+            Err(refusal) => texts::invite_refused(&refusal),
+        },
+    )
 }
 
-pub async fn remove(
-    bot: Bot,
-    ctx: SharedCtx,
-    msg: Message,
-    actor: Actor,
-    args: String,
-) -> HandlerResult {
+pub async fn remove(ctx: SharedCtx, actor: Actor, args: String) -> Outcome {
     let args = args.trim();
     let Ok(user_id) = args.parse::<i64>() else {
-        answer(&bot, &msg, texts::remove_usage()).await?;
-        return Ok(());
+        return say(texts::remove_usage());
     };
     let removed = ctx
         .store
         .unbind(user_id, &actor.user_id.to_string(), ctx.clock.unix())
         .await?;
-    let text = match removed {
+    say(match removed {
         Some(member) => texts::removed(&member),
         None => texts::not_a_member(args),
-    };
-    answer(&bot, &msg, text).await?;
-    Ok(())
+    })
 }
 
 /// `/tasks` of an admin: the tasks no unit is reminded of (待明确承办单位), to assign.
-pub async fn unassigned(bot: Bot, ctx: SharedCtx, msg: Message) -> HandlerResult {
+pub async fn unassigned(ctx: SharedCtx) -> Outcome {
     let Some(current) = ctx.current_tasks().await? else {
-        answer(&bot, &msg, texts::no_notice()).await?;
-        return Ok(());
+        return say(texts::no_notice());
     };
     let tasks: Vec<&TaskView> = current
         .all()
         .iter()
         .filter(|t| t.units.is_empty())
         .collect();
-    answer_lines(&bot, &msg, texts::unassigned_tasks(&tasks), None).await
+    Ok(lines(texts::unassigned_tasks(&tasks), None))
 }
 
 /// `/assign 12 区财政局 协办：区商务局、各镇街`: sets the task's units, audited with the admin
 /// as actor; without arguments, the usage and the tasks waiting for units.
-pub async fn assign(
-    bot: Bot,
-    ctx: SharedCtx,
-    msg: Message,
-    actor: Actor,
-    args: String,
-) -> HandlerResult {
+pub async fn assign(ctx: SharedCtx, actor: Actor, args: String) -> Outcome {
     let Some(request) = AssignRequest::from_chat(&args) else {
-        answer(&bot, &msg, texts::assign_usage()).await?;
-        return Ok(());
+        return say(texts::assign_usage());
     };
     let Some(notice) = ctx.notice().await? else {
-        answer(&bot, &msg, texts::no_notice()).await?;
-        return Ok(());
+        return say(texts::no_notice());
     };
     let result = ctx
         .store
@@ -176,10 +138,8 @@ pub async fn assign(
             ctx.clock.unix(),
         )
         .await?;
-    let text = match result {
+    say(match result {
         Ok(assignment) => texts::assigned(&assignment),
         Err(refusal) => texts::assign_refused(&refusal),
-    };
-    answer(&bot, &msg, text).await?;
-    Ok(())
+    })
 }

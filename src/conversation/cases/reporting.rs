@@ -1,41 +1,39 @@
-//! Progress reports, three ways to one record: `/report N 内容`, a reply to a bot message about
-//! a task, and a light button followed by a text (ForceReply). Then withdrawal and correction
-//! from the receipt's buttons, within the configured window.
+//! Progress reports, three ways to one record: `/report N 内容` (or `报告 N 内容`), a reply to
+//! a bot message about a task, and a light button followed by a text (a prompt that asks for
+//! it). Then withdrawal and correction from the receipt's buttons, within the configured
+//! window.
 
-use super::{
-    HandlerResult, RepliedTo, answer, answer_with, first_word, pressed_on, send_turn, task_number,
-    toast,
-};
-use crate::bot::{Actor, Ctx, SharedCtx, keyboards, texts};
+use super::{Outcome, RepliedTo, first_word, task_number};
+use crate::conversation::{Actor, Ctx, Event, Reply, SharedCtx};
 use crate::progress::{Light, read_figures};
+use crate::refusal::ReportRefusal;
 use crate::store::{
     Anchor, InboxSeq, NewReport, Report, ReportFigure, ReportState, TaskSelection, TaskView,
     Withdrawal,
 };
-use teloxide::prelude::*;
-use teloxide::types::ReplyMarkup;
+use crate::wording::{actions, texts};
+
+/// A refusal, said in the chat.
+fn refuse(refusal: ReportRefusal) -> Outcome {
+    super::say(texts::report_refused(&refusal))
+}
+
+/// A refusal, answering a pressed button.
+fn refuse_button(refusal: ReportRefusal) -> Outcome {
+    super::alert(texts::report_refused(&refusal))
+}
 
 /// `/report N 内容`.
-pub async fn command(
-    bot: Bot,
-    ctx: SharedCtx,
-    msg: Message,
-    actor: Actor,
-    update: InboxSeq,
-    args: String,
-) -> HandlerResult {
+pub async fn command(ctx: SharedCtx, actor: Actor, update: InboxSeq, args: String) -> Outcome {
     let (number, text) = first_word(&args);
     let Some(number) = task_number(number) else {
-        answer(&bot, &msg, texts::report_usage()).await?;
-        return Ok(());
+        return refuse(ReportRefusal::Usage);
     };
     let Some(current) = ctx.current_tasks().await? else {
-        answer(&bot, &msg, texts::no_notice()).await?;
-        return Ok(());
+        return refuse(ReportRefusal::NoNotice);
     };
     let Some(task) = current.number(number) else {
-        answer(&bot, &msg, texts::no_such_task(&number.to_string())).await?;
-        return Ok(());
+        return refuse(ReportRefusal::NoSuchTask(number.to_string()));
     };
     let submission = Submission {
         task: task.clone(),
@@ -43,25 +41,25 @@ pub async fn command(
         text,
         corrects: None,
     };
-    submit(&bot, &ctx, &msg, &actor, update, submission).await
+    submit(&ctx, &actor, update, submission).await
 }
 
 /// A reply to one of the bot's messages (`replied`).
 pub async fn reply(
-    bot: Bot,
     ctx: SharedCtx,
-    msg: Message,
+    event: Event,
     actor: Actor,
     update: InboxSeq,
     RepliedTo(replied): RepliedTo,
-) -> HandlerResult {
-    let text = msg.text().unwrap_or_default();
-    let anchor = ctx.store.anchor(msg.chat.id.0, replied.id.0).await?;
+) -> Outcome {
+    let text = event.text().unwrap_or_default();
+    let message = i32::try_from(replied).unwrap_or(i32::MAX);
+    let anchor = ctx.store.anchor(event.chat.id, message).await?;
     let (task_id, light, corrects) = match anchor {
         Some(Anchor::Task { task_id }) => (task_id, None, None),
         Some(Anchor::Receipt { report_id }) => match ctx.store.report(report_id).await? {
             Some(report) => (report.task_id, None, None),
-            None => return say(&bot, &msg, texts::report_gone()).await,
+            None => return refuse(ReportRefusal::ReportGone),
         },
         Some(Anchor::Prompt {
             task_id,
@@ -69,26 +67,26 @@ pub async fn reply(
             user_id,
         }) => {
             if user_id != actor.user_id {
-                return say(&bot, &msg, texts::prompt_not_yours()).await;
+                return refuse(ReportRefusal::PromptNotYours);
             }
             (task_id, Some(light), None)
         }
         Some(Anchor::Correction { report_id, user_id }) => {
             if user_id != actor.user_id {
-                return say(&bot, &msg, texts::prompt_not_yours()).await;
+                return refuse(ReportRefusal::PromptNotYours);
             }
             let Some(old) = ctx.store.report(report_id).await? else {
-                return say(&bot, &msg, texts::report_gone()).await;
+                return refuse(ReportRefusal::ReportGone);
             };
             if old.state != ReportState::Active {
-                return say(&bot, &msg, texts::not_active(&old)).await;
+                return refuse(ReportRefusal::NotActive(Box::new(old)));
             }
             (old.task_id, None, Some(old))
         }
-        None => return say(&bot, &msg, texts::reply_not_about_a_task()).await,
+        None => return refuse(ReportRefusal::NotAboutATask),
     };
     let Some(task) = task_by_id(&ctx, task_id).await? else {
-        return say(&bot, &msg, texts::button_expired()).await;
+        return refuse(ReportRefusal::ButtonExpired);
     };
     let submission = Submission {
         task,
@@ -96,145 +94,98 @@ pub async fn reply(
         text,
         corrects,
     };
-    submit(&bot, &ctx, &msg, &actor, update, submission).await
+    submit(&ctx, &actor, update, submission).await
 }
 
-pub async fn refuse_supervisor(bot: Bot, msg: Message) -> HandlerResult {
-    say(&bot, &msg, texts::supervisors_do_not_report()).await
+pub async fn refuse_supervisor() -> Outcome {
+    refuse(ReportRefusal::SupervisorsDoNotReport)
 }
 
-pub async fn refuse_supervisor_button(bot: Bot, q: CallbackQuery) -> HandlerResult {
-    toast(&bot, &q, texts::supervisors_do_not_report(), true).await
+pub async fn refuse_supervisor_button() -> Outcome {
+    refuse_button(ReportRefusal::SupervisorsDoNotReport)
 }
 
-/// A light button of a task card: asks for the text with a ForceReply prompt.
+/// A light button of a task card: asks for the text with a prompt.
 pub async fn light_pressed(
-    bot: Bot,
     ctx: SharedCtx,
-    q: CallbackQuery,
     actor: Actor,
     (task_id, light): (i64, Light),
-) -> HandlerResult {
-    let (Some(task), Some((chat, _))) = (task_by_id(&ctx, task_id).await?, pressed_on(&q)) else {
-        return toast(&bot, &q, texts::button_expired(), true).await;
+) -> Outcome {
+    let Some(task) = task_by_id(&ctx, task_id).await? else {
+        return refuse_button(ReportRefusal::ButtonExpired);
     };
     if let Err(refusal) = authorize(&actor, &task, None) {
-        return toast(&bot, &q, refusal, true).await;
+        return refuse_button(refusal);
     }
     let anchor = Anchor::Prompt {
         task_id,
         light,
         user_id: actor.user_id,
     };
-    ask(
-        &bot,
-        &ctx,
-        &q,
-        chat,
-        texts::light_prompt(task.number, light),
-        anchor,
-    )
-    .await
+    Ok(ask(texts::light_prompt(task.number, light), anchor))
 }
 
-/// After a button: asks for a text with a ForceReply prompt that a reply will refer to.
-async fn ask(
-    bot: &Bot,
-    ctx: &Ctx,
-    q: &CallbackQuery,
-    chat: ChatId,
-    text: String,
-    anchor: Anchor,
-) -> HandlerResult {
-    // Group chats have negative ids.
-    let _turn = send_turn(chat, chat.0 < 0).await;
-    let prompt = bot
-        .send_message(chat, text)
-        .reply_markup(keyboards::force_reply())
-        .await?;
-    ctx.store
-        .remember_message(chat.0, prompt.id.0, &anchor, ctx.clock.unix())
-        .await?;
-    toast(bot, q, texts::reply_prompt_toast(), false).await
+/// After a button: a prompt that a reply will refer to, and a notice on the button.
+fn ask(text: String, anchor: Anchor) -> Vec<Reply> {
+    vec![
+        Reply::prompt(text, anchor),
+        Reply::toast(texts::reply_prompt_toast(), false),
+    ]
 }
 
 /// 撤回 on a receipt.
-pub async fn withdraw(
-    bot: Bot,
-    ctx: SharedCtx,
-    q: CallbackQuery,
-    actor: Actor,
-    report_id: i64,
-) -> HandlerResult {
+pub async fn withdraw(ctx: SharedCtx, actor: Actor, report_id: i64) -> Outcome {
     let report = match editable(&ctx, &actor, report_id).await? {
         Ok(report) => report,
-        Err(refusal) => return toast(&bot, &q, refusal, true).await,
+        Err(refusal) => return refuse_button(refusal),
     };
     match ctx
         .store
         .withdraw_report(report.id, actor.user_id, ctx.clock.unix())
         .await?
     {
-        Withdrawal::Withdrawn(report) => {
-            if let Some((chat, message)) = pressed_on(&q) {
-                bot.edit_message_text(chat, message, texts::withdrawn_receipt(&report))
-                    .await?;
-            }
-            toast(&bot, &q, texts::withdrawn_toast(), false).await
-        }
-        Withdrawal::NotActive(report) => toast(&bot, &q, texts::not_active(&report), true).await,
-        Withdrawal::NotFound => toast(&bot, &q, texts::report_gone(), true).await,
+        Withdrawal::Withdrawn(report) => Ok(vec![
+            Reply::Edit(texts::withdrawn_receipt(&report)),
+            Reply::toast(texts::withdrawn_toast(), false),
+        ]),
+        Withdrawal::NotActive(report) => refuse_button(ReportRefusal::NotActive(Box::new(report))),
+        Withdrawal::NotFound => refuse_button(ReportRefusal::ReportGone),
     }
 }
 
 /// 修改 on a receipt: asks for the corrected text.
-pub async fn correct(
-    bot: Bot,
-    ctx: SharedCtx,
-    q: CallbackQuery,
-    actor: Actor,
-    report_id: i64,
-) -> HandlerResult {
+pub async fn correct(ctx: SharedCtx, actor: Actor, report_id: i64) -> Outcome {
     let report = match editable(&ctx, &actor, report_id).await? {
         Ok(report) => report,
-        Err(refusal) => return toast(&bot, &q, refusal, true).await,
-    };
-    let Some((chat, _)) = pressed_on(&q) else {
-        return toast(&bot, &q, texts::button_expired(), true).await;
+        Err(refusal) => return refuse_button(refusal),
     };
     let anchor = Anchor::Correction {
         report_id: report.id,
         user_id: actor.user_id,
     };
-    ask(
-        &bot,
-        &ctx,
-        &q,
-        chat,
-        texts::correction_prompt(&report),
-        anchor,
-    )
-    .await
+    Ok(ask(texts::correction_prompt(&report), anchor))
 }
 
-/// The report, if `actor` may still withdraw or correct it; otherwise what to tell them.
+/// The report, if `actor` may still withdraw or correct it; otherwise why not.
 async fn editable(
     ctx: &Ctx,
     actor: &Actor,
     report_id: i64,
-) -> anyhow::Result<Result<Report, String>> {
+) -> anyhow::Result<Result<Report, ReportRefusal>> {
     let Some(report) = ctx.store.report(report_id).await? else {
-        return Ok(Err(texts::report_gone()));
+        return Ok(Err(ReportRefusal::ReportGone));
     };
     if report.user_id != actor.user_id && !actor.is_admin() {
-        return Ok(Err(texts::not_your_report()));
+        return Ok(Err(ReportRefusal::NotYourReport));
     }
     if report.state != ReportState::Active {
-        return Ok(Err(texts::not_active(&report)));
+        return Ok(Err(ReportRefusal::NotActive(Box::new(report))));
     }
     let window = i64::from(ctx.settings.edit_window_minutes) * 60;
     if ctx.clock.unix() > report.created_at + window {
-        return Ok(Err(texts::window_closed(ctx.settings.edit_window_minutes)));
+        return Ok(Err(ReportRefusal::WindowClosed(
+            ctx.settings.edit_window_minutes,
+        )));
     }
     Ok(Ok(report))
 }
@@ -247,17 +198,24 @@ struct Submission<'a> {
     corrects: Option<Report>,
 }
 
-/// The unit a report of `actor` on `task` is for, or what to tell them. A contact reports for
-/// their own unit, which must host or co-organize the task; an admin reports for the task's
-/// host unit; a correction stays with the unit of the report it corrects.
-fn authorize(actor: &Actor, task: &TaskView, corrects: Option<&Report>) -> Result<i64, String> {
+/// The unit a report of `actor` on `task` is for, or why not. A contact reports for their own
+/// unit, which must host or co-organize the task; an admin reports for the task's host unit; a
+/// correction stays with the unit of the report it corrects.
+fn authorize(
+    actor: &Actor,
+    task: &TaskView,
+    corrects: Option<&Report>,
+) -> Result<i64, ReportRefusal> {
     if let Some(old) = corrects {
         return Ok(old.unit_id);
     }
     if let Some((unit_id, unit)) = actor.unit() {
         return match task.role_of(unit_id) {
             Some(_) => Ok(unit_id),
-            None => Err(texts::not_your_task(task.number, unit)),
+            None => Err(ReportRefusal::NotYourTask {
+                number: task.number,
+                unit: unit.to_owned(),
+            }),
         };
     }
     if actor.is_admin() {
@@ -266,21 +224,14 @@ fn authorize(actor: &Actor, task: &TaskView, corrects: Option<&Report>) -> Resul
             .next()
             .or(task.units.first())
             .map(|u| u.unit_id)
-            .ok_or_else(|| texts::no_host_unit(task.number));
+            .ok_or(ReportRefusal::NoHostUnit(task.number));
     }
-    Err(texts::supervisors_do_not_report())
+    Err(ReportRefusal::SupervisorsDoNotReport)
 }
 
-/// Checks, stores (once per update) and confirms a report with a receipt that carries the
-/// 撤回 / 修改 buttons.
-async fn submit(
-    bot: &Bot,
-    ctx: &Ctx,
-    msg: &Message,
-    actor: &Actor,
-    update: InboxSeq,
-    submission: Submission<'_>,
-) -> HandlerResult {
+/// Checks and stores (once per update) a report, and confirms it with a receipt that carries
+/// the 撤回 / 修改 buttons.
+async fn submit(ctx: &Ctx, actor: &Actor, update: InboxSeq, submission: Submission<'_>) -> Outcome {
     let Submission {
         task,
         light,
@@ -289,7 +240,7 @@ async fn submit(
     } = submission;
     let unit_id = match authorize(actor, &task, corrects.as_ref()) {
         Ok(unit_id) => unit_id,
-        Err(refusal) => return say(bot, msg, refusal).await,
+        Err(refusal) => return refuse(refusal),
     };
     let unit_name = match (&corrects, task.units.iter().find(|u| u.unit_id == unit_id)) {
         (Some(old), _) => old.unit.clone(),
@@ -298,11 +249,11 @@ async fn submit(
     };
     let (marker, text) = Light::strip_marker(text);
     if text.is_empty() {
-        return say(bot, msg, texts::empty_report()).await;
+        return refuse(ReportRefusal::Empty);
     }
     let chars = text.chars().count();
     if chars > texts::MAX_REPORT_CHARS {
-        return say(bot, msg, texts::report_too_long(chars)).await;
+        return refuse(ReportRefusal::TooLong(chars));
     }
     let light = light
         .or(marker)
@@ -339,15 +290,14 @@ async fn submit(
     };
     let (report, _) = ctx.store.store_report(&new, ctx.clock.unix()).await?;
     let receipt = texts::receipt(&task, &report, ctx.settings.edit_window_minutes);
-    let markup = ReplyMarkup::InlineKeyboard(keyboards::receipt(report.id));
-    let sent = answer_with(bot, msg, receipt, Some(markup)).await?;
     let anchor = Anchor::Receipt {
         report_id: report.id,
     };
-    ctx.store
-        .remember_message(msg.chat.id.0, sent.id.0, &anchor, ctx.clock.unix())
-        .await?;
-    Ok(())
+    Ok(vec![Reply::with_buttons(
+        receipt,
+        actions::receipt(report.id),
+        Some(anchor),
+    )])
 }
 
 /// A task by id, with the notice it belongs to: from the current notice's tasks in memory,
@@ -374,9 +324,4 @@ pub(crate) async fn task_with_notice(
 
 async fn task_by_id(ctx: &Ctx, task_id: i64) -> anyhow::Result<Option<TaskView>> {
     Ok(task_with_notice(ctx, task_id).await?.map(|(_, task)| task))
-}
-
-async fn say(bot: &Bot, msg: &Message, text: String) -> HandlerResult {
-    answer(bot, msg, text).await?;
-    Ok(())
 }

@@ -1,13 +1,14 @@
-//! Every text the bot sends, in one place. Plain text (no parse mode), so that whatever a
+//! Every text the service sends, in one place. Plain text (no parse mode), so that whatever a
 //! contact wrote comes back as written and nothing needs escaping.
 
 use crate::clock::office_offset;
-use crate::followup::scheduler::{Effective, Origin};
 use crate::matrix::{LeaderRole, Target, UnitRole};
 use crate::progress::Light;
-use crate::schedule::{EXAMPLE, Kind, Plan, weekday_name};
+use crate::refusal::{BulletinRefusal, InviteRefusal, ReportRefusal, ScheduleRefusal};
+use crate::schedule::{EXAMPLE, Kind, Plan, Shift, weekday_name};
 use crate::store::{
-    AssignRefusal, Assignment, Member, Named, Report, ReportState, Role, ScheduleDraft, TaskView,
+    AssignRefusal, Assignment, Effective, Member, Named, Origin, Report, ReportState, Role,
+    ScheduleDraft, TaskView,
 };
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::fmt::Write;
@@ -387,6 +388,26 @@ pub fn report_gone() -> String {
     "找不到这份报告。".into()
 }
 
+pub fn report_refused(refusal: &ReportRefusal) -> String {
+    match refusal {
+        ReportRefusal::Usage => report_usage(),
+        ReportRefusal::NoNotice => no_notice(),
+        ReportRefusal::NoSuchTask(number) => no_such_task(number),
+        ReportRefusal::NotYourTask { number, unit } => not_your_task(*number, unit),
+        ReportRefusal::NoHostUnit(number) => no_host_unit(*number),
+        ReportRefusal::SupervisorsDoNotReport => supervisors_do_not_report(),
+        ReportRefusal::Empty => empty_report(),
+        ReportRefusal::TooLong(chars) => report_too_long(*chars),
+        ReportRefusal::NotAboutATask => reply_not_about_a_task(),
+        ReportRefusal::PromptNotYours => prompt_not_yours(),
+        ReportRefusal::ReportGone => report_gone(),
+        ReportRefusal::NotYourReport => not_your_report(),
+        ReportRefusal::NotActive(report) => not_active(report),
+        ReportRefusal::WindowClosed(minutes) => window_closed(*minutes),
+        ReportRefusal::ButtonExpired => button_expired(),
+    }
+}
+
 pub fn button_expired() -> String {
     "这个按钮已失效，请重新打开任务（/tasks）。".into()
 }
@@ -595,7 +616,7 @@ pub fn task_history(task: &TaskView, reports: &[Report]) -> Vec<String> {
         lines.push(format!(
             "{} {} {} {}{state}：{} {}",
             r.period,
-            crate::bot::format_time(r.created_at),
+            crate::wording::format_time(r.created_at),
             r.unit,
             light_text(r.light),
             r.text,
@@ -606,6 +627,14 @@ pub fn task_history(task: &TaskView, reports: &[Report]) -> Vec<String> {
 }
 
 /// A unit's or a leader's tasks with this period's latest light.
+pub fn unit_tasks_title(unit: &str, period: &str) -> String {
+    format!("{unit}承办的任务（本期 {period}）")
+}
+
+pub fn leader_tasks_title(leader: &str, period: &str) -> String {
+    format!("{leader}牵头的任务（本期 {period}）")
+}
+
 pub fn task_list(title: &str, tasks: &[TaskView], reports: &[Report]) -> Vec<String> {
     let mut lines = vec![format!("{title}（共{}项）", tasks.len())];
     for task in tasks {
@@ -621,12 +650,16 @@ pub fn task_list(title: &str, tasks: &[TaskView], reports: &[Report]) -> Vec<Str
     split_lines(&lines)
 }
 
-pub fn nothing_found(query: &str, suggestions: &[String]) -> String {
-    let mut text = format!("找不到任务、单位或领导“{query}”。");
+/// `not_found`, then the names most like the one asked for.
+fn with_suggestions(mut not_found: String, suggestions: &[String]) -> String {
     if !suggestions.is_empty() {
-        write!(text, "您是不是要找：{}？", suggestions.join("、")).unwrap();
+        write!(not_found, "您是不是要找：{}？", suggestions.join("、")).unwrap();
     }
-    text
+    not_found
+}
+
+pub fn nothing_found(query: &str, suggestions: &[String]) -> String {
+    with_suggestions(format!("找不到任务、单位或领导“{query}”。"), suggestions)
 }
 
 // ---- admin ---------------------------------------------------------------------------------
@@ -659,11 +692,7 @@ pub fn contacts_list(members: &[Member]) -> Vec<String> {
 }
 
 pub fn unknown_unit(name: &str, suggestions: &[String]) -> String {
-    let mut text = format!("找不到单位“{name}”。");
-    if !suggestions.is_empty() {
-        write!(text, "您是不是要找：{}？", suggestions.join("、")).unwrap();
-    }
-    text
+    with_suggestions(format!("找不到单位“{name}”。"), suggestions)
 }
 
 // ---- assigning units ------------------------------------------------------------------------
@@ -738,6 +767,13 @@ pub fn unassigned_tasks(tasks: &[&TaskView]) -> Vec<String> {
 
 pub fn unknown_leader(name: &str) -> String {
     format!("找不到领导“{name}”：请使用通知中的姓名。")
+}
+
+pub fn invite_refused(refusal: &InviteRefusal) -> String {
+    match refusal {
+        InviteRefusal::UnknownUnit { name, suggestions } => unknown_unit(name, suggestions),
+        InviteRefusal::UnknownLeader(name) => unknown_leader(name),
+    }
 }
 
 pub fn invite_usage() -> String {
@@ -947,6 +983,23 @@ pub fn schedule_list(entries: &[(Effective, Vec<DateTime<Utc>>)], shift: &str) -
     split_lines(&lines)
 }
 
+pub fn schedule_refused(refusal: &ScheduleRefusal) -> String {
+    match refusal {
+        ScheduleRefusal::UnknownKind(word) => unknown_kind(word),
+        ScheduleRefusal::OfficeWideOnly(kind) => office_wide_only(*kind),
+        ScheduleRefusal::UnknownUnit { name, suggestions } => unknown_unit(name, suggestions),
+    }
+}
+
+/// What happens to a fire time that falls on a holiday.
+pub fn shift_rule(shift: Shift) -> &'static str {
+    match shift {
+        Shift::Next => "遇节假日顺延到下一个工作日",
+        Shift::Previous => "遇节假日提前到上一个工作日",
+        Shift::Skip => "遇节假日跳过",
+    }
+}
+
 pub fn schedule_usage() -> String {
     format!(
         "用法：/schedule set 种类 时间表 [单位]；/schedule pause 种类 [单位]；/schedule resume 种类 [单位]；/remind now [单位]。\n\
@@ -1070,6 +1123,50 @@ pub fn split_lines(lines: &[String]) -> Vec<String> {
         messages.push(current.trim_end().to_owned());
     }
     messages
+}
+
+/// What a command's entry in a platform's command menu says.
+pub fn command_description(name: &str) -> &'static str {
+    match name {
+        "start" => "开始；带邀请码时绑定身份",
+        "help" => "我能做什么",
+        "whoami" => "我的身份",
+        "tasks" => "本单位的任务和本期进展",
+        "report" => "报告进展：/report 任务编号 内容",
+        "status" => "查看进展：/status [任务编号|单位|领导]",
+        "bulletin" => "督查通报：/bulletin [期号|报告期]",
+        "units" => "单位列表（管理员）",
+        "contacts" => "联络员名单（管理员）：/contacts [单位]",
+        "invite" => "生成邀请链接（管理员）：/invite 单位名",
+        "remove" => "解除绑定（管理员）：/remove 用户ID",
+        "assign" => "指定承办单位（管理员）：/assign 任务编号 主办单位 [协办：单位…]",
+        "unbind" => "解除我的绑定",
+        "register" => "登记本群，允许在群里显示任务信息（管理员）",
+        "unregister" => "取消本群登记（管理员）",
+        "schedule" => "时间表（管理员）：/schedule [set|pause|resume 种类 …]",
+        "remind" => "立即补发提醒（管理员）：/remind now [单位]",
+        _ => "",
+    }
+}
+
+pub fn bulletin_refused(refusal: &BulletinRefusal) -> String {
+    match refusal {
+        BulletinRefusal::NoNotice => {
+            "还没有导入任务通知，无法编制通报。请先运行 duban import。".into()
+        }
+        BulletinRefusal::NoSuchNumber(number) => format!("还没有第{number}期通报。"),
+        BulletinRefusal::NotAPeriod { word, example } => {
+            format!("“{word}”不是报告期。报告期写作 {example}（按配置项 cycle），或写期号，如 3。")
+        }
+        BulletinRefusal::NotStarted(period) => {
+            format!("报告期 {period} 还没有开始，无法编制通报。")
+        }
+    }
+}
+
+/// The name of a bulletin's files, without the extension.
+pub fn bulletin_file_name(number: u32, period: &str) -> String {
+    format!("督查通报第{number}期-{period}")
 }
 
 #[cfg(test)]

@@ -1,32 +1,44 @@
-//! The dispatch tree. Every permission of the chat loop is a filter here, in one place:
+//! The dispatch tree. Every permission of the conversation is a filter here, in one place:
 //!
 //! - unbound users get `/start`, `/help` and `/whoami`, and are told to bind for the rest;
 //! - a contact reports (only on tasks of their unit: checked where the task is known, in
-//!   `handlers::reporting::authorize`) and reads their unit's tasks;
+//!   `cases::reporting::authorize`) and reads their unit's tasks;
 //! - supervisors read everything and write nothing;
 //! - admins may do everything;
-//! - in a group the bot answers only commands and replies to itself, and shows task data only
-//!   where an admin registered the group.
+//! - in a group the bot answers only commands and messages meant for it, and shows task data
+//!   only where an admin registered the group.
 //!
-//! The processor puts into the dependency map: `Bot`, `SharedCtx`, `Me`, `Update`, its
-//! `InboxSeq` (the update's number in the inbox: what makes a handler idempotent), `Actor` and
-//! `Place`.
+//! [`handle`](super::handle) puts into the dependency map: `SharedCtx`, the event's
+//! `InboxSeq` (its number in the inbox: what makes a use case idempotent), the [`Event`],
+//! its [`Actor`] and its [`Place`].
 
-use super::commands::Command;
-use super::handlers::{self, admin, binding, bulletins, reading, reporting, schedules};
-use super::keyboards::Action;
-use super::{Actor, Place};
-use teloxide::dispatching::UpdateHandler;
-use teloxide::dptree::{self, case};
-use teloxide::prelude::*;
-use teloxide::types::Me;
+use super::cases::{self, RepliedTo, admin, binding, bulletins, reading, reporting, schedules};
+use super::command::{Command, Parsed};
+use super::{Actor, Ctx, Event, EventKind, Handler, Place, SharedCtx};
+use crate::wording::Action;
+use dptree::case;
 
-pub fn schema() -> UpdateHandler<anyhow::Error> {
+pub fn schema() -> Handler {
     dptree::entry()
-        .branch(Update::filter_message().branch(messages()))
-        .branch(Update::filter_edited_message().endpoint(handlers::edited))
-        .branch(Update::filter_callback_query().branch(buttons()))
+        .branch(dptree::filter(|e: Event| matches!(e.kind, EventKind::Text { .. })).branch(texts()))
+        .branch(
+            dptree::filter(|e: Event| e.kind == EventKind::Media)
+                .branch(dptree::filter(overheard).endpoint(cases::ignore))
+                .endpoint(cases::media),
+        )
+        .branch(dptree::filter(|e: Event| e.kind == EventKind::Edited).endpoint(cases::edited))
+        .branch(
+            dptree::filter_map(|e: Event| match e.kind {
+                EventKind::Pressed { action, .. } => Some(Pressed(action)),
+                _ => None,
+            })
+            .branch(buttons()),
+        )
 }
+
+/// The action code of a pressed button, as the platform gave it.
+#[derive(Debug, Clone)]
+struct Pressed(Option<String>);
 
 fn is_bound(actor: Actor) -> bool {
     actor.is_bound()
@@ -52,36 +64,50 @@ fn can_report(actor: Actor) -> bool {
 fn hides_data(place: Place) -> bool {
     !place.shows_data()
 }
-fn in_group_not_to_bot(place: Place, msg: Message, me: Me) -> bool {
-    place.is_group() && handlers::reply_to_bot(&msg, &me).is_none()
+fn overheard(event: Event) -> bool {
+    event.overheard()
 }
 
-fn messages() -> UpdateHandler<anyhow::Error> {
+/// The event's text as a command: slash commands anywhere, the Chinese words only where the
+/// text is meant for the bot and replies to nothing.
+fn parse(event: Event, ctx: SharedCtx) -> Option<Parsed> {
+    let text = event.text()?;
+    let words = !event.overheard() && event.replied_to().is_none();
+    Some(Command::parse(text, bot_name(&ctx), words))
+}
+
+fn bot_name(ctx: &Ctx) -> &str {
+    &ctx.username
+}
+
+fn texts() -> Handler {
     dptree::entry()
-        // Photos, stickers, voice, files: answered, never stored (a caption is not a report).
         .branch(
-            dptree::filter(|msg: Message| msg.text().is_none())
-                .branch(dptree::filter(in_group_not_to_bot).endpoint(handlers::ignore))
-                .endpoint(handlers::media),
+            dptree::filter_map(|event: Event, ctx: SharedCtx| match parse(event, ctx)? {
+                Parsed::Command(command) => Some(command),
+                _ => None,
+            })
+            .branch(commands()),
         )
-        .branch(teloxide::filter_command::<Command, _>().branch(commands()))
-        // In a group, everything but commands and replies to the bot is conversation.
-        .branch(dptree::filter(in_group_not_to_bot).endpoint(handlers::ignore))
+        // In a group, everything but commands and messages meant for the bot is conversation.
+        .branch(dptree::filter(overheard).endpoint(cases::ignore))
         .branch(
-            dptree::filter(|msg: Message| msg.text().is_some_and(|t| t.starts_with('/')))
-                .endpoint(handlers::unknown_command),
+            dptree::filter(|event: Event, ctx: SharedCtx| {
+                parse(event, ctx) == Some(Parsed::Unknown)
+            })
+            .endpoint(cases::unknown_command),
         )
         .branch(dptree::filter(is_unbound).endpoint(binding::not_bound))
-        .branch(dptree::filter(hides_data).endpoint(handlers::group_not_registered))
+        .branch(dptree::filter(hides_data).endpoint(cases::group_not_registered))
         .branch(
-            dptree::filter_map(|msg: Message, me: Me| handlers::reply_to_bot(&msg, &me))
+            dptree::filter_map(|event: Event| event.replied_to().map(RepliedTo))
                 .branch(dptree::filter(can_report).endpoint(reporting::reply))
                 .endpoint(reporting::refuse_supervisor),
         )
-        .endpoint(handlers::plain_text)
+        .endpoint(cases::plain_text)
 }
 
-fn commands() -> UpdateHandler<anyhow::Error> {
+fn commands() -> Handler {
     dptree::entry()
         .branch(case![Command::Start(code)].endpoint(binding::start))
         .branch(case![Command::Help(args)].endpoint(binding::help))
@@ -93,13 +119,13 @@ fn commands() -> UpdateHandler<anyhow::Error> {
                 matches!(cmd, Command::Register(_) | Command::Unregister(_))
             })
             .branch(dptree::filter(is_admin).endpoint(admin::register))
-            .endpoint(handlers::admins_only),
+            .endpoint(cases::admins_only),
         )
         .branch(
             dptree::filter(|cmd: Command, place: Place| {
                 cmd.shows_task_data() && !place.shows_data()
             })
-            .endpoint(handlers::group_not_registered),
+            .endpoint(cases::group_not_registered),
         )
         .branch(
             case![Command::Tasks(args)]
@@ -122,7 +148,7 @@ fn commands() -> UpdateHandler<anyhow::Error> {
                 .branch(dptree::filter(is_reader).endpoint(bulletins::bulletin))
                 .endpoint(reading::readers_only),
         )
-        .branch(dptree::filter(is_not_admin).endpoint(handlers::admins_only))
+        .branch(dptree::filter(is_not_admin).endpoint(cases::admins_only))
         .branch(case![Command::Units(args)].endpoint(admin::units))
         .branch(case![Command::Contacts(args)].endpoint(admin::contacts))
         .branch(case![Command::Invite(args)].endpoint(admin::invite))
@@ -132,18 +158,18 @@ fn commands() -> UpdateHandler<anyhow::Error> {
         .branch(case![Command::Remind(args)].endpoint(schedules::remind))
 }
 
-fn buttons() -> UpdateHandler<anyhow::Error> {
+fn buttons() -> Handler {
     dptree::entry()
         .branch(
-            dptree::filter_map(|q: CallbackQuery| q.data.as_deref().and_then(Action::decode))
+            dptree::filter_map(|p: Pressed| p.0.as_deref().and_then(Action::decode))
                 .branch(dptree::filter(is_unbound).endpoint(binding::not_bound_button))
-                .branch(dptree::filter(hides_data).endpoint(handlers::group_not_registered_button))
+                .branch(dptree::filter(hides_data).endpoint(cases::group_not_registered_button))
                 .branch(case![Action::OpenTask(task_id)].endpoint(reading::open_task))
                 .branch(
                     dptree::filter(|a: Action| {
                         matches!(a, Action::ConfirmSchedule(_) | Action::CancelSchedule(_))
                     })
-                    .branch(dptree::filter(is_not_admin).endpoint(handlers::admins_only_button))
+                    .branch(dptree::filter(is_not_admin).endpoint(cases::admins_only_button))
                     .branch(case![Action::ConfirmSchedule(draft)].endpoint(schedules::confirm))
                     .branch(case![Action::CancelSchedule(draft)].endpoint(schedules::cancel)),
                 )
@@ -155,5 +181,5 @@ fn buttons() -> UpdateHandler<anyhow::Error> {
                 .branch(case![Action::Withdraw(report_id)].endpoint(reporting::withdraw))
                 .branch(case![Action::Correct(report_id)].endpoint(reporting::correct)),
         )
-        .endpoint(handlers::stale_button)
+        .endpoint(cases::stale_button)
 }

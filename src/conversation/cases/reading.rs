@@ -1,0 +1,130 @@
+//! Reading: `/tasks` for contacts (their unit's tasks and task cards), `/status` for
+//! supervisors and admins.
+
+use super::reporting::task_with_notice;
+use super::{Outcome, alert, say, task_number};
+use crate::conversation::reply::lines;
+use crate::conversation::{Actor, Ctx, Reply, SharedCtx};
+use crate::store::{Anchor, Report, ReportFilter, TaskSelection, TaskView};
+use crate::wording::{actions, texts};
+
+pub async fn contacts_only() -> Outcome {
+    say(texts::contacts_only())
+}
+
+pub async fn readers_only() -> Outcome {
+    say(texts::readers_only())
+}
+
+/// This period's active reports of the notice.
+async fn current_reports(ctx: &Ctx, notice: i64) -> anyhow::Result<Vec<Report>> {
+    Ok(ctx
+        .store
+        .reports(&ReportFilter {
+            notice_id: Some(notice),
+            period: Some(ctx.period()),
+            active_only: true,
+            ..ReportFilter::default()
+        })
+        .await?)
+}
+
+/// `/tasks` (the unit's list with a task picker) and `/tasks N` (one task card).
+pub async fn tasks(ctx: SharedCtx, actor: Actor, args: String) -> Outcome {
+    let Some((unit_id, unit)) = actor.unit() else {
+        return say(texts::contacts_only());
+    };
+    let Some(notice) = ctx.notice().await? else {
+        return say(texts::no_notice());
+    };
+    let args = args.trim();
+    if !args.is_empty() {
+        let task = match task_number(args) {
+            Some(number) => ctx.store.task(notice, number).await?,
+            None => None,
+        };
+        let Some(task) = task else {
+            return say(texts::no_such_task(args));
+        };
+        if task.role_of(unit_id).is_none() {
+            return say(texts::not_your_task(task.number, unit));
+        }
+        let reports = current_reports(&ctx, notice).await?;
+        return Ok(vec![card(&ctx, &task, &reports)]);
+    }
+    let tasks = ctx
+        .store
+        .tasks(notice, TaskSelection::Unit(unit_id))
+        .await?;
+    let reports = current_reports(&ctx, notice).await?;
+    let messages = texts::unit_tasks(unit, unit_id, &ctx.period(), &tasks, &reports);
+    let picker: Vec<(i64, u32)> = tasks.iter().map(|t| (t.id, t.number)).collect();
+    let buttons = (!picker.is_empty()).then(|| actions::task_picker(&picker));
+    Ok(lines(messages, buttons))
+}
+
+/// A task card with its light buttons; replies to it report on the task.
+fn card(ctx: &Ctx, task: &TaskView, reports: &[Report]) -> Reply {
+    let text = texts::task_card(task, &ctx.period(), reports);
+    let anchor = Anchor::Task { task_id: task.id };
+    Reply::with_buttons(text, actions::lights(task.id), Some(anchor))
+}
+
+/// A task button of the picker: sends that task's card.
+pub async fn open_task(ctx: SharedCtx, actor: Actor, task_id: i64) -> Outcome {
+    let Some((notice, task)) = task_with_notice(&ctx, task_id).await? else {
+        return alert(texts::button_expired());
+    };
+    if let Some((unit_id, unit)) = actor.unit()
+        && task.role_of(unit_id).is_none()
+    {
+        return alert(texts::not_your_task(task.number, unit));
+    }
+    let reports = current_reports(&ctx, notice).await?;
+    Ok(vec![card(&ctx, &task, &reports)])
+}
+
+/// `/status`: the period's totals; `/status N`: one task's history; `/status 单位` or
+/// `/status 领导`: their tasks with this period's latest light.
+pub async fn status(ctx: SharedCtx, args: String) -> Outcome {
+    let Some(notice) = ctx.notice().await? else {
+        return say(texts::no_notice());
+    };
+    let query = args.trim();
+    if query.is_empty() {
+        let tasks = ctx.store.tasks(notice, TaskSelection::All).await?;
+        let reports = current_reports(&ctx, notice).await?;
+        return say(texts::status_overview(&ctx.period(), &tasks, &reports));
+    }
+    if let Some(number) = task_number(query) {
+        let Some(task) = ctx.store.task(notice, number).await? else {
+            return say(texts::no_such_task(query));
+        };
+        let history = ctx
+            .store
+            .reports(&ReportFilter {
+                task_id: Some(task.id),
+                ..ReportFilter::default()
+            })
+            .await?;
+        return Ok(lines(texts::task_history(&task, &history), None));
+    }
+    let period = ctx.period();
+    let (title, selection) = if let Some(unit) = ctx.store.unit_named(query).await? {
+        (
+            texts::unit_tasks_title(&unit.name, &period),
+            TaskSelection::Unit(unit.id),
+        )
+    } else if let Some(leader) = ctx.store.leader_named(query).await? {
+        (
+            texts::leader_tasks_title(&leader.name, &period),
+            TaskSelection::Leader(leader.id),
+        )
+    } else {
+        let suggestions = ctx.store.units_like(query, 5).await?;
+        return say(texts::nothing_found(query, &suggestions));
+    };
+    let tasks = ctx.store.tasks(notice, selection).await?;
+    let reports = current_reports(&ctx, notice).await?;
+    Ok(lines(texts::task_list(&title, &tasks, &reports), None))
+}

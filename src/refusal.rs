@@ -1,0 +1,79 @@
+//! Why something a person asked for was not done, as data: the use cases
+//! ([`crate::conversation`]), the follow-up and the bulletin return these, and
+//! [`crate::wording::texts`] says each in Chinese. They live below both, so that the wording
+//! needs nothing from the code that refuses.
+
+use crate::schedule::Kind;
+use crate::store::Report;
+
+/// Why an invite was not made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InviteRefusal {
+    /// No unit of that name; the names most like it.
+    UnknownUnit {
+        name: String,
+        suggestions: Vec<String>,
+    },
+    UnknownLeader(String),
+}
+
+/// Why a report, a withdrawal or a correction was not taken.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReportRefusal {
+    /// `/report` without a task number.
+    Usage,
+    NoNotice,
+    /// No task of that number (as the person wrote it).
+    NoSuchTask(String),
+    /// The person's unit neither hosts nor co-organizes the task.
+    NotYourTask {
+        number: u32,
+        unit: String,
+    },
+    /// An admin reporting on a task that has no unit yet.
+    NoHostUnit(u32),
+    SupervisorsDoNotReport,
+    Empty,
+    /// Longer than the limit; how many characters it had.
+    TooLong(usize),
+    /// A reply to a bot message that is about no task.
+    NotAboutATask,
+    /// A reply to a prompt that asked someone else.
+    PromptNotYours,
+    ReportGone,
+    NotYourReport,
+    /// The report was withdrawn or corrected meanwhile.
+    NotActive(Box<Report>),
+    /// The edit window (minutes) has passed.
+    WindowClosed(u32),
+    /// The button refers to something that is gone.
+    ButtonExpired,
+}
+
+/// Why a schedule (or `/remind now`) named no kind or unit that can be changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScheduleRefusal {
+    /// No kind of schedule is called so.
+    UnknownKind(String),
+    /// Escalation and the bulletin are office-wide: no unit has its own.
+    OfficeWideOnly(Kind),
+    UnknownUnit {
+        name: String,
+        suggestions: Vec<String>,
+    },
+}
+
+/// Why no bulletin could be compiled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulletinRefusal {
+    NoNotice,
+    /// No bulletin has that number yet.
+    NoSuchNumber(u32),
+    /// Neither a number nor a period of the configured cycle; what a period looks like now.
+    NotAPeriod {
+        word: String,
+        example: String,
+    },
+    /// The period has not begun.
+    NotStarted(String),
+}
