@@ -455,6 +455,7 @@ async fn reports_are_listed_as_table_json_and_csv() {
 
     let store = Store::connect(&env.db_url).await.unwrap();
     let update = duban::store::Incoming {
+        platform: duban::store::Platform::Telegram,
         update_id: 42,
         update_date: 0,
         chat_id: Some(1001),

@@ -3,12 +3,7 @@
 //! that is not text, an edit, or a pressed button. An adapter builds one from its platform's
 //! update; the use cases read nothing else.
 
-/// The chat platforms duban talks on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Platform {
-    Telegram,
-    DingTalk,
-}
+use crate::store::Platform;
 
 /// Who sent an event: the id the person's binding is stored under, and the name their platform
 /// shows.

@@ -9,12 +9,14 @@
 mod cases;
 pub mod command;
 pub mod event;
+pub mod inbox;
 pub mod invites;
 pub mod reply;
 pub mod schema;
 
+pub use crate::store::Platform;
 pub use command::Command;
-pub use event::{Chat, Event, EventKind, Platform, Sender};
+pub use event::{Chat, Event, EventKind, Sender};
 pub use reply::{Replies, Reply, Say};
 
 use crate::clock::Clock;

@@ -1,7 +1,7 @@
-//! The inbox: every update Telegram delivered, stored before Telegram is told it arrived, and
-//! worked off from here, in the order of its own number (`seq`). An update stored twice
-//! (Telegram redelivers what was not confirmed) is kept once: a redelivery has the same id and
-//! the same date (see [`UpdateKey`]).
+//! The inbox: every update a chat platform delivered, stored before the platform is told it
+//! arrived, and worked off from here, in the order of its own number (`seq`). An update stored
+//! twice (a platform redelivers what was not confirmed) is kept once: a redelivery has the same
+//! id and the same date (see [`UpdateKey`]).
 
 use super::error::Context;
 use super::tasks::multi_row_insert;
@@ -9,6 +9,29 @@ use super::{Backend, Durability, Store, StoreError};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+
+/// The chat platforms duban talks on; the inbox keeps whose each update is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Platform {
+    Telegram,
+    DingTalk,
+}
+
+impl Platform {
+    /// The platform's name in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Platform::Telegram => "telegram",
+            Platform::DingTalk => "dingtalk",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Platform> {
+        [Platform::Telegram, Platform::DingTalk]
+            .into_iter()
+            .find(|p| p.code() == code)
+    }
+}
 
 /// An update's identity: Telegram's update id with the date the update carries (of its message,
 /// its edit, the message under a pressed button, a member change; 0 for kinds without one).
@@ -30,6 +53,7 @@ pub struct InboxSeq(pub i64);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InboxItem {
     pub seq: i64,
+    pub platform: Platform,
     pub update_id: i64,
     pub update_date: i64,
     /// The update's JSON as Telegram sent it.
@@ -55,6 +79,7 @@ impl InboxItem {
 /// An update to store: its id and date, its chat and its JSON.
 #[derive(Debug, Clone)]
 pub struct Incoming {
+    pub platform: Platform,
     pub update_id: i64,
     pub update_date: i64,
     pub chat_id: Option<i64>,
@@ -70,13 +95,19 @@ impl Incoming {
     }
 }
 
-const COLUMNS: &str = "seq, update_id, update_date, payload, chat_id, state, attempts, last_error, \
+const COLUMNS: &str = "seq, platform, update_id, update_date, payload, chat_id, state, attempts, last_error, \
      received_at FROM inbox";
 
 fn read(row: &AnyRow) -> Result<InboxItem, StoreError> {
     const WHAT: &str = "read an inbox row";
     Ok(InboxItem {
         seq: row.try_get("seq").context(WHAT)?,
+        platform: {
+            let code: String = row.try_get("platform").context(WHAT)?;
+            Platform::from_code(&code).ok_or_else(|| {
+                StoreError::Corrupt(format!("an inbox row of an unknown platform: {code}"))
+            })?
+        },
         update_id: row.try_get("update_id").context(WHAT)?,
         update_date: row.try_get("update_date").context(WHAT)?,
         payload: row.try_get("payload").context(WHAT)?,
@@ -99,14 +130,16 @@ pub(super) async fn insert_updates(
     for chunk in batch.chunks(100) {
         let sql = multi_row_insert(
             Backend::of(conn),
-            "inbox (update_id, update_date, payload, chat_id, next_attempt_at, received_at)",
-            6,
+            "inbox (platform, update_id, update_date, payload, chat_id, next_attempt_at, \
+             received_at)",
+            7,
             chunk.len(),
         ) + " ON CONFLICT (update_id, update_date) DO NOTHING \
               RETURNING update_id, update_date, seq";
         let mut query = sqlx::query_as::<_, (i64, i64, i64)>(sqlx::AssertSqlSafe(sql));
         for update in chunk {
             query = query
+                .bind(update.platform.code())
                 .bind(update.update_id)
                 .bind(update.update_date)
                 .bind(&update.payload)
@@ -158,27 +191,29 @@ impl Store {
         Ok(fresh)
     }
 
-    /// Pending updates whose time has come, oldest first.
+    /// Pending updates of every platform whose time has come, oldest first.
     pub async fn inbox_due(&self, now: i64, limit: i64) -> Result<Vec<InboxItem>, StoreError> {
-        self.inbox_due_after(now, i64::MIN, limit).await
+        self.inbox_due_after(None, now, i64::MIN, limit).await
     }
 
-    /// Pending updates numbered above `after` whose time has come, oldest first: a page of a
-    /// scan.
+    /// Pending updates of `platform` (of every platform when None) numbered above `after`
+    /// whose time has come, oldest first: a page of a scan.
     pub async fn inbox_due_after(
         &self,
+        platform: Option<Platform>,
         now: i64,
         after: i64,
         limit: i64,
     ) -> Result<Vec<InboxItem>, StoreError> {
         let sql = format!(
             "SELECT {COLUMNS} WHERE state = 'pending' AND next_attempt_at <= $1 \
-             AND seq > $2 ORDER BY seq LIMIT $3"
+             AND seq > $2 AND ($4 IS NULL OR platform = $4) ORDER BY seq LIMIT $3"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(now)
             .bind(after)
             .bind(limit)
+            .bind(platform.map(Platform::code))
             .fetch_all(&self.pool)
             .await
             .context("load due updates")?;

@@ -37,7 +37,7 @@ pub use cache::{CurrentTasks, Seen};
 pub use error::StoreError;
 pub use group_commit::Activity;
 pub use import::ImportOutcome;
-pub use inbox::{InboxItem, InboxSeq, Incoming, UpdateKey};
+pub use inbox::{InboxItem, InboxSeq, Incoming, Platform, UpdateKey};
 pub use members::{InviteSpec, Member, Named, Redeemed, Role};
 pub use outbox::{OutFile, OutMessage, OutboxEntry, Outgoing};
 pub use reports::{NewReport, Report, ReportFigure, ReportFilter, ReportState, Withdrawal};
@@ -585,6 +585,7 @@ mod tests {
 
     fn update(id: i64) -> Incoming {
         Incoming {
+            platform: Platform::Telegram,
             update_id: id,
             update_date: 0,
             chat_id: Some(1),

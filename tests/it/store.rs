@@ -421,6 +421,7 @@ async fn updates_and_reports_stored_before_the_inbox_numbered_its_rows_are_kept(
         assert_eq!((due[0].seq, due[0].update_date), (42, 1_646_876_000));
         // A new update comes after them, and 42 delivered again is a redelivery.
         let incoming = |id, date| duban::store::Incoming {
+            platform: duban::store::Platform::Telegram,
             update_id: id,
             update_date: date,
             chat_id: Some(1001),

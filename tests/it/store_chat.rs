@@ -5,13 +5,14 @@ use crate::support::chat::{import_seed, seed_matrix};
 use crate::support::on_both_backends;
 use duban::progress::Light;
 use duban::store::{
-    Anchor, Incoming, InviteSpec, NewReport, Redeemed, ReportFigure, ReportState, Role, UpdateKey,
-    Withdrawal,
+    Anchor, Incoming, InviteSpec, NewReport, Platform, Redeemed, ReportFigure, ReportState, Role,
+    UpdateKey, Withdrawal,
 };
 use std::sync::Arc;
 
 fn incoming(id: i64) -> Incoming {
     Incoming {
+        platform: Platform::Telegram,
         update_id: id,
         update_date: 1_646_874_000,
         chat_id: Some(1001),
