@@ -21,7 +21,6 @@ impl Inner {
     /// Pushes a CALLBACK frame with this topic and data; returns its messageId.
     pub(crate) fn push_callback(&mut self, topic: &str, data: String) -> String {
         let message_id = self.message_id();
-        self.topics.insert(message_id.clone(), topic.to_owned());
         self.pending.push_back(Pending {
             message_id: message_id.clone(),
             topic: topic.to_owned(),

@@ -12,6 +12,7 @@ mod faults;
 mod frames;
 mod gateway;
 mod inspect;
+mod media;
 mod openapi;
 mod people;
 mod state;
@@ -122,7 +123,6 @@ impl DingApiServer {
             pending: VecDeque::new(),
             acked: Vec::new(),
             missed: Vec::new(),
-            topics: HashMap::new(),
             pings: HashMap::new(),
             pongs: Vec::new(),
             last_ping: None,
@@ -183,7 +183,7 @@ fn router(shared: Arc<Shared>) -> Router {
             post(cards::create_and_deliver),
         )
         .route("/v1.0/card/instances", put(cards::update))
-        .route("/media/upload", post(openapi::media_upload))
+        .route("/media/upload", post(media::upload))
         .fallback(|| async { ApiError::new(404, "NotFound", "请求的URI地址不存在") })
         .with_state(shared)
 }

@@ -1,21 +1,21 @@
-//! The HTTP APIs the robot calls: the access token, batchSend, groupMessages/send and the media
-//! upload (cards are in `cards.rs`). Request types name where their shape was read.
+//! The HTTP APIs the robot calls: the access token, batchSend and groupMessages/send (cards are
+//! in `cards.rs`, the media upload in `media.rs`). Request types name where their shape was read.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Multipart, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::error::{ApiError, oapi_error};
+use super::error::ApiError;
 use super::faults::Api;
-use super::state::{Chat, Inner, Media, SentBody, SentMessage, Shared};
+use super::state::{Chat, Inner, SentBody, SentMessage, Shared};
 
 /// The token header of every `api.dingtalk.com` call (py-sdk `chatbot.py`, openapi-sdk).
 const TOKEN_HEADER: &str = "x-acs-dingtalk-access-token";
@@ -34,7 +34,7 @@ pub(crate) fn admit(inner: &mut Inner, headers: &HeaderMap, api: Api) -> Result<
     inner.faults.check(api).map_err(|kind| kind.api_error())
 }
 
-fn token_valid(inner: &Inner, token: &str) -> bool {
+pub(crate) fn token_valid(inner: &Inner, token: &str) -> bool {
     inner
         .tokens
         .get(token)
@@ -57,8 +57,9 @@ struct TokenRequest {
 }
 
 /// Answers `{accessToken, expireIn}` (openapi-sdk `GetAccessTokenResponseBody`). A token asked
-/// for again while valid is the same token with its lifetime renewed, as DingTalk documents
-/// for its tokens; `expire_tokens()` ends them all.
+/// for again while valid is the same token with its lifetime renewed ("有效期内重复获取会返回相同的
+/// 结果并自动续期", DingTalk's token page as quoted in developer.aliyun.com/ask/578909);
+/// `expire_tokens()` ends them all.
 pub(crate) async fn access_token(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
     shared
         .with(|inner| {
@@ -279,66 +280,4 @@ fn message_body(
             ));
         }
     })
-}
-
-/// `POST {oapi}/media/upload?access_token=…&type=…` query. Source: py-sdk `stream.py`
-/// `upload_to_dingtalk`, soimy `src/media-utils.ts`.
-#[derive(Deserialize)]
-pub(crate) struct UploadQuery {
-    access_token: Option<String>,
-    #[serde(rename = "type")]
-    kind: Option<String>,
-}
-
-/// Multipart with the file in field `media`; answers the old style, HTTP 200 always:
-/// `{errcode: 0, errmsg: "ok", media_id, type, created_at}`, or an errcode (40014 for the
-/// token, satorijs/satori#240).
-pub(crate) async fn media_upload(
-    State(shared): State<Arc<Shared>>,
-    Query(query): Query<UploadQuery>,
-    mut multipart: Multipart,
-) -> Response {
-    let admitted = shared.with(|inner| {
-        *inner.calls.entry(Api::MediaUpload).or_default() += 1;
-        let token = query.access_token.as_deref().unwrap_or("");
-        if !token_valid(inner, token) {
-            return Err((40014, "不合法的access_token"));
-        }
-        inner
-            .faults
-            .check(Api::MediaUpload)
-            .map_err(|k| k.oapi_error())
-    });
-    if let Err((code, message)) = admitted {
-        return oapi_error(code, message);
-    }
-    let kind = query.kind.unwrap_or_default();
-    if !["image", "voice", "video", "file"].contains(&kind.as_str()) {
-        return oapi_error(40004, "不合法的媒体文件类型");
-    }
-    let mut upload = None;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some("media") {
-            let file_name = field.file_name().unwrap_or_default().to_owned();
-            if let Ok(bytes) = field.bytes().await {
-                upload = Some(Media {
-                    file_name,
-                    bytes: bytes.to_vec(),
-                });
-            }
-        }
-    }
-    let Some(media) = upload else {
-        return oapi_error(40035, "缺少参数 media");
-    };
-    let media_id = shared.with(|inner| {
-        let id = format!("@lAD{:08x}", inner.next());
-        inner.media.insert(id.clone(), media);
-        id
-    });
-    Json(json!({
-        "errcode": 0, "errmsg": "ok", "media_id": media_id, "type": kind,
-        "created_at": super::frames::now_millis(),
-    }))
-    .into_response()
 }

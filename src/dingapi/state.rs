@@ -245,8 +245,6 @@ pub(crate) struct Inner {
     pub(crate) pending: VecDeque<Pending>,
     pub(crate) acked: Vec<AckedFrame>,
     pub(crate) missed: Vec<PushedFrame>,
-    /// Every frame pushed, by messageId, for the topic of a late ACK.
-    pub(crate) topics: HashMap<String, String>,
     pub(crate) pings: HashMap<String, String>,
     pub(crate) pongs: Vec<Pong>,
     pub(crate) last_ping: Option<Instant>,
