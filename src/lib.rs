@@ -30,6 +30,11 @@ pub mod conversation;
 /// bulletin files and a transcript of every chat (cargo feature `devtools`).
 #[cfg(feature = "devtools")]
 pub mod demo;
+/// A local DingTalk server on 127.0.0.1 (Stream gateway and WebSocket, robot OpenAPI, media
+/// upload) that tests run the DingTalk adapter against; tests act as people through it (cargo
+/// feature `devtools`).
+#[cfg(feature = "devtools")]
+pub mod dingapi;
 /// Scheduled follow-up: the scheduler, the outbox sender and its rate limiter.
 pub mod followup;
 /// The domain: notice parser, quantitative targets, unit directory — pure, no I/O.

@@ -24,9 +24,10 @@ mod store;
 mod store_chat;
 mod store_followup;
 
-// The chat loop and the follow-up against the local Bot API server.
+// The chat loop and the follow-up against the local Bot API server; the local DingTalk server.
 mod botapi;
 mod chat;
+mod dingapi;
 mod followup;
 mod outbox_sender;
 

@@ -12,6 +12,7 @@ pub mod inspect;
 pub mod matrices;
 pub mod matrix;
 pub mod seed;
+pub mod stream_client;
 
 use duban::store::Store;
 use sqlx::Connection;
