@@ -4,6 +4,9 @@
 //! conversation ([`conversation`], the use cases no chat platform owns, with Telegram as the
 //! adapter in [`bot`]); the scheduler and the outbox sender ([`followup`]) on the same clock; the
 //! bulletin ([`bulletin`]) from the stored reports; every word people read from [`wording`].
+/// DingTalk (钉钉) as an adapter of the conversation core: the Stream connection, the
+/// OpenAPI, events in and replies out.
+pub mod dingtalk;
 
 /// Benchmarks that `duban bench` prints (cargo feature `devtools`).
 #[cfg(feature = "devtools")]

@@ -53,6 +53,7 @@ pub async fn start(
             limits,
             max_attempts: settings.outbox_attempts,
             admins,
+            dingtalk: None,
         },
     );
     let followup = Followup {

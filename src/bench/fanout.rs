@@ -80,6 +80,7 @@ pub async fn fan_out(scratch: &Path, n: usize, limits: SendLimits) -> Result<Fan
             limits,
             max_attempts: 5,
             admins: Vec::new(),
+            dingtalk: None,
         },
     );
     while server.sent_count() < n && start.elapsed() < limit {

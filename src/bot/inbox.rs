@@ -336,8 +336,8 @@ impl Adapter for Telegram {
         serde_json::from_str(payload).context("read a stored update")
     }
 
-    fn event(&self, update: &Update) -> Option<Event> {
-        telegram::event(update, &self.me)
+    async fn event(&self, _: &Ctx, update: &Update) -> anyhow::Result<Option<Event>> {
+        Ok(telegram::event(update, &self.me))
     }
 
     async fn deliver(

@@ -39,8 +39,14 @@ pub trait Adapter: Send + Sync + 'static {
     const PLATFORM: Platform;
     /// An update from its stored payload.
     fn read(&self, payload: &str) -> anyhow::Result<Self::Update>;
-    /// The event an update carries, or None for kinds duban has nothing to do with.
-    fn event(&self, update: &Self::Update) -> Option<Event>;
+    /// The event an update carries, or None for kinds duban has nothing to do with. It may
+    /// look things up (whose a platform's name is, which message a quote names): it runs when
+    /// the update's turn comes, after every earlier update of its chat was handled.
+    fn event(
+        &self,
+        ctx: &Ctx,
+        update: &Self::Update,
+    ) -> impl Future<Output = anyhow::Result<Option<Event>>> + Send;
     /// Sends the replies to `event` in order.
     fn deliver(
         &self,
@@ -450,7 +456,7 @@ impl<A: Adapter> Processor<A> {
             Some(update) => update,
             None => self.adapter.read(&item.payload)?,
         };
-        let Some(event) = self.adapter.event(&update) else {
+        let Some(event) = self.adapter.event(&self.ctx, &update).await? else {
             // Channel posts and the like: nothing for duban.
             return Ok(());
         };

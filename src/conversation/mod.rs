@@ -49,6 +49,9 @@ pub struct ChatSettings {
     pub edit_window_minutes: u32,
     pub invite_days: u32,
     pub inbox_attempts: u32,
+    /// The platforms the service runs on: an invite says how to bind on each.
+    pub telegram: bool,
+    pub dingtalk: bool,
 }
 
 impl From<&Settings> for ChatSettings {
@@ -59,6 +62,8 @@ impl From<&Settings> for ChatSettings {
             edit_window_minutes: s.edit_window_minutes,
             invite_days: s.invite_days,
             inbox_attempts: s.inbox_attempts,
+            telegram: true,
+            dingtalk: false,
         }
     }
 }

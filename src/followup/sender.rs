@@ -20,6 +20,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -30,7 +31,7 @@ use tokio::task::{self, JoinError, JoinHandle, JoinSet};
 
 use crate::clock::Clock;
 use crate::config::Settings;
-use crate::store::{OutMessage, Outgoing, Role, Store, StoreError};
+use crate::store::{OutMessage, Outgoing, Platform, Role, Store, StoreError, platform_of};
 use crate::wording::Keyboard;
 use crate::wording::texts;
 
@@ -373,6 +374,15 @@ pub struct SenderConfig {
     pub max_attempts: u32,
     /// The admins of the settings; members with the admin role are told as well.
     pub admins: Vec<i64>,
+    /// How rows for DingTalk's people and groups go out (their numbers say so, see
+    /// [`platform_of`]); None when DingTalk is not configured.
+    pub dingtalk: Option<Arc<dyn Transport>>,
+}
+
+/// Delivers the outbox rows of a platform other than Telegram: what its API answered, in the
+/// sender's terms (accepted with the message's number, wait, try again, give up).
+pub trait Transport: Send + Sync + 'static {
+    fn post<'a>(&'a self, row: &'a Outgoing) -> Pin<Box<dyn Future<Output = Answer> + Send + 'a>>;
 }
 
 impl std::fmt::Debug for SenderConfig {
@@ -383,6 +393,7 @@ impl std::fmt::Debug for SenderConfig {
             .field("limits", &self.limits)
             .field("max_attempts", &self.max_attempts)
             .field("admins", &self.admins)
+            .field("dingtalk", &self.dingtalk.is_some())
             .finish()
     }
 }
@@ -481,6 +492,7 @@ pub fn spawn(store: Store, clock: Clock, limiter: Limiter, config: SenderConfig)
         ),
         max_attempts: config.max_attempts,
         admins: config.admins,
+        dingtalk: config.dingtalk,
     });
     let wake = Arc::new(Notify::new());
     let (stop, stop_rx) = watch::channel(false);
@@ -521,13 +533,15 @@ struct Ctx {
     document_endpoint: String,
     max_attempts: u32,
     admins: Vec<i64>,
+    dingtalk: Option<Arc<dyn Transport>>,
 }
 
-/// What became of one sendMessage call.
+/// What became of one send.
 #[derive(Debug, PartialEq)]
-enum Answer {
+pub enum Answer {
+    /// Accepted; the message's number in its chat.
     Sent(i32),
-    /// 429 with Telegram's `retry_after`.
+    /// Telegram's 429 with its `retry_after`, or another platform's 限流: the chat waits.
     RetryAfter(Duration),
     /// Worth another try: 5xx, no answer, no connection, an answer that cannot be read.
     Transient(String),
@@ -674,6 +688,12 @@ impl Ctx {
     }
 
     async fn post(&self, row: &Outgoing) -> Answer {
+        if platform_of(row.chat_id) == Platform::DingTalk {
+            return match &self.dingtalk {
+                Some(transport) => transport.post(row).await,
+                None => Answer::Permanent("DingTalk is not configured".into()),
+            };
+        }
         let Ok(Value::Object(mut body)) = serde_json::from_str(&row.payload) else {
             return Answer::Permanent("the stored payload is not a JSON object".into());
         };

@@ -6,6 +6,7 @@ use crate::matrix::{LeaderRole, Target, UnitRole};
 use crate::progress::Light;
 use crate::refusal::{BulletinRefusal, InviteRefusal, ReportRefusal, ScheduleRefusal};
 use crate::schedule::{EXAMPLE, Kind, Plan, Shift, weekday_name};
+use crate::wording::{Action, Keyboard};
 use crate::store::{
     AssignRefusal, Assignment, Effective, Member, Named, Origin, Report, ReportState, Role,
     ScheduleDraft, TaskView,
@@ -786,6 +787,28 @@ pub fn invite_link(link: &str, what: &str, days: u32) -> String {
     )
 }
 
+/// How to bind with an invite on DingTalk: what to send the robot.
+pub fn dingtalk_bind(code: &str) -> String {
+    format!("在钉钉里与督办机器人单聊，发送：绑定 {code}")
+}
+
+/// An invite, with the way to bind on each platform duban runs on: the Telegram link (when
+/// Telegram runs) and what to send on DingTalk (when DingTalk runs).
+pub fn invite(what: &str, days: u32, code: &str, telegram_link: Option<&str>, dingtalk: bool) -> String {
+    match (telegram_link, dingtalk) {
+        (Some(link), false) => invite_link(link, what, days),
+        (None, _) => format!(
+            "邀请码（{what}，{days}天内有效，只能使用一次）：{code}\n请转发给本人：{}。",
+            dingtalk_bind(code)
+        ),
+        (Some(link), true) => format!(
+            "邀请（{what}，{days}天内有效，只能使用一次，在一个平台上绑定）：\n\
+             钉钉：{}\nTelegram：{link}（点开后按“开始”）",
+            dingtalk_bind(code)
+        ),
+    }
+}
+
 pub fn remove_usage() -> String {
     "用法：/remove 用户ID（用 /contacts 查看 ID）".into()
 }
@@ -1193,4 +1216,29 @@ mod tests {
         assert_eq!(short("一二三四五", 3), "一二三…");
         assert_eq!(short(" 一二 ", 3), "一二");
     }
+}
+
+/// What to do instead of pressing the buttons, where a platform cannot show them (DingTalk
+/// without a card template): one line per kind of button, in the keyboard's order.
+pub fn buttons_in_words(keyboard: &Keyboard) -> Option<String> {
+    let mut lines: Vec<&str> = Vec::new();
+    for button in keyboard.buttons() {
+        let line = match Action::decode(&button.action) {
+            Some(Action::Light(..)) => {
+                "引用本消息回复即可报告进展，可在开头写 蓝、黄、红 或 完成。"
+            }
+            Some(Action::OpenTask(_)) => "发送“任务 编号”打开一项任务，引用它回复即可报告。",
+            Some(Action::Withdraw(_) | Action::Correct(_)) => {
+                "如需补充，引用本回执回复即可。"
+            }
+            Some(Action::ConfirmSchedule(_) | Action::CancelSchedule(_)) => {
+                "这里无法确认修改：请用命令行 duban schedule set … --yes。"
+            }
+            None => continue,
+        };
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }

@@ -67,6 +67,7 @@ impl Outbox {
                 limits,
                 max_attempts,
                 admins: vec![ADMIN],
+                dingtalk: None,
             },
         )
     }

@@ -84,8 +84,17 @@ pub async fn invite(ctx: SharedCtx, actor: Actor, args: String) -> Outcome {
     say(
         match invites::invite(&ctx.store, invitee, expires_at, &created_by, now).await? {
             Ok(invite) => {
-                let link = invites::link(&ctx.username, &invite.code);
-                texts::invite_link(&link, &invite.what, ctx.settings.invite_days)
+                let link = ctx
+                    .settings
+                    .telegram
+                    .then(|| invites::link(&ctx.username, &invite.code));
+                texts::invite(
+                    &invite.what,
+                    ctx.settings.invite_days,
+                    &invite.code,
+                    link.as_deref(),
+                    ctx.settings.dingtalk,
+                )
             }
             Err(refusal) => texts::invite_refused(&refusal),
         },
