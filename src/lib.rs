@@ -4,10 +4,6 @@
 //! conversation ([`conversation`], the use cases no chat platform owns, with Telegram as the
 //! adapter in [`bot`]); the scheduler and the outbox sender ([`followup`]) on the same clock; the
 //! bulletin ([`bulletin`]) from the stored reports; every word people read from [`wording`].
-/// DingTalk (钉钉) as an adapter of the conversation core: the Stream connection, the
-/// OpenAPI, events in and replies out.
-pub mod dingtalk;
-
 /// Benchmarks that `duban bench` prints (cargo feature `devtools`).
 #[cfg(feature = "devtools")]
 pub mod bench;
@@ -38,6 +34,9 @@ pub mod demo;
 /// feature `devtools`).
 #[cfg(feature = "devtools")]
 pub mod dingapi;
+/// DingTalk (钉钉) as an adapter of the conversation core: the Stream connection, the
+/// OpenAPI, events in and replies out.
+pub mod dingtalk;
 /// Scheduled follow-up: the scheduler, the outbox sender and its rate limiter.
 pub mod followup;
 /// The domain: notice parser, quantitative targets, unit directory — pure, no I/O.
