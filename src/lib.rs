@@ -4,6 +4,7 @@
 //! conversation ([`conversation`], the use cases no chat platform owns, with Telegram as the
 //! adapter in [`bot`]); the scheduler and the outbox sender ([`followup`]) on the same clock; the
 //! bulletin ([`bulletin`]) from the stored reports; every word people read from [`wording`].
+
 /// Benchmarks that `duban bench` prints (cargo feature `devtools`).
 #[cfg(feature = "devtools")]
 pub mod bench;

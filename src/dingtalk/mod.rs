@@ -3,6 +3,8 @@
 //! sends through DingTalk's OpenAPI. The protocol, with the source of every shape, is
 //! docs/dingtalk-protocol.md.
 
+pub mod adapter;
 pub mod api;
 pub mod events;
 pub mod incoming;
+pub mod outlet;

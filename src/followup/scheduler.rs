@@ -11,7 +11,9 @@ use crate::clock::{Clock, office_offset};
 use crate::config::Settings;
 use crate::progress::{Cycle, due_date, period_label};
 use crate::schedule::{Calendar, Kind, Plan, Shift, WorkingPlan};
-use crate::store::{OutFile, OutMessage, ReportFilter, Role, ScheduleRow, Store, TaskSelection};
+use crate::store::{
+    OutFile, OutMessage, Platform, ReportFilter, Role, ScheduleRow, Store, TaskSelection, platform_of,
+};
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::collections::{BTreeMap, BTreeSet};
@@ -212,13 +214,25 @@ impl Scheduler {
         let name = crate::wording::texts::bulletin_file_name(bulletin.number, &bulletin.period);
         let files = files_off_runtime(&bulletin).await?;
         let mut messages: Vec<OutMessage> = Vec::new();
+        // DingTalk shows Markdown, not Telegram's HTML.
+        let markdown_parts = markdown::parts(&markdown::markdown(&bulletin));
         for user in &readers {
-            for (i, part) in parts.iter().enumerate() {
+            let texts: Vec<serde_json::Value> = match platform_of(*user) {
+                Platform::Telegram => parts
+                    .iter()
+                    .map(|part| serde_json::json!({ "text": part, "parse_mode": "HTML" }))
+                    .collect(),
+                Platform::DingTalk => markdown_parts
+                    .iter()
+                    .map(|part| serde_json::json!({ "markdown": part, "title": bulletin.title }))
+                    .collect(),
+            };
+            for (i, payload) in texts.into_iter().enumerate() {
                 messages.push(OutMessage {
                     key: format!("bulletin:{period}:{user}:{}", i + 1),
                     chat_id: *user,
                     is_group: false,
-                    payload: serde_json::json!({ "text": part, "parse_mode": "HTML" }),
+                    payload,
                     anchor_task: None,
                     file: None,
                 });

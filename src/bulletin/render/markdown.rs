@@ -37,6 +37,24 @@ fn markdown_table(table: &Table, out: &mut String) {
     }
 }
 
+/// The most a DingTalk robot message may carry (msgParam at most 15,000 bytes,
+/// docs/dingtalk-protocol.md §6), less room for the JSON around it.
+pub const MAX_PART_BYTES: usize = 12_000;
+
+/// `markdown` in parts of at most [`MAX_PART_BYTES`], cut between lines (a line longer than
+/// that, which a bulletin never has, goes alone).
+pub fn parts(markdown: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    for line in markdown.split_inclusive('\n') {
+        let last = parts.last_mut().expect("one part at least");
+        if !last.is_empty() && last.len() + line.len() > MAX_PART_BYTES {
+            parts.push(String::new());
+        }
+        parts.last_mut().expect("one part at least").push_str(line);
+    }
+    parts
+}
+
 pub fn markdown(b: &Bulletin) -> String {
     let mut out = format!("# {}\n\n", escape_markdown(&b.title));
     for line in subtitle(b) {
