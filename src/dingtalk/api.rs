@@ -29,7 +29,8 @@ pub use messages::{MAX_RECEIVERS, Message, Sent};
 use error::classify;
 use token::TokenCache;
 
-/// A hung call ends as [`ApiError::Transient`] after this long.
+/// A hung call ends as [`ApiError::Transient`] after this long, so a send never holds the
+/// outbox up for longer.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The token header of every `api.dingtalk.com` call (§5).
@@ -84,10 +85,16 @@ impl fmt::Debug for DingTalkApi {
 }
 
 impl DingTalkApi {
-    /// A client for this app; no call is made until the first send.
+    /// A client for this app; no call is made until the first send. A call DingTalk does not
+    /// answer within 10 s ends as [`ApiError::Transient`].
     pub fn new(config: ApiConfig) -> Self {
+        Self::with_timeout(config, REQUEST_TIMEOUT)
+    }
+
+    /// The same with another request timeout (tests use a short one to see a hung call end).
+    pub fn with_timeout(config: ApiConfig, timeout: Duration) -> Self {
         let client = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
+            .timeout(timeout)
             .build()
             .expect("an HTTP client with a timeout builds");
         Self {
@@ -156,7 +163,7 @@ async fn exchange(request: reqwest::RequestBuilder) -> Result<(u16, Vec<u8>), Ap
 /// A request that got no answer, described without its URL (the upload's holds the token).
 fn transport_error(e: reqwest::Error) -> ApiError {
     if e.is_timeout() {
-        return ApiError::Transient(format!("no answer within {} s", REQUEST_TIMEOUT.as_secs()));
+        return ApiError::Transient("no answer before the request timed out".into());
     }
     let e = e.without_url();
     let mut text = e.to_string();

@@ -67,7 +67,8 @@ impl DingTalkApi {
     /// Creates a card and puts it into one chat (createAndDeliver with `callbackType: STREAM`,
     /// §4), so its buttons call back over the Stream connection. A space DingTalk cannot
     /// deliver to is answered 200 with `success: false` in its result; that is a rejection here
-    /// (code `deliverFailed`, ours: DingTalk gives only `errorMsg`).
+    /// (code `deliverFailed`, ours: DingTalk gives only `errorMsg`), as is a top-level
+    /// `success: false` (code `success:false`).
     pub async fn send_card(&self, to: &Space, card: &Card) -> Result<CardSent, ApiError> {
         let robot_code = &self.inner.config.robot_code;
         let mut body = json!({
@@ -121,7 +122,8 @@ impl DingTalkApi {
     }
 
     /// Changes the given parameters of a card, keeping the others (`PUT /v1.0/card/instances`
-    /// with `updateCardDataByKey`, §4).
+    /// with `updateCardDataByKey`, §4). An answer with `success: false` is a rejection (code
+    /// `success:false`, ours).
     pub async fn update_card(
         &self,
         out_track_id: &str,
