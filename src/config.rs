@@ -81,6 +81,21 @@ pub struct Settings {
     pub feishu_webhook: String,
     /// Any URL that receives the bulletin as JSON (with its Markdown); empty: off.
     pub json_webhook: String,
+    /// The DingTalk app's ClientID (AppKey): with its secret in the environment
+    /// (`DUBAN_DINGTALK_CLIENT_SECRET`, never in a file), `duban run` starts the DingTalk robot
+    /// in Stream mode. Empty: off.
+    pub dingtalk_client_id: String,
+    /// The robot's robotCode; empty: the ClientID (an internal app's robot has its AppKey).
+    pub dingtalk_robot_code: String,
+    /// DingTalk's OpenAPI and Stream gateway (tests point it at a local server).
+    pub dingtalk_api_url: String,
+    /// DingTalk's old API, for the media upload.
+    pub dingtalk_oapi_url: String,
+    /// The card template (made once in DingTalk's card platform) for messages with buttons;
+    /// empty: the buttons are put into words.
+    pub dingtalk_card_template: String,
+    /// DingTalk userIds (staffIds) of the first admins on DingTalk; more can be invited.
+    pub dingtalk_admins: Vec<String>,
 }
 
 impl Default for Settings {
@@ -115,6 +130,12 @@ impl Default for Settings {
             dingtalk_webhook: String::new(),
             feishu_webhook: String::new(),
             json_webhook: String::new(),
+            dingtalk_client_id: String::new(),
+            dingtalk_robot_code: String::new(),
+            dingtalk_api_url: "https://api.dingtalk.com".into(),
+            dingtalk_oapi_url: "https://oapi.dingtalk.com".into(),
+            dingtalk_card_template: String::new(),
+            dingtalk_admins: Vec::new(),
         }
     }
 }
@@ -143,6 +164,18 @@ fn number(value: &str) -> Result<toml::Value, String> {
         .parse::<i64>()
         .map(toml::Value::Integer)
         .map_err(|_| format!("“{value}”不是整数"))
+}
+
+/// `a, b` → `["a", "b"]`.
+fn words(value: &str) -> Result<toml::Value, String> {
+    Ok(toml::Value::Array(
+        value
+            .split([',', '，', ' '])
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(|part| toml::Value::String(part.to_owned()))
+            .collect(),
+    ))
 }
 
 /// `123, 456` → `[123, 456]`.
@@ -332,6 +365,42 @@ pub const KEYS: &[Key] = &[
         from_env: text,
         expects: TEXT,
     },
+    Key {
+        name: "dingtalk_client_id",
+        env: "DUBAN_DINGTALK_CLIENT_ID",
+        from_env: text,
+        expects: TEXT,
+    },
+    Key {
+        name: "dingtalk_robot_code",
+        env: "DUBAN_DINGTALK_ROBOT_CODE",
+        from_env: text,
+        expects: TEXT,
+    },
+    Key {
+        name: "dingtalk_api_url",
+        env: "DUBAN_DINGTALK_API_URL",
+        from_env: text,
+        expects: TEXT,
+    },
+    Key {
+        name: "dingtalk_oapi_url",
+        env: "DUBAN_DINGTALK_OAPI_URL",
+        from_env: text,
+        expects: TEXT,
+    },
+    Key {
+        name: "dingtalk_card_template",
+        env: "DUBAN_DINGTALK_CARD_TEMPLATE",
+        from_env: text,
+        expects: TEXT,
+    },
+    Key {
+        name: "dingtalk_admins",
+        env: "DUBAN_DINGTALK_ADMINS",
+        from_env: words,
+        expects: "钉钉 userId 的列表，例如 [\"manager1234\", \"0455\"]",
+    },
 ];
 
 /// Why the settings could not be loaded. The messages are for the person starting the service.
@@ -491,6 +560,17 @@ impl Settings {
                 return Err(invalid(
                     key(name),
                     format!("“{shown}”不是网址，应以 http:// 或 https:// 开头（留空则不推送）"),
+                ));
+            }
+        }
+        for (name, url) in [
+            ("dingtalk_api_url", &self.dingtalk_api_url),
+            ("dingtalk_oapi_url", &self.dingtalk_oapi_url),
+        ] {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(invalid(
+                    key(name),
+                    format!("“{url}”不是网址，应以 http:// 或 https:// 开头"),
                 ));
             }
         }
