@@ -35,6 +35,8 @@ pub mod demo;
 /// feature `devtools`).
 #[cfg(feature = "devtools")]
 pub mod dingapi;
+/// The DingTalk adapter: the Stream-mode client that receives robot messages and card presses.
+pub mod dingtalk;
 /// Scheduled follow-up: the scheduler, the outbox sender and its rate limiter.
 pub mod followup;
 /// The domain: notice parser, quantitative targets, unit directory — pure, no I/O.
