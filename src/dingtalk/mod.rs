@@ -8,3 +8,4 @@ pub mod api;
 pub mod events;
 pub mod incoming;
 pub mod outlet;
+pub mod stream;
