@@ -24,10 +24,12 @@ mod store;
 mod store_chat;
 mod store_followup;
 
-// The chat loop and the follow-up against the local Bot API server; the local DingTalk server.
+// The chat loop and the follow-up against the local Bot API server; the local DingTalk server
+// and the DingTalk Stream client against it.
 mod botapi;
 mod chat;
 mod dingapi;
+mod dingtalk_stream;
 mod followup;
 mod outbox_sender;
 
