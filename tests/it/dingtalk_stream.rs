@@ -422,3 +422,23 @@ async fn a_client_started_with_wrong_credentials_keeps_trying_and_stops_when_tol
     assert!(matches!(ended, Ok(Ok(()))), "{ended:?}");
     assert_eq!(server.connections_opened(), 0);
 }
+
+#[tokio::test]
+async fn on_stop_a_frame_still_being_stored_is_acked_before_the_client_ends() {
+    let sink = Recorder::new();
+    sink.hold();
+    let running = connected(sink.clone()).await;
+    let pushed = running.server.user_says(&zhang(), "停机前");
+    sink.wait_for_takes(1).await;
+
+    running.stop.send_replace(true);
+    sink.release();
+    let ended = tokio::time::timeout(WAIT, running.task)
+        .await
+        .expect("the client stops");
+    let acked = running.server.wait_for_acks(1, WAIT).await.unwrap();
+
+    assert!(matches!(ended, Ok(Ok(()))), "{ended:?}");
+    assert_eq!(acked.len(), 1);
+    assert_eq!(acked[0].message_id, pushed.message_id);
+}
