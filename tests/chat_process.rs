@@ -176,17 +176,36 @@ async fn killed_right_after_storing_updates_nothing_is_lost() {
 }
 
 #[tokio::test]
-async fn run_needs_the_token_from_the_environment() {
+async fn run_needs_a_platform_and_its_secret_from_the_environment() {
+    // Neither Telegram's token nor DingTalk's app: nothing to run on.
     let output = Command::new(env!("CARGO_BIN_EXE_duban"))
         .arg("run")
         .env_remove("DUBAN_BOT_TOKEN")
+        .env_remove("DUBAN_DINGTALK_CLIENT_ID")
+        .env("DUBAN_DATABASE_URL", "sqlite::memory:")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("没有可用的聊天平台"), "{stderr}");
+    assert!(stderr.contains("DUBAN_BOT_TOKEN"), "{stderr}");
+    assert!(stderr.contains("DUBAN_DINGTALK_CLIENT_SECRET"), "{stderr}");
+
+    // DingTalk's app named, its secret missing.
+    let output = Command::new(env!("CARGO_BIN_EXE_duban"))
+        .arg("run")
+        .env_remove("DUBAN_BOT_TOKEN")
+        .env("DUBAN_DINGTALK_CLIENT_ID", "dingappkey")
+        .env_remove("DUBAN_DINGTALK_CLIENT_SECRET")
         .env("DUBAN_DATABASE_URL", "sqlite::memory:")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.starts_with("缺少环境变量 DUBAN_BOT_TOKEN"),
+        stderr.starts_with(
+            "已配置钉钉应用 dingtalk_client_id，但缺少环境变量 DUBAN_DINGTALK_CLIENT_SECRET"
+        ),
         "{stderr}"
     );
 }
@@ -278,4 +297,140 @@ async fn a_bad_clock_speed_is_refused_in_chinese() {
         "{}",
         printed(&output)
     );
+}
+
+// ---- the same on DingTalk ------------------------------------------------------------------
+
+mod dingtalk {
+    use super::{printed, terminate, wait_exit};
+    use crate::seed::{WAIT, import_seed};
+    use duban::dingapi::{DingApiOptions, DingApiServer, DingUser, SentBody};
+    use duban::store::{DingName, InviteSpec, ReportFilter, Role, Store};
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    struct Setup {
+        server: DingApiServer,
+        store: Store,
+        url: String,
+        _dir: tempfile::TempDir,
+        alice: DingUser,
+    }
+
+    async fn setup() -> Setup {
+        let server = DingApiServer::start(DingApiOptions::default())
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("duban.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        import_seed(&store).await;
+        let alice = DingUser::new("staff1001", "张三");
+        server.add_user(&alice);
+        let id = store
+            .dingtalk_id(&DingName::User(alice.staff_id.clone()))
+            .await
+            .unwrap();
+        let spec = InviteSpec {
+            role: Role::Contact,
+            unit: store.unit_named("区科技局").await.unwrap(),
+            leader: None,
+            expires_at: i64::MAX,
+            created_by: "cli".into(),
+        };
+        store.create_invite("h", &spec, 0).await.unwrap();
+        store.redeem_invite("h", id, "张三", 0).await.unwrap();
+        Setup {
+            server,
+            store,
+            url,
+            _dir: dir,
+            alice,
+        }
+    }
+
+    fn duban_run(setup: &Setup, failpoint: Option<&str>) -> Child {
+        let options = DingApiOptions::default();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_duban"));
+        command
+            .arg("run")
+            .env_remove("DUBAN_BOT_TOKEN")
+            .env("DUBAN_DINGTALK_CLIENT_ID", &options.client_id)
+            .env("DUBAN_DINGTALK_CLIENT_SECRET", &options.client_secret)
+            .env("DUBAN_DINGTALK_API_URL", setup.server.url())
+            .env("DUBAN_DINGTALK_OAPI_URL", setup.server.url())
+            .env("DUBAN_DINGTALK_CARD_TEMPLATE", "duban-card.schema")
+            .env("DUBAN_DATABASE_URL", &setup.url)
+            .env("DUBAN_LOG", "debug")
+            .env_remove("DUBAN_FAILPOINT")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(point) = failpoint {
+            command.env("DUBAN_FAILPOINT", point);
+        }
+        command.spawn().expect("start duban run")
+    }
+
+    /// Killed at `point` while a report arrives, restarted: DingTalk pushes again what was not
+    /// ACKed, and the report exists once.
+    async fn killed_at_then_restarted(point: &str) {
+        let setup = setup().await;
+        let child = duban_run(&setup, Some(point));
+        setup.server.wait_for_connections(1, WAIT).await.unwrap();
+        setup
+            .server
+            .user_says(&setup.alice, "/report 8 已新增高新技术企业18家");
+        let crashed = wait_exit(child).await;
+        assert!(!crashed.status.success(), "{point}: the failpoint aborts");
+        assert!(printed(&crashed).contains(&format!("failpoint {point}")));
+        // Stored and not ACKed, the frame waits for the next connection; after the handler it
+        // was ACKed, and the inbox holds it.
+        let unacked = usize::from(point == "after_store");
+        assert_eq!(setup.server.unacked().len(), unacked, "{point}");
+
+        let child = duban_run(&setup, None);
+        let sent = setup
+            .server
+            .wait_for_sent_to_user(&setup.alice.staff_id, 1, WAIT)
+            .await
+            .unwrap();
+        let deadline = Instant::now() + WAIT;
+        while !setup.server.unacked().is_empty()
+            || !setup.store.inbox_due(i64::MAX, 1).await.unwrap().is_empty()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "{point}: not handled after the restart"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let stopped = terminate(child).await;
+
+        let SentBody::Card(card) = &sent[0].body else {
+            panic!("{sent:?}")
+        };
+        assert!(
+            card.params["content"].starts_with("已记录第8项进展"),
+            "{sent:?}"
+        );
+        let reports = setup.store.reports(&ReportFilter::default()).await.unwrap();
+        assert_eq!(reports.len(), 1, "{point}: exactly one report");
+        assert!(stopped.status.success(), "{}", printed(&stopped));
+        for output in [&crashed, &stopped] {
+            assert!(
+                !printed(output).contains(&DingApiOptions::default().client_secret),
+                "the secret was printed"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn killed_between_storing_a_frame_and_acking_it_the_report_exists_once() {
+        killed_at_then_restarted("after_store").await;
+    }
+
+    #[tokio::test]
+    async fn killed_after_handling_a_frame_the_report_exists_once() {
+        killed_at_then_restarted("after_handle").await;
+    }
 }

@@ -17,12 +17,14 @@ create table platform_ids (
 );
 
 -- What the robot sent on DingTalk, by the key DingTalk knows it by (the processQueryKey of a
--- send, the outTrackId of a card), and the chat it went to. Its id is the message's number,
+-- send, the outTrackId of a card, which a quote names by its carrierId, carrier), and the chat
+-- it went to. Its id is the message's number,
 -- what bot_messages calls message_id (DingTalk gives none), so that a quoted reply or a card
 -- button finds what the message was about.
 create table dingtalk_messages (
     id integer primary key autoincrement,
     key text not null unique,
+    carrier text unique,
     chat_id integer not null,
     created_at integer not null
 );

@@ -8,7 +8,7 @@
 use super::telegram;
 use crate::clock::Clock;
 use crate::conversation::inbox::{
-    Adapter, Handoff, Processor, backoff, failpoint, handoff, sleep_or_stop,
+    Adapter, Handoff, Processor, Tasks, backoff, failpoint, handoff, sleep_or_stop,
 };
 use crate::conversation::{self, ChatSettings, Ctx, Event, Replies};
 use crate::followup::Followup;
@@ -22,7 +22,6 @@ use teloxide::RequestError;
 use teloxide::prelude::*;
 use teloxide::types::Me;
 use tokio::sync::watch;
-use tokio::task::JoinSet;
 
 /// Seconds a getUpdates call waits for updates; under teloxide's 17 s request timeout.
 const POLL_TIMEOUT_SECS: u32 = 10;
@@ -40,8 +39,7 @@ pub enum Mode {
 
 /// The running bot: stop it to shut down gracefully.
 pub struct Running {
-    stop: watch::Sender<bool>,
-    tasks: JoinSet<anyhow::Result<()>>,
+    tasks: Tasks,
     /// The bot's username, as getMe gave it.
     pub username: String,
 }
@@ -49,17 +47,8 @@ pub struct Running {
 impl Running {
     /// Stops taking updates, lets the handlers that started finish, and returns. Updates
     /// received but not yet handled stay in the inbox for the next start.
-    pub async fn stop(mut self) -> anyhow::Result<()> {
-        let _ = self.stop.send(true);
-        let mut first_error = None;
-        while let Some(joined) = self.tasks.join_next().await {
-            if let Err(e) = joined.context("a bot task panicked").and_then(|r| r)
-                && first_error.is_none()
-            {
-                first_error = Some(e);
-            }
-        }
-        first_error.map_or(Ok(()), Err)
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.tasks.stop().await
     }
 }
 
@@ -87,9 +76,8 @@ pub async fn start(
         username: username.clone(),
         followup,
     });
-    let (stop, stopped) = watch::channel(false);
+    let (mut tasks, stopped) = Tasks::new();
     let (handoff, fresh) = handoff();
-    let mut tasks = JoinSet::new();
     match mode {
         Mode::Polling => {
             bot.delete_webhook()
@@ -124,11 +112,7 @@ pub async fn start(
     }
     let processor = Processor::new(ctx, Telegram { bot, me }, &handoff);
     tasks.spawn(processor.run(fresh, stopped));
-    Ok(Running {
-        stop,
-        tasks,
-        username,
-    })
+    Ok(Running { tasks, username })
 }
 
 fn webhook_path(url: &str) -> anyhow::Result<String> {

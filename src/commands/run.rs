@@ -4,8 +4,9 @@ use super::{open_store, user_error};
 use crate::bot::inbox::Mode;
 use crate::clock::{Clock, office_offset};
 use crate::config::Settings;
+use crate::dingtalk::run::{DingTalkConfig, SECRET_VAR};
 use crate::outln;
-use crate::service;
+use crate::service::{self, Platforms};
 use anyhow::{Context, Result};
 use std::net::SocketAddr;
 use teloxide::Bot;
@@ -21,13 +22,28 @@ pub async fn run(
 ) -> Result<()> {
     let token = std::env::var(TOKEN_VAR)
         .ok()
-        .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| {
-            user_error(format!(
-                "缺少环境变量 {TOKEN_VAR}：请把 BotFather 给的机器人令牌放进这个环境变量再启动\
-                 （令牌只从环境变量读取，不写进配置文件，也不会出现在日志里）。"
-            ))
-        })?;
+        .filter(|t| !t.trim().is_empty());
+    let secret = std::env::var(SECRET_VAR)
+        .ok()
+        .filter(|s| !s.trim().is_empty());
+    let dingtalk = match (settings.dingtalk_client_id.trim().is_empty(), secret) {
+        (true, _) => None,
+        (false, Some(secret)) => DingTalkConfig::new(settings, &secret),
+        (false, None) => {
+            return Err(user_error(format!(
+                "已配置钉钉应用 dingtalk_client_id，但缺少环境变量 {SECRET_VAR}：请把钉钉开发者后台\
+                 “凭证与基础信息”中的 ClientSecret 放进这个环境变量再启动（只从环境变量读取，不写进\
+                 配置文件，也不会出现在日志里）。"
+            )));
+        }
+    };
+    if token.is_none() && dingtalk.is_none() {
+        return Err(user_error(format!(
+            "没有可用的聊天平台：Telegram 需要环境变量 {TOKEN_VAR}（BotFather 给的机器人令牌）；\
+             钉钉需要配置项 dingtalk_client_id 和环境变量 {SECRET_VAR}（见 README“在钉钉上运行”）。\
+             令牌和密钥只从环境变量读取，不写进配置文件，也不会出现在日志里。"
+        )));
+    }
     let mode = match (webhook_url, listen) {
         (None, None) => Mode::Polling,
         (Some(url), Some(listen)) => {
@@ -42,12 +58,17 @@ pub async fn run(
             ));
         }
     };
-    let api: reqwest::Url = settings
-        .telegram_api_url
-        .parse()
-        .with_context(|| format!("Bot API 地址 {} 无效", settings.telegram_api_url))?;
+    let telegram = match token {
+        Some(token) => {
+            let api: reqwest::Url = settings
+                .telegram_api_url
+                .parse()
+                .with_context(|| format!("Bot API 地址 {} 无效", settings.telegram_api_url))?;
+            Some((Bot::new(token).set_api_url(api), mode.clone()))
+        }
+        None => None,
+    };
     let store = open_store(&settings.database_url).await?;
-    let bot = Bot::new(token).set_api_url(api);
     let described = match &mode {
         Mode::Polling => "长轮询".to_owned(),
         Mode::Webhook { url, listen } => format!("webhook {url}，监听 {listen}"),
@@ -55,22 +76,31 @@ pub async fn run(
     let simulated = clock
         .simulation()
         .map(|(origin, speed)| (crate::wording::format_time(origin.timestamp()), speed));
-    let started = service::start(store.clone(), clock, settings, bot, mode, service::TICK).await;
+    let on_dingtalk = dingtalk.is_some();
+    let on_telegram = telegram.is_some();
+    let platforms = Platforms { telegram, dingtalk };
+    let started = service::start_on(store.clone(), clock, settings, platforms, service::TICK).await;
     let running = match started {
         Ok(running) => running,
-        // A wrong token, an unreachable API or a port in use: all for the operator to fix.
+        // A wrong token or secret, an unreachable API or a port in use: all for the operator.
         Err(e) => {
             store.close().await;
-            return Err(user_error(format!(
-                "无法启动机器人（Bot API：{}）：{e:#}",
-                settings.telegram_api_url
-            )));
+            return Err(user_error(format!("无法启动机器人：{e:#}")));
         }
     };
-    outln!(
-        "督办机器人 @{} 已启动（{described}）。按 Ctrl-C 停止。",
-        running.username
-    )?;
+    if on_telegram {
+        outln!(
+            "督办机器人 @{} 已在 Telegram 上启动（{described}）。",
+            running.username
+        )?;
+    }
+    if on_dingtalk {
+        outln!(
+            "督办机器人已在钉钉上启动（应用 {}，Stream 模式）。",
+            settings.dingtalk_client_id.trim()
+        )?;
+    }
+    outln!("按 Ctrl-C 停止。")?;
     if let Some((start, speed)) = simulated {
         outln!(
             "模拟时钟：从 {start}（{}）起，以 {speed} 倍速运行。",

@@ -57,6 +57,46 @@ pub trait Adapter: Send + Sync + 'static {
     ) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
+/// An adapter's running tasks (its listener, its processor) and the switch that stops them.
+pub struct Tasks {
+    stop: watch::Sender<bool>,
+    tasks: JoinSet<anyhow::Result<()>>,
+}
+
+impl Tasks {
+    /// No tasks yet, and what each task will watch to know when to stop.
+    pub fn new() -> (Tasks, watch::Receiver<bool>) {
+        let (stop, stopped) = watch::channel(false);
+        let tasks = Tasks {
+            stop,
+            tasks: JoinSet::new(),
+        };
+        (tasks, stopped)
+    }
+
+    pub fn spawn(&mut self, task: impl Future<Output = anyhow::Result<()>> + Send + 'static) {
+        self.tasks.spawn(task);
+    }
+
+    /// Tells every task to stop, lets each finish what it started, and returns the first
+    /// error. Updates received but not yet handled stay in the inbox for the next start.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        let _ = self.stop.send(true);
+        let mut first_error = None;
+        while let Some(joined) = self.tasks.join_next().await {
+            let result = joined
+                .map_err(|e| anyhow::anyhow!("a chat task panicked: {e}"))
+                .and_then(|r| r);
+            if let Err(e) = result
+                && first_error.is_none()
+            {
+                first_error = Some(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+}
+
 /// A new handoff and the receiving end the processor takes.
 pub fn handoff<U>() -> (Handoff<U>, mpsc::UnboundedReceiver<Vec<Fresh<U>>>) {
     let (fresh, receiver) = mpsc::unbounded_channel();

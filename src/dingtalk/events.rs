@@ -9,8 +9,8 @@
 //! answers it; else none.
 
 use super::incoming::{CardPress, Pushed, RobotMessage};
-use crate::conversation::{Chat, Event, EventKind, Platform, Sender};
 use crate::conversation::command::{Command, Parsed};
+use crate::conversation::{Chat, Event, EventKind, Platform, Sender};
 use crate::store::{Anchor, DingName, Store, StoreError};
 
 /// The sender and the chat of a push, as duban's numbers (given the first time a name is
@@ -35,7 +35,9 @@ pub async fn parties(store: &Store, pushed: &Pushed) -> Result<(Sender, Chat), S
             Ok((sender, chat))
         }
         Pushed::Press(p) => {
-            let id = store.dingtalk_id(&DingName::User(p.user_id.clone())).await?;
+            let id = store
+                .dingtalk_id(&DingName::User(p.user_id.clone()))
+                .await?;
             let sender = Sender {
                 id,
                 name: String::new(),

@@ -90,7 +90,11 @@ pub enum Pushed {
 impl Pushed {
     /// Reads a CALLBACK frame's topic and data (a JSON string); None for a topic duban did not
     /// subscribe to.
-    pub fn read(topic: &str, data: &str, frame_id: &str) -> anyhow::Result<Option<(Pushed, String)>> {
+    pub fn read(
+        topic: &str,
+        data: &str,
+        frame_id: &str,
+    ) -> anyhow::Result<Option<(Pushed, String)>> {
         let pushed = match topic {
             TOPIC_MESSAGE => Pushed::Message(serde_json::from_str(data)?),
             TOPIC_CARD => Pushed::Press(serde_json::from_str(data)?),
@@ -153,7 +157,9 @@ mod tests {
 
     #[test]
     fn a_robot_message_reads_with_its_quote() {
-        let (pushed, id) = Pushed::read(TOPIC_MESSAGE, GROUP, "frame-1").unwrap().unwrap();
+        let (pushed, id) = Pushed::read(TOPIC_MESSAGE, GROUP, "frame-1")
+            .unwrap()
+            .unwrap();
         assert_eq!(id, "msgX1");
         let Pushed::Message(m) = &pushed else {
             panic!("{pushed:?}")

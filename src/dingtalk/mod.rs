@@ -8,4 +8,5 @@ pub mod api;
 pub mod events;
 pub mod incoming;
 pub mod outlet;
+pub mod run;
 pub mod stream;

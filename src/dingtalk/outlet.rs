@@ -92,27 +92,27 @@ impl Outlet {
     ) -> Result<i32, NotSent> {
         let space = self.space(chat).await?;
         let buttons = buttons.filter(|b| b.buttons().next().is_some());
-        let key = match (buttons, &self.card_template) {
+        let (key, carrier) = match (buttons, &self.card_template) {
             (Some(buttons), Some(template)) => {
                 let card = Card {
                     template_id: template.clone(),
                     out_track_id: format!("duban-{}", crate::conversation::invites::new_code()),
                     params: card_params(text, buttons),
                 };
-                self.api.send_card(&space, &card).await?;
-                card.out_track_id
+                let sent = self.api.send_card(&space, &card).await?;
+                (card.out_track_id, sent.carrier_id)
             }
             _ => {
                 let text = match buttons.and_then(texts::buttons_in_words) {
                     Some(words) => format!("{text}\n\n{words}"),
                     None => text.to_owned(),
                 };
-                self.send(&space, &Message::Text(text)).await?
+                (self.send(&space, &Message::Text(text)).await?, None)
             }
         };
         Ok(self
             .store
-            .number_dingtalk_message(&key, chat, self.clock.unix())
+            .number_dingtalk_message(&key, carrier.as_deref(), chat, self.clock.unix())
             .await?)
     }
 
@@ -147,7 +147,7 @@ impl Outlet {
         let key = self.send(&space, &message).await?;
         Ok(self
             .store
-            .number_dingtalk_message(&key, chat, self.clock.unix())
+            .number_dingtalk_message(&key, None, chat, self.clock.unix())
             .await?)
     }
 
@@ -173,7 +173,7 @@ impl Outlet {
         let key = self.send(&space, &message).await?;
         Ok(self
             .store
-            .number_dingtalk_message(&key, chat, self.clock.unix())
+            .number_dingtalk_message(&key, None, chat, self.clock.unix())
             .await?)
     }
 

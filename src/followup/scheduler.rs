@@ -12,7 +12,8 @@ use crate::config::Settings;
 use crate::progress::{Cycle, due_date, period_label};
 use crate::schedule::{Calendar, Kind, Plan, Shift, WorkingPlan};
 use crate::store::{
-    OutFile, OutMessage, Platform, ReportFilter, Role, ScheduleRow, Store, TaskSelection, platform_of,
+    OutFile, OutMessage, Platform, ReportFilter, Role, ScheduleRow, Store, TaskSelection,
+    platform_of,
 };
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, NaiveDate, Utc};

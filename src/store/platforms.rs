@@ -66,27 +66,25 @@ impl Store {
         .execute(&mut *tx)
         .await
         .context("number a DingTalk name")?;
-        let id: i64 = sqlx::query_scalar(
-            "SELECT id FROM platform_ids WHERE platform = $1 AND external = $2",
-        )
-        .bind(Platform::DingTalk.code())
-        .bind(&external)
-        .fetch_one(&mut *tx)
-        .await
-        .context("read a DingTalk name's number")?;
+        let id: i64 =
+            sqlx::query_scalar("SELECT id FROM platform_ids WHERE platform = $1 AND external = $2")
+                .bind(Platform::DingTalk.code())
+                .bind(&external)
+                .fetch_one(&mut *tx)
+                .await
+                .context("read a DingTalk name's number")?;
         tx.commit().await.context("commit a DingTalk name")?;
         Ok(DINGTALK_BASE + id)
     }
 
     async fn dingtalk_id_known(&self, external: &str) -> Result<Option<i64>, StoreError> {
-        let id: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM platform_ids WHERE platform = $1 AND external = $2",
-        )
-        .bind(Platform::DingTalk.code())
-        .bind(external)
-        .fetch_optional(&self.pool)
-        .await
-        .context("look up a DingTalk name")?;
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM platform_ids WHERE platform = $1 AND external = $2")
+                .bind(Platform::DingTalk.code())
+                .bind(external)
+                .fetch_optional(&self.pool)
+                .await
+                .context("look up a DingTalk name")?;
         Ok(id.map(|id| DINGTALK_BASE + id))
     }
 
@@ -104,20 +102,22 @@ impl Store {
         Ok(external.as_deref().and_then(DingName::parse))
     }
 
-    /// Numbers a message the robot sent to `chat_id`, known to DingTalk by `key`; the same key
-    /// again keeps its number.
+    /// Numbers a message the robot sent to `chat_id`, known to DingTalk by `key` (and, for a
+    /// card, by its `carrier` id in quotes); the same key again keeps its number.
     pub async fn number_dingtalk_message(
         &self,
         key: &str,
+        carrier: Option<&str>,
         chat_id: i64,
         now: i64,
     ) -> Result<i32, StoreError> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO dingtalk_messages (key, chat_id, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (key) DO NOTHING",
+            "INSERT INTO dingtalk_messages (key, carrier, chat_id, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING",
         )
         .bind(key)
+        .bind(carrier)
         .bind(chat_id)
         .bind(now)
         .execute(&mut *tx)
@@ -132,14 +132,16 @@ impl Store {
         i32::try_from(id).map_err(|_| StoreError::Corrupt(format!("message number {id}")))
     }
 
-    /// The chat and number of the message DingTalk knows by `key`.
+    /// The chat and number of the message DingTalk knows by `key` (or a card by its carrier
+    /// id).
     pub async fn dingtalk_message(&self, key: &str) -> Result<Option<(i64, i32)>, StoreError> {
-        let found: Option<(i64, i64)> =
-            sqlx::query_as("SELECT chat_id, id FROM dingtalk_messages WHERE key = $1")
-                .bind(key)
-                .fetch_optional(&self.pool)
-                .await
-                .context("look up a DingTalk message")?;
+        let found: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT chat_id, id FROM dingtalk_messages WHERE key = $1 OR carrier = $1",
+        )
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .context("look up a DingTalk message")?;
         Ok(found.and_then(|(chat, id)| Some((chat, i32::try_from(id).ok()?))))
     }
 

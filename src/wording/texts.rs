@@ -6,11 +6,11 @@ use crate::matrix::{LeaderRole, Target, UnitRole};
 use crate::progress::Light;
 use crate::refusal::{BulletinRefusal, InviteRefusal, ReportRefusal, ScheduleRefusal};
 use crate::schedule::{EXAMPLE, Kind, Plan, Shift, weekday_name};
-use crate::wording::{Action, Keyboard};
 use crate::store::{
     AssignRefusal, Assignment, Effective, Member, Named, Origin, Report, ReportState, Role,
     ScheduleDraft, TaskView,
 };
+use crate::wording::{Action, Keyboard};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::fmt::Write;
 
@@ -794,7 +794,13 @@ pub fn dingtalk_bind(code: &str) -> String {
 
 /// An invite, with the way to bind on each platform duban runs on: the Telegram link (when
 /// Telegram runs) and what to send on DingTalk (when DingTalk runs).
-pub fn invite(what: &str, days: u32, code: &str, telegram_link: Option<&str>, dingtalk: bool) -> String {
+pub fn invite(
+    what: &str,
+    days: u32,
+    code: &str,
+    telegram_link: Option<&str>,
+    dingtalk: bool,
+) -> String {
     match (telegram_link, dingtalk) {
         (Some(link), false) => invite_link(link, what, days),
         (None, _) => format!(
@@ -1192,6 +1198,29 @@ pub fn bulletin_file_name(number: u32, period: &str) -> String {
     format!("督查通报第{number}期-{period}")
 }
 
+/// What to do instead of pressing the buttons, where a platform cannot show them (DingTalk
+/// without a card template): one line per kind of button, in the keyboard's order.
+pub fn buttons_in_words(keyboard: &Keyboard) -> Option<String> {
+    let mut lines: Vec<&str> = Vec::new();
+    for button in keyboard.buttons() {
+        let line = match Action::decode(&button.action) {
+            Some(Action::Light(..)) => {
+                "引用本消息回复即可报告进展，可在开头写 蓝、黄、红 或 完成。"
+            }
+            Some(Action::OpenTask(_)) => "发送“任务 编号”打开一项任务，引用它回复即可报告。",
+            Some(Action::Withdraw(_) | Action::Correct(_)) => "如需补充，引用本回执回复即可。",
+            Some(Action::ConfirmSchedule(_) | Action::CancelSchedule(_)) => {
+                "这里无法确认修改：请用命令行 duban schedule set … --yes。"
+            }
+            None => continue,
+        };
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1216,29 +1245,4 @@ mod tests {
         assert_eq!(short("一二三四五", 3), "一二三…");
         assert_eq!(short(" 一二 ", 3), "一二");
     }
-}
-
-/// What to do instead of pressing the buttons, where a platform cannot show them (DingTalk
-/// without a card template): one line per kind of button, in the keyboard's order.
-pub fn buttons_in_words(keyboard: &Keyboard) -> Option<String> {
-    let mut lines: Vec<&str> = Vec::new();
-    for button in keyboard.buttons() {
-        let line = match Action::decode(&button.action) {
-            Some(Action::Light(..)) => {
-                "引用本消息回复即可报告进展，可在开头写 蓝、黄、红 或 完成。"
-            }
-            Some(Action::OpenTask(_)) => "发送“任务 编号”打开一项任务，引用它回复即可报告。",
-            Some(Action::Withdraw(_) | Action::Correct(_)) => {
-                "如需补充，引用本回执回复即可。"
-            }
-            Some(Action::ConfirmSchedule(_) | Action::CancelSchedule(_)) => {
-                "这里无法确认修改：请用命令行 duban schedule set … --yes。"
-            }
-            None => continue,
-        };
-        if !lines.contains(&line) {
-            lines.push(line);
-        }
-    }
-    (!lines.is_empty()).then(|| lines.join("\n"))
 }

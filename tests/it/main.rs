@@ -25,11 +25,13 @@ mod store_chat;
 mod store_followup;
 
 // The chat loop and the follow-up against the local Bot API server; the local DingTalk server
-// and the DingTalk OpenAPI client against it.
+// and the DingTalk OpenAPI client, the Stream client and the whole loop on DingTalk against it.
 mod botapi;
 mod chat;
 mod dingapi;
 mod dingtalk_api;
+mod dingtalk_chat;
+mod dingtalk_stream;
 mod followup;
 mod outbox_sender;
 

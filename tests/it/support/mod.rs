@@ -8,6 +8,7 @@
 
 pub mod bulletin;
 pub mod chat;
+pub mod dingtalk;
 pub mod inspect;
 pub mod matrices;
 pub mod matrix;
