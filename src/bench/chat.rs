@@ -20,8 +20,9 @@ use teloxide::dispatching::UpdateHandler;
 use teloxide::dptree::di::DependencyMap;
 use teloxide::prelude::*;
 
-/// Replies per second of both bots for `chats × per_chat` updates, and the CPU time the
-/// process spent per reply meanwhile (the local Bot API server's share included, for both).
+/// Replies per second of duban and of the reference bots for `chats × per_chat` updates, and
+/// the CPU time the process spent per reply meanwhile (the local Bot API server's share
+/// included, for all).
 /// `help` is duban answering `/help` instead of `/report`: the same inbox, dispatch and
 /// answer, without a report to store — what the report's own work costs is the difference.
 /// `durable` is the bot a user of the same stack writes so that no reply is lost: one synced
