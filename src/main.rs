@@ -150,7 +150,7 @@ enum Command {
         action: ScheduleAction,
     },
     #[cfg(feature = "devtools")]
-    /// 性能基准：导入种子通知、进展回复吞吐（对照裸回显机器人）、解析 10,000 项任务的通知
+    /// 性能基准：导入种子通知、进展回复吞吐（对照先落盘再回答的机器人和裸回显机器人）、解析 10,000 项任务的通知
     Bench {
         /// 每项测量的重复次数
         #[arg(long, default_value_t = 20)]

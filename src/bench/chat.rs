@@ -1,6 +1,10 @@
 //! Replies stored and acknowledged per second through duban's whole path (inbox, schema,
-//! store, receipt), next to a bare teloxide echo bot on the same kind of local Bot API server
-//! with the same updates. Both see every update queued at once, from many chats.
+//! store, receipt), next to two teloxide bots on the same kind of local Bot API server with the
+//! same updates: a bare echo bot, and one that first stores each update durably in SQLite
+//! ([`durable`]), which is what duban's goal is measured against. All see every update queued
+//! at once, from many chats.
+
+mod durable;
 
 use crate::bot::inbox::Mode;
 use crate::botapi::{BotApiOptions, BotApiServer, TestUser};
@@ -12,17 +16,23 @@ use crate::store::{InviteSpec, Role, Store};
 use anyhow::{Context, Result, bail};
 use std::path::Path;
 use std::time::{Duration, Instant};
+use teloxide::dispatching::UpdateHandler;
+use teloxide::dptree::di::DependencyMap;
 use teloxide::prelude::*;
 
-/// Replies per second of both bots for `chats × per_chat` updates, and the CPU time the
-/// process spent per reply meanwhile (the local Bot API server's share included, for both).
+/// Replies per second of duban and of the reference bots for `chats × per_chat` updates, and
+/// the CPU time the process spent per reply meanwhile (the local Bot API server's share
+/// included, for all).
 /// `help` is duban answering `/help` instead of `/report`: the same inbox, dispatch and
 /// answer, without a report to store — what the report's own work costs is the difference.
+/// `durable` is the bot a user of the same stack writes so that no reply is lost: one synced
+/// `INSERT` per update before its answer.
 pub struct Throughput {
     pub updates: usize,
     pub duban: Rate,
     pub help: Rate,
     pub echo: Rate,
+    pub durable: Rate,
 }
 
 /// Replies per second, and CPU time per reply.
@@ -74,12 +84,14 @@ pub async fn throughput(
     let duban = duban_replies(matrix, scratch, chats, per_chat, Sends::Report).await?;
     let help = duban_replies(matrix, scratch, chats, per_chat, Sends::Help).await?;
     let echo = echo_replies(chats, per_chat).await?;
+    let durable = durable::durable_replies(scratch, chats, per_chat).await?;
     let updates = chats * per_chat;
     Ok(Throughput {
         updates,
         duban: Rate::of(duban, updates),
         help: Rate::of(help, updates),
         echo: Rate::of(echo, updates),
+        durable: Rate::of(durable, updates),
     })
 }
 
@@ -210,13 +222,31 @@ async fn duban_replies(
 }
 
 async fn echo_replies(chats: usize, per_chat: usize) -> Result<Spent> {
-    let server = BotApiServer::start(BotApiOptions::default()).await?;
     let handler = Update::filter_message().endpoint(|bot: Bot, msg: Message| async move {
         bot.send_message(msg.chat.id, msg.text().unwrap_or_default())
             .await?;
         respond(())
     });
-    let mut dispatcher = Dispatcher::builder(server.bot(), handler).build();
+    stock_bot_replies(handler, DependencyMap::new(), chats, per_chat, "回显").await
+}
+
+/// Runs a stock teloxide `Dispatcher` of `handler` (given `deps`) on a Bot API server of its
+/// own and measures it with the same updates as duban's `/report`; `name` names the bot in an
+/// error.
+async fn stock_bot_replies<Err>(
+    handler: UpdateHandler<Err>,
+    deps: DependencyMap,
+    chats: usize,
+    per_chat: usize,
+    name: &str,
+) -> Result<Spent>
+where
+    Err: std::fmt::Debug + Send + Sync + 'static,
+{
+    let server = BotApiServer::start(BotApiOptions::default()).await?;
+    let mut dispatcher = Dispatcher::builder(server.bot(), handler)
+        .dependencies(deps)
+        .build();
     let shutdown = dispatcher.shutdown_token();
     let task = tokio::spawn(async move { dispatcher.dispatch().await });
     // Let the dispatcher start polling before the clock runs.
@@ -228,7 +258,8 @@ async fn echo_replies(chats: usize, per_chat: usize) -> Result<Spent> {
     // registers for teloxide's "done" notice only when first polled, and misses it (waits
     // forever) when the dispatcher finishes in between, as it may on another thread.
     let _ = shutdown.shutdown();
-    task.await.context("对照的回显机器人异常退出")?;
+    task.await
+        .with_context(|| format!("对照的{name}机器人异常退出"))?;
     server.shutdown().await;
     elapsed
 }

@@ -29,7 +29,7 @@ const FAN_OUT_LIFTED: usize = 10_000;
 pub enum Part {
     /// Seed parse and import.
     Import,
-    /// Replies through the full path vs the echo bot.
+    /// Replies through the full path vs the durable and the echo bot.
     Chat,
     /// Reminder fan-out, capped and lifted.
     Fanout,
@@ -123,19 +123,31 @@ async fn chat(dir: &UnitDirectory, scratch: &Path) -> Result<()> {
     let matrix = read_notice(Path::new(SEED_NOTICE), dir)?;
     let (chats, per_chat) = (200, 20);
     let figures = chat::throughput(&matrix, scratch, chats, per_chat).await?;
-    let ratio = |rate: chat::Rate| rate.per_second / figures.echo.per_second;
+    // The goal is set against the durable bot (what the same stack does when no reply may be
+    // lost); the ratio to the bare echo bot is shown without one.
+    let ratios = |rate: chat::Rate| {
+        (
+            rate.per_second / figures.durable.per_second,
+            rate.per_second / figures.echo.per_second,
+        )
+    };
+    let (durable, echo) = ratios(figures.duban);
     outln!(
-        "  进展回复：存储并回执（{} 条，{chats} 个会话） {:.0} 条/秒   CPU {:.0} µs/条   比值 {:.2}，目标 ≥ 0.7",
+        "  进展回复：存储并回执（{} 条，{chats} 个会话） {:.0} 条/秒   CPU {:.0} µs/条   比落盘对照 {durable:.2}（目标 ≥ 1.0），比回显 {echo:.2}",
         figures.updates,
         figures.duban.per_second,
         micros(figures.duban.cpu),
-        ratio(figures.duban),
     )?;
+    let (durable, echo) = ratios(figures.help);
     outln!(
-        "  参照：同一路径回答 /help（不存报告）       {:.0} 条/秒   CPU {:.0} µs/条   比值 {:.2}",
+        "  参照：同一路径回答 /help（不存报告）       {:.0} 条/秒   CPU {:.0} µs/条   比落盘对照 {durable:.2}，比回显 {echo:.2}",
         figures.help.per_second,
         micros(figures.help.cpu),
-        ratio(figures.help),
+    )?;
+    outln!(
+        "  对照：teloxide+sqlx 每条更新先落盘再回答（WAL，FULL） {:.0} 条/秒   CPU {:.0} µs/条",
+        figures.durable.per_second,
+        micros(figures.durable.cpu),
     )?;
     outln!(
         "  对照：teloxide 裸回显机器人（同样的更新）     {:.0} 条/秒   CPU {:.0} µs/条",
