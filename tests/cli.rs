@@ -348,6 +348,25 @@ fn invite_prints_a_single_use_link_and_refuses_unknown_units() {
         "{text}"
     );
     assert!(text.contains("https://t.me/duban_bot?start="), "{text}");
+    assert!(!text.contains("钉钉"), "{text}");
+
+    // With DingTalk configured, the invite also says what to send the robot there.
+    let out = Command::new(env!("CARGO_BIN_EXE_duban"))
+        .args(["invite", "--unit", "区科技局"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DUBAN_DATABASE_URL", &env.db_url)
+        .env("DUBAN_BOT_USERNAME", "duban_bot")
+        .env("DUBAN_DINGTALK_CLIENT_ID", "dingappkey")
+        .env_remove("DUBAN_BOT_TOKEN")
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(text.contains("https://t.me/duban_bot?start="), "{text}");
+    let code = text.split("start=").nth(1).unwrap().lines().next().unwrap();
+    assert!(
+        text.contains(&format!("在钉钉里与督办机器人单聊，发送：绑定 {code}")),
+        "{text}"
+    );
 
     let unknown = env.run(&["invite", "--unit", "科技"]);
     assert_eq!(unknown.status.code(), Some(2));

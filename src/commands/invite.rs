@@ -29,11 +29,18 @@ pub async fn run(settings: &Settings, invitee: Invitee, expires: Option<&str>) -
         "邀请链接（{what}，有效至 {}，只能使用一次）：",
         crate::wording::format_time(now + seconds)
     )?;
-    outln!("{}", invites::link(&username, &code))?;
-    if username.is_empty() {
-        outln!(
-            "（未设置 bot_username，也无法向 Telegram 查询：请让对方在机器人对话里发送上面这行。）"
-        )?;
+    let dingtalk = !settings.dingtalk_client_id.trim().is_empty();
+    let telegram = !username.is_empty() || std::env::var(TOKEN_VAR).is_ok() || !dingtalk;
+    if telegram {
+        outln!("{}", invites::link(&username, &code))?;
+        if username.is_empty() {
+            outln!(
+                "（未设置 bot_username，也无法向 Telegram 查询：请让对方在机器人对话里发送上面这行。）"
+            )?;
+        }
+    }
+    if dingtalk {
+        outln!("{}", texts::dingtalk_bind(&code))?;
     }
     Ok(())
 }

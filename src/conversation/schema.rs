@@ -104,7 +104,7 @@ fn texts() -> Handler {
                 .branch(dptree::filter(can_report).endpoint(reporting::reply))
                 .endpoint(reporting::refuse_supervisor),
         )
-        .endpoint(cases::plain_text)
+        .endpoint(reading::which_task)
 }
 
 fn commands() -> Handler {

@@ -189,11 +189,15 @@ async fn insert_figures(
     Ok(())
 }
 
-/// The audit entry of a stored report: 报告 #id 第N项 单位 周期 灯, and its text.
+/// The audit entry of a stored report: 报告 #id 第N项 单位 周期 灯 经平台, and its text.
 fn audit_entry(id: i64, report: &NewReport, now: i64) -> AuditRow {
     let light = report.light.map(|l| l.name()).unwrap_or("未标注");
+    let via = match super::platform_of(report.user_id) {
+        super::Platform::Telegram => "Telegram",
+        super::Platform::DingTalk => "钉钉",
+    };
     let subject = format!(
-        "报告 #{id} 第{}项 {} {} {light}",
+        "报告 #{id} 第{}项 {} {} {light} 经{via}",
         report.task_number, report.unit_name, report.period
     );
     let (action, detail) = match report.corrects {

@@ -259,6 +259,13 @@ pub fn edits_not_applied() -> String {
     "修改已发送的消息不会更新报告。如需更正，请点报告回执上的“修改”按钮，或重新报告。".into()
 }
 
+pub fn which_task(unit: &str) -> String {
+    format!(
+        "这条消息没有指明任务，未记录。请选择{unit}的任务，再回复（引用）任务消息报告进展；\
+         也可发送 /report 任务编号 内容。"
+    )
+}
+
 pub fn plain_text_hint() -> String {
     "如需报告进展，请回复某项任务的消息，或发送 /report 任务编号 内容。发送 /help 查看说明。".into()
 }

@@ -31,11 +31,22 @@ on_both_backends! {
         let expired = ding.says(&bob, &format!("绑定 {late}")).await;
         assert!(body(&expired).starts_with("邀请码已过期"), "{expired:?}");
 
+        // An admin's /invite says what to send the robot on DingTalk, and that code binds.
+        let admin = ding.user(ADMIN, "管理员甲");
+        let invite = ding.says(&admin, "/invite 区发展改革局").await;
+        let text = body(&invite);
+        assert!(text.contains("在钉钉里与督办机器人单聊，发送：绑定 "), "{invite:?}");
+        assert!(!text.contains("t.me"), "no Telegram link without Telegram: {invite:?}");
+        let fresh = text.split("绑定 ").nth(1).unwrap().trim_end_matches('。').trim();
+        let carol = ding.user("staff1003", "王五");
+        let bound = ding.says(&carol, &format!("绑定 {fresh}")).await;
+        assert!(body(&bound).contains("区发展改革局"), "{bound:?}");
+
         // An unbound person is told to bind, whatever they send.
         let tasks = ding.says(&bob, "/tasks").await;
         assert!(body(&tasks).contains("绑定"), "{tasks:?}");
         let members = ding.store.members(None).await.unwrap();
-        assert_eq!(members.len(), 1, "{members:?}");
+        assert_eq!(members.len(), 2, "{members:?}");
         ding.stop().await;
     }
 
@@ -63,12 +74,18 @@ on_both_backends! {
         assert!(body(&prompt).starts_with("第8项：🟡进度滞后"), "{prompt:?}");
         let after = ding.says(&alice, "研发投入不足，正在协调").await;
         assert!(body(&after).contains("状态：🟡黄"), "{after:?}");
-        // The prompt answered, a text is a text again.
-        let hint = ding.says(&alice, "谢谢").await;
-        assert!(!body(&hint).contains("已记录"), "{hint:?}");
+        // The prompt answered, a text that names no task is asked which task, with a picker;
+        // a task picked, the quoted card takes the report.
+        let which = ding.says(&alice, "本月新增企业5家").await;
+        assert!(body(&which).contains("没有指明任务"), "{which:?}");
+        ding.press(&alice, &which, &action(&which, "8"));
+        let picked = ding.expect(&single(&alice), 1).await.remove(0);
+        assert!(body(&picked).starts_with("第8项任务"), "{picked:?}");
+        let on_picked = ding.quotes(&alice, &picked, "本月新增企业5家").await;
+        assert!(body(&on_picked).contains("已记录第8项进展"), "{on_picked:?}");
 
         let reports = ding.reports().await;
-        assert_eq!(reports.len(), 4, "{reports:?}");
+        assert_eq!(reports.len(), 5, "{reports:?}");
         assert!(reports.iter().all(|r| r.task_number == 8 && r.unit == "区科技局"));
         assert_eq!(reports[3].light, Some(Light::Yellow));
         assert_eq!(reports[3].text, "研发投入不足，正在协调");
@@ -266,5 +283,100 @@ async fn a_disconnect_a_dropped_socket_an_expired_token_and_a_restart_lose_nothi
     assert!(body(&sent[4]).contains("4/30家"), "{sent:?}");
     let reports = ding.reports().await;
     assert_eq!(reports.len(), 4, "{reports:?}");
+    ding.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bound_on_both_platforms_each_reminder_comes_on_both_and_the_report_once() {
+    use duban::bot::inbox::Mode;
+    use duban::botapi::{BotApiOptions, BotApiServer, TestUser};
+    use duban::dingapi::{DingApiOptions, DingApiServer, DingUser};
+    use duban::dingtalk::run::DingTalkConfig;
+    use duban::service::{Platforms, start_on};
+
+    let db = TestDb::sqlite().await;
+    let store = &db.store;
+    import_seed(store).await;
+    let telegram = BotApiServer::start(BotApiOptions::default()).await.unwrap();
+    let dingtalk = DingApiServer::start(DingApiOptions::default())
+        .await
+        .unwrap();
+    let settings = settings(&dingtalk, true);
+    let config = DingTalkConfig::new(&settings, &DingApiOptions::default().client_secret).unwrap();
+    let clock = duban::clock::Clock::manual(march(10, 9));
+    let platforms = Platforms {
+        telegram: Some((telegram.bot(), Mode::Polling)),
+        dingtalk: Some(config),
+    };
+    let service = start_on(store.clone(), clock.clone(), &settings, platforms, TICK)
+        .await
+        .unwrap();
+
+    // 张三 binds on Telegram and on DingTalk, each with an invite of his unit.
+    let ding = Ding::attach(store, dingtalk, clock.clone(), settings.clone());
+    let on_telegram = TestUser::new(1001, "张三");
+    telegram.add_user(&on_telegram);
+    let code = ding.invite(Role::Contact, Some("区科技局")).await;
+    telegram.send_text(&on_telegram, 1001, &format!("/start {code}"));
+    let bound = telegram.wait_for_sent(1001, 1, WAIT).await.unwrap();
+    assert!(crate::support::seed::text(&bound[0]).starts_with("绑定成功"));
+    let mut ding = ding;
+    let on_dingtalk: DingUser = ding.contact("staff1001", "张三", "区科技局").await;
+
+    // The reminder of the 18th: the same messages on both platforms.
+    ding.live_to(march(18, 10)).await;
+    let on_tg = telegram.sent(1001).len() - 1;
+    let on_dt = ding.server.sent_to_user(&on_dingtalk.staff_id).len() - 1;
+    assert!(on_tg > 0, "no reminder on Telegram");
+    assert_eq!(on_tg, on_dt, "each reminder on both platforms");
+
+    // He reports once, on DingTalk: one record, which the audit trail says came through 钉钉.
+    ding.seen_all(&single(&on_dingtalk));
+    let receipt = ding
+        .says(&on_dingtalk, "/report 8 已新增高新技术企业9家")
+        .await;
+    assert!(body(&receipt).contains("9/30家"), "{receipt:?}");
+    let reports = ding.reports().await;
+    assert_eq!(reports.len(), 1);
+    let audit = store.audit(None).await.unwrap();
+    let entry = audit.iter().find(|e| e.action == "report").unwrap();
+    assert!(entry.subject.ends_with("经钉钉"), "{entry:?}");
+    // The nudge of the 23rd does not chase the task he reported, on either platform.
+    let before = (
+        telegram.sent(1001).len(),
+        ding.server.sent_to_user(&on_dingtalk.staff_id).len(),
+    );
+    ding.live_to(march(23, 10)).await;
+    let after = (
+        telegram.sent(1001).len(),
+        ding.server.sent_to_user(&on_dingtalk.staff_id).len(),
+    );
+    assert_eq!(after.0 - before.0, after.1 - before.1);
+    service.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn without_a_card_template_the_buttons_are_put_into_words_and_quotes_report() {
+    let db = TestDb::sqlite().await;
+    let server = duban::dingapi::DingApiServer::start(duban::dingapi::DingApiOptions::default())
+        .await
+        .unwrap();
+    let settings = settings(&server, false);
+    let mut ding = Ding::start_with(&db.store, settings, server).await;
+    let alice = ding.contact("staff1001", "张三", "区科技局").await;
+
+    let card = ding.says(&alice, "/tasks 8").await;
+    assert!(matches!(card.body, SentBody::Text { .. }), "{card:?}");
+    assert!(
+        body(&card).contains("引用本消息回复即可报告进展"),
+        "{card:?}"
+    );
+    let receipt = ding.quotes(&alice, &card, "黄：用地未落实").await;
+    assert!(body(&receipt).contains("状态：🟡黄"), "{receipt:?}");
+    assert!(
+        body(&receipt).contains("如需补充，引用本回执回复即可"),
+        "{receipt:?}"
+    );
+    assert_eq!(ding.reports().await.len(), 1);
     ding.stop().await;
 }

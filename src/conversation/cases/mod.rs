@@ -61,10 +61,6 @@ pub async fn media() -> Outcome {
     say(texts::media_not_supported())
 }
 
-pub async fn plain_text() -> Outcome {
-    say(texts::plain_text_hint())
-}
-
 pub async fn group_not_registered() -> Outcome {
     say(texts::group_not_registered())
 }

@@ -63,6 +63,30 @@ pub async fn tasks(ctx: SharedCtx, actor: Actor, args: String) -> Outcome {
     Ok(lines(messages, buttons))
 }
 
+/// A text that names no task (no command, no reply to a task's message): a contact is asked
+/// which task, with their unit's tasks to pick from; others get the hint.
+pub async fn which_task(ctx: SharedCtx, actor: Actor) -> Outcome {
+    let Some((unit_id, unit)) = actor.unit() else {
+        return say(texts::plain_text_hint());
+    };
+    let Some(notice) = ctx.notice().await? else {
+        return say(texts::plain_text_hint());
+    };
+    let tasks = ctx
+        .store
+        .tasks(notice, TaskSelection::Unit(unit_id))
+        .await?;
+    if tasks.is_empty() {
+        return say(texts::plain_text_hint());
+    }
+    let picker: Vec<(i64, u32)> = tasks.iter().map(|t| (t.id, t.number)).collect();
+    Ok(vec![Reply::with_buttons(
+        texts::which_task(unit),
+        actions::task_picker(&picker),
+        None,
+    )])
+}
+
 /// A task card with its light buttons; replies to it report on the task.
 fn card(ctx: &Ctx, task: &TaskView, reports: &[Report]) -> Reply {
     let text = texts::task_card(task, &ctx.period(), reports);

@@ -96,6 +96,18 @@ impl Ding {
         }
     }
 
+    /// A harness over a service started elsewhere (on several platforms at once).
+    pub fn attach(store: &Store, server: DingApiServer, clock: Clock, settings: Settings) -> Ding {
+        Ding {
+            server,
+            store: store.clone(),
+            clock,
+            settings,
+            running: None,
+            seen: HashMap::new(),
+        }
+    }
+
     /// Stops the service gracefully and returns the server, for a restart.
     pub async fn stop(mut self) -> DingApiServer {
         if let Some(running) = self.running.take() {
