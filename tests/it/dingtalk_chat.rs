@@ -380,3 +380,36 @@ async fn without_a_card_template_the_buttons_are_put_into_words_and_quotes_repor
     assert_eq!(ding.reports().await.len(), 1);
     ding.stop().await;
 }
+
+#[tokio::test]
+async fn a_supervisor_gets_the_bulletin_on_dingtalk_as_markdown_and_files() {
+    let db = TestDb::sqlite().await;
+    let mut ding = Ding::start(&db.store).await;
+    let alice = ding.contact("staff1001", "张三", "区科技局").await;
+    ding.says(&alice, "报告 8 蓝：已新增高新技术企业18家").await;
+    let sup = ding.user("staff2001", "王督查");
+    let code = ding.invite(Role::Supervisor, None).await;
+    ding.says(&sup, &format!("绑定 {code}")).await;
+
+    ding.server.user_says(&sup, "/bulletin");
+    let sent = ding.expect(&single(&sup), 4).await;
+    let SentBody::Markdown { title, text } = &sent[0].body else {
+        panic!("{sent:?}")
+    };
+    assert!(title.contains("督查通报"), "{title}");
+    assert!(text.contains("已反馈1项"), "{text}");
+    let names: Vec<String> = sent[1..]
+        .iter()
+        .map(|m| match &m.body {
+            SentBody::File { file_name, .. } => file_name.clone(),
+            SentBody::Image { .. } => "chart".to_owned(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert!(
+        names[0].ends_with(".docx") && names[1].ends_with(".xlsx"),
+        "{names:?}"
+    );
+    assert_eq!(names[2], "chart");
+    ding.stop().await;
+}
