@@ -330,10 +330,17 @@ async fn bound_on_both_platforms_each_reminder_comes_on_both_and_the_report_once
     assert!(on_tg > 0, "no reminder on Telegram");
     assert_eq!(on_tg, on_dt, "each reminder on both platforms");
 
-    // He reports once, on DingTalk: one record, which the audit trail says came through 钉钉.
+    // He reports once, on DingTalk, quoting the reminder: one record, which the audit trail
+    // says came through 钉钉.
+    let reminder = ding
+        .server
+        .sent_to_user(&on_dingtalk.staff_id)
+        .into_iter()
+        .find(|m| body(m).contains("第8项任务本期"))
+        .expect("the reminder of task 8");
     ding.seen_all(&single(&on_dingtalk));
     let receipt = ding
-        .says(&on_dingtalk, "/report 8 已新增高新技术企业9家")
+        .quotes(&on_dingtalk, &reminder, "已新增高新技术企业9家")
         .await;
     assert!(body(&receipt).contains("9/30家"), "{receipt:?}");
     let reports = ding.reports().await;
