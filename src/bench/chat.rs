@@ -2,8 +2,10 @@
 //! store, receipt), next to two teloxide bots on the same kind of local Bot API server with the
 //! same updates: a bare echo bot, and one that first stores each update durably in SQLite
 //! ([`durable`]), which is what duban's goal is measured against. All see every update queued
-//! at once, from many chats.
+//! at once, from many chats. And duban's `/report` through the DingTalk path ([`dingtalk`]),
+//! with the same contacts and messages, as a figure next to the Telegram one.
 
+mod dingtalk;
 mod durable;
 
 use crate::bot::inbox::Mode;
@@ -27,9 +29,12 @@ use teloxide::prelude::*;
 /// answer, without a report to store — what the report's own work costs is the difference.
 /// `durable` is the bot a user of the same stack writes so that no reply is lost: one synced
 /// `INSERT` per update before its answer.
+/// `dingtalk` is duban's `/report` on the local DingTalk server instead: each message a frame
+/// on the Stream WebSocket and its ACK, each receipt a card sent with one HTTP call.
 pub struct Throughput {
     pub updates: usize,
     pub duban: Rate,
+    pub dingtalk: Rate,
     pub help: Rate,
     pub echo: Rate,
     pub durable: Rate,
@@ -82,6 +87,7 @@ pub async fn throughput(
     per_chat: usize,
 ) -> Result<Throughput> {
     let duban = duban_replies(matrix, scratch, chats, per_chat, Sends::Report).await?;
+    let dingtalk = dingtalk::dingtalk_replies(matrix, scratch, chats, per_chat).await?;
     let help = duban_replies(matrix, scratch, chats, per_chat, Sends::Help).await?;
     let echo = echo_replies(chats, per_chat).await?;
     let durable = durable::durable_replies(scratch, chats, per_chat).await?;
@@ -89,6 +95,7 @@ pub async fn throughput(
     Ok(Throughput {
         updates,
         duban: Rate::of(duban, updates),
+        dingtalk: Rate::of(dingtalk, updates),
         help: Rate::of(help, updates),
         echo: Rate::of(echo, updates),
         durable: Rate::of(durable, updates),

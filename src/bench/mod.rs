@@ -138,6 +138,13 @@ async fn chat(dir: &UnitDirectory, scratch: &Path) -> Result<()> {
         figures.duban.per_second,
         micros(figures.duban.cpu),
     )?;
+    outln!(
+        "  进展回复（钉钉）：存储并以卡片回执（{} 条，{chats} 个会话） {:.0} 条/秒   CPU {:.0} µs/条   比 Telegram 进展回复 {:.2}",
+        figures.updates,
+        figures.dingtalk.per_second,
+        micros(figures.dingtalk.cpu),
+        figures.dingtalk.per_second / figures.duban.per_second,
+    )?;
     let (durable, echo) = ratios(figures.help);
     outln!(
         "  参照：同一路径回答 /help（不存报告）       {:.0} 条/秒   CPU {:.0} µs/条   比落盘对照 {durable:.2}，比回显 {echo:.2}",

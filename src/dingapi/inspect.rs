@@ -33,6 +33,16 @@ impl DingApiServer {
         sent
     }
 
+    /// How many messages the robot sent, to all chats (cheaper than reading them all).
+    pub fn sent_count(&self) -> usize {
+        self.shared.lock().chats.values().map(Vec::len).sum()
+    }
+
+    /// How many ACKs arrived (cheaper than `acked().len()`).
+    pub fn acked_count(&self) -> usize {
+        self.shared.lock().acked.len()
+    }
+
     /// A card as it stands now.
     pub fn card(&self, out_track_id: &str) -> Option<SentCard> {
         self.shared
