@@ -29,7 +29,7 @@ const FAN_OUT_LIFTED: usize = 10_000;
 pub enum Part {
     /// Seed parse and import.
     Import,
-    /// Replies through the full path vs the durable and the echo bot.
+    /// Replies through the full path, on Telegram and on DingTalk, vs the durable and the echo bot.
     Chat,
     /// Reminder fan-out, capped and lifted.
     Fanout,
