@@ -442,3 +442,24 @@ async fn on_stop_a_frame_still_being_stored_is_acked_before_the_client_ends() {
     assert_eq!(acked.len(), 1);
     assert_eq!(acked[0].message_id, pushed.message_id);
 }
+
+#[tokio::test]
+async fn past_256_frames_being_stored_the_client_stops_reading_and_loses_none() {
+    let sink = Recorder::new();
+    sink.hold();
+    let running = connected(sink.clone()).await;
+    let server = &running.server;
+    for n in 0..300 {
+        server.user_says(&zhang(), &format!("第{n}条"));
+    }
+    // 256 are with the sink; the rest wait unread in the socket, not dropped.
+    sink.wait_for_takes(256).await;
+    assert!(server.acked().is_empty());
+    sink.release();
+    server.wait_for_acks(300, WAIT).await.unwrap();
+    let mut ids: Vec<String> = sink.taken().iter().map(msg_id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 300, "every frame taken");
+    assert_eq!(server.connections_opened(), 1, "without a reconnect");
+}

@@ -17,8 +17,11 @@ use tokio_tungstenite::tungstenite::Message;
 use super::wire::{self, Incoming};
 use super::{Sink, Timing};
 
-/// Frames handed to the sink and not yet answered, at most. Beyond it a frame is left unACKed
-/// (DingTalk may push it again) rather than piling up tasks behind a stuck database.
+/// Frames handed to the sink and not yet answered, at most. At the cap the connection stops
+/// reading until one is answered (backpressure): a frame read and then left unACKed might never
+/// come again (DingTalk documents robot messages as fire-and-forget), while one left unread in
+/// the socket waits for its turn. Should the sink stay stuck for longer than `idle_ping` and
+/// `pong_timeout`, the unanswered ping ends the connection and a new one is opened.
 const MAX_IN_FLIGHT: usize = 256;
 /// How long one write may take before the socket counts as dead.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -77,12 +80,13 @@ where
             }
             (None, None, _) => last_read + timing.idle_ping,
         };
-        let reading = stopping_since.is_none();
+        let running = stopping_since.is_none();
+        let reading = running && takes.len() < MAX_IN_FLIGHT;
         let step = tokio::select! {
             message = ws.next(), if reading => Step::Read(message),
             Some(joined) = takes.join_next() => Step::Taken(joined),
             () = sleep_until(wake) => Step::Timer,
-            _ = stop.wait_for(|s| *s), if reading => Step::Stop,
+            _ = stop.wait_for(|s| *s), if running => Step::Stop,
         };
         match step {
             Step::Read(None) => break "closed by DingTalk".to_owned(),
@@ -199,14 +203,6 @@ fn answer<S: Sink>(
             Some(Answer::Draining(wire::ack(200, &message_id, "")))
         }
         Incoming::Callback(frame) => {
-            if takes.len() >= MAX_IN_FLIGHT {
-                tracing::warn!(
-                    connection = id,
-                    message_id = frame.message_id,
-                    "too many frames being stored; this one stays unacknowledged"
-                );
-                return None;
-            }
             tracing::debug!(
                 connection = id,
                 message_id = frame.message_id,
