@@ -4,7 +4,7 @@
 //! with the Bot API failing a fifth of the sends — and each time exactly the expected messages
 //! reach the expected chats on the expected working days. Then admins change schedules in chat.
 
-use crate::support::chat::{ADMIN, Chat, TICK, WAIT, button, settings, text};
+use crate::support::chat::{ADMIN, Chat, TICK, button, settings, settle_at, text};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use duban::bot::inbox::Mode;
 use duban::botapi::{BotApiServer, FaultKind, FaultPlan, RateLimit, TestUser};
@@ -118,21 +118,7 @@ async fn cast(chat: &mut Chat) -> Cast {
 /// Moves the clock to `at` (at least an hour on, so the scheduler records its progress) and
 /// waits until the scheduler has looked at it and the outbox is empty.
 async fn step_to(chat: &Chat, at: DateTime<Utc>) {
-    chat.clock.set(at);
-    let deadline = tokio::time::Instant::now() + WAIT * 4;
-    loop {
-        let checked = chat.store.scheduler_checked_at().await.unwrap();
-        let pending = chat.store.outbox(Some("pending")).await.unwrap();
-        if checked == Some(at.timestamp()) && pending.is_empty() {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "at {at}: scheduler at {checked:?}, {} messages pending",
-            pending.len()
-        );
-        tokio::time::sleep(TICK).await;
-    }
+    settle_at(&chat.store, &chat.clock, at).await;
 }
 
 /// Six-hour steps from `from` to `to`, each waited for; `on_step` runs after each.

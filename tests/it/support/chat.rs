@@ -241,6 +241,26 @@ impl Chat {
     }
 }
 
+/// Moves `clock` to `at` and waits until the scheduler has looked at it and the outbox is
+/// empty, whatever platform the service runs on.
+pub async fn settle_at(store: &Store, clock: &Clock, at: chrono::DateTime<Utc>) {
+    clock.set(at);
+    let deadline = tokio::time::Instant::now() + WAIT * 4;
+    loop {
+        let checked = store.scheduler_checked_at().await.unwrap();
+        let pending = store.outbox(Some("pending")).await.unwrap();
+        if checked == Some(at.timestamp()) && pending.is_empty() {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "at {at}: scheduler at {checked:?}, {} messages pending",
+            pending.len()
+        );
+        tokio::time::sleep(TICK).await;
+    }
+}
+
 /// Moves the clock on by ten seconds at a time (so that retries fall due) until `done`.
 pub async fn advance_until(clock: &Clock, done: impl Fn() -> bool) {
     let deadline = tokio::time::Instant::now() + WAIT;

@@ -217,21 +217,7 @@ impl Ding {
     /// Moves the clock to `at` and waits until the scheduler has looked at it and the outbox
     /// is empty.
     pub async fn step_to(&self, at: DateTime<Utc>) {
-        self.clock.set(at);
-        let deadline = tokio::time::Instant::now() + WAIT * 4;
-        loop {
-            let checked = self.store.scheduler_checked_at().await.unwrap();
-            let pending = self.store.outbox(Some("pending")).await.unwrap();
-            if checked == Some(at.timestamp()) && pending.is_empty() {
-                return;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "at {at}: scheduler at {checked:?}, {} messages pending",
-                pending.len()
-            );
-            tokio::time::sleep(TICK).await;
-        }
+        super::chat::settle_at(&self.store, &self.clock, at).await;
     }
 
     /// Six-hour steps up to `to`, each waited for.
