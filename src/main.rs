@@ -31,6 +31,9 @@ enum Command {
         /// 只为前 N 个单位绑定联络员（主办单位优先），演示更小更快
         #[arg(long, value_name = "N")]
         units: Option<usize>,
+        /// 聊天平台
+        #[arg(long, value_enum, default_value = "telegram")]
+        channel: duban::demo::Platform,
     },
     /// 导入任务分解通知（Word .docx、Excel 分解表 .xlsx/.xls、纯文本或 Markdown）
     Import {
@@ -239,7 +242,11 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             #[cfg(feature = "devtools")]
-            Command::Demo { out, units } => commands::demo::run(&settings, Some(&out), units).await,
+            Command::Demo {
+                out,
+                units,
+                channel,
+            } => commands::demo::run(&settings, Some(&out), units, channel).await,
             Command::Import {
                 file,
                 directory,

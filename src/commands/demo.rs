@@ -1,10 +1,10 @@
-//! `duban demo [--out DIR] [--units N]`: the whole loop offline (see [`crate::demo`]) into a
+//! `duban demo [--out DIR] [--units N] [--channel telegram|dingtalk]`: the whole loop offline (see [`crate::demo`]) into a
 //! fresh database under `out/demo/`, with a progress line while it runs and a summary at the
 //! end. It never touches the configured database and needs no token and no network.
 
 use super::stdout::{self, StdoutError};
 use crate::config::Settings;
-use crate::demo::{self, Event, Options, Progress};
+use crate::demo::{self, Event, Options, Platform, Progress};
 use crate::{out, outln};
 use anyhow::{Result, bail};
 use std::io::{IsTerminal, Write};
@@ -13,20 +13,27 @@ use std::path::{Path, PathBuf};
 pub const SEED_NOTICE: &str = "seeds/yanzhou-2022-task-notice.txt";
 pub const DEMO_DIR: &str = "out/demo";
 
-pub async fn run(settings: &Settings, out: Option<&Path>, units: Option<usize>) -> Result<()> {
+pub async fn run(
+    settings: &Settings,
+    out: Option<&Path>,
+    units: Option<usize>,
+    platform: Platform,
+) -> Result<()> {
     let options = Options {
         out_dir: out.map_or_else(|| PathBuf::from(DEMO_DIR), Path::to_path_buf),
         notice: PathBuf::from(SEED_NOTICE),
         directory: settings.directory.clone(),
         calendar: settings.calendar.clone(),
         units,
+        platform,
     };
     let live = std::io::stderr().is_terminal();
     // The first failed write to standard output, returned once the demo has run.
     let mut stdout_error = None;
     let mut on_event = |event: Event<'_>| match event {
         Event::Imported(summary) => {
-            let printed = print_imported(summary, &options.out_dir).and_then(|()| stdout::flush());
+            let printed =
+                print_imported(summary, &options.out_dir, platform).and_then(|()| stdout::flush());
             if let Err(e) = printed {
                 stdout_error.get_or_insert(e);
             }
@@ -59,11 +66,12 @@ pub async fn run(settings: &Settings, out: Option<&Path>, units: Option<usize>) 
 }
 
 /// What the demo prints once the seed is imported.
-fn print_imported(summary: &str, out_dir: &Path) -> Result<(), StdoutError> {
+fn print_imported(summary: &str, out_dir: &Path, platform: Platform) -> Result<(), StdoutError> {
     outln!("导入 {SEED_NOTICE}：")?;
     out!("{summary}")?;
     outln!(
-        "\n本地模拟 2022年3月 的一个报告期（不联网、不需要令牌，数据库在 {}/duban.db）……",
+        "\n在{}上模拟 2022年3月 的一个报告期（不联网、不需要令牌，数据库在 {}/duban.db）……",
+        platform.server_name(),
         out_dir.display()
     )
 }

@@ -1,11 +1,11 @@
 //! Plays the script against the real service: moves the manual clock from stop to stop, waits
 //! each time until the scheduler has looked at the new time and the outbox is empty, then acts
-//! as the contacts through the local Bot API server and waits for every answer. Everything said
+//! as the contacts through the platform's local server and waits for every answer. Everything said
 //! on either side is logged with its simulated time, for the transcript.
 
-use super::script::{Path, PlannedReport, Script};
+use super::channel::{Channel, Press, Shown};
+use super::script::{Path, Person, PlannedReport, Script};
 use super::transcript::{Entry, Said};
-use crate::botapi::{BotApiServer, SentMessage, TestUser};
 use crate::clock::Clock;
 use crate::progress::Light;
 use crate::store::Store;
@@ -102,52 +102,54 @@ pub struct Seen {
 }
 
 pub struct Driver {
-    pub server: BotApiServer,
+    pub channel: Channel,
     pub store: Store,
     pub clock: Clock,
-    users: HashMap<i64, TestUser>,
+    names: HashMap<i64, String>,
     /// Both sides of every chat, in the order they happened.
     pub entries: Vec<Entry>,
     /// What went wrong, in Chinese, for the summary.
     pub failures: Vec<String>,
     pub seen: Seen,
-    /// How many of the server's sent messages are in `entries`.
+    /// How many of the bot's messages are in `entries`: in all, and per chat.
     stamped: usize,
+    stamped_in: HashMap<i64, usize>,
+    people: Vec<Person>,
     /// Texts sent by the simulated people.
     pub user_messages: usize,
 }
 
 enum Waiting {
     Answer {
-        chat: i64,
+        person: i64,
         before: usize,
         expect: Option<String>,
         what: String,
     },
-    Callback {
-        id: String,
+    Press {
+        press: Press,
         what: String,
     },
 }
 
 impl Driver {
-    pub fn new(server: BotApiServer, store: Store, clock: Clock, script: &Script) -> Driver {
-        let mut users = HashMap::new();
+    pub fn new(mut channel: Channel, store: Store, clock: Clock, script: &Script) -> Driver {
+        let mut names = HashMap::new();
         for person in &script.people {
-            let user = TestUser::new(person.id, person.name.clone());
-            // Telegram delivers only to users who started a chat with the bot.
-            server.add_user(&user);
-            users.insert(person.id, user);
+            channel.join(person);
+            names.insert(person.id, person.name.clone());
         }
         Driver {
-            server,
+            channel,
             store,
             clock,
-            users,
+            names,
             entries: Vec::new(),
             failures: Vec::new(),
             seen: Seen::default(),
             stamped: 0,
+            stamped_in: HashMap::new(),
+            people: script.people.clone(),
             user_messages: 0,
         }
     }
@@ -212,70 +214,69 @@ impl Driver {
     }
 
     fn who(&self, person: i64) -> String {
-        self.users
+        self.names
             .get(&person)
-            .map(|u| u.first_name.clone())
+            .cloned()
             .unwrap_or_else(|| person.to_string())
     }
 
     fn make(&mut self, person: i64, step: &Move) -> Result<Waiting, String> {
-        let user = self
-            .users
-            .get(&person)
-            .cloned()
-            .ok_or_else(|| format!("演示脚本中没有用户 {person}"))?;
-        let chat = person;
         let at = self.clock.now();
+        let sent = self.channel.messages(person);
         match step {
             Move::Text {
                 text,
                 reply,
                 expect,
             } => {
+                // Where the bot takes the next text as the answer to its question, a person
+                // answers by simply writing.
+                let reply = reply
+                    .as_ref()
+                    .filter(|f| **f != Find::Prompt || self.channel.replies_to_prompts());
                 let reply_to = match reply {
-                    Some(find) => Some(self.locate(chat, find).ok_or_else(|| {
-                        format!("{}：找不到要回复的消息（{find:?}）", self.who(person))
-                    })?),
+                    Some(find) => Some(
+                        locate(&sent, find)
+                            .ok_or_else(|| {
+                                format!("{}：找不到要回复的消息（{find:?}）", self.who(person))
+                            })?
+                            .0,
+                    ),
                     None => None,
                 };
-                let before = self.server.sent(chat).len();
-                let message_id = match &reply_to {
-                    Some((to, _)) => self.server.reply_to(&user, chat, *to, text),
-                    None => self.server.send_text(&user, chat, text),
-                };
+                let handle = reply_to.map(|i| &sent[i].handle);
+                self.channel.write(person, text, handle)?;
                 self.user_messages += 1;
                 self.entries.push(Entry {
-                    chat,
+                    chat: person,
                     at,
                     said: Said::Text {
-                        message_id,
                         text: text.clone(),
-                        reply_to: reply_to.map(|(to, _)| to),
+                        reply_to,
                     },
                 });
                 Ok(Waiting::Answer {
-                    chat,
-                    before,
+                    person,
+                    before: sent.len(),
                     expect: expect.clone(),
                     what: format!("{}发送“{}”", self.who(person), short(text, 24)),
                 })
             }
             Move::Press(find) => {
-                let (on, button) = self
-                    .locate(chat, find)
+                let (on, button) = locate(&sent, find)
                     .ok_or_else(|| format!("{}：找不到要按的按钮（{find:?}）", self.who(person)))?;
-                let (label, data) = button.ok_or_else(|| format!("{find:?} 不是按钮"))?;
-                let id = self.server.press_button(&user, chat, on, &data);
+                let (label, action) = button.ok_or_else(|| format!("{find:?} 不是按钮"))?;
+                let press = self.channel.press(person, &sent[on].handle, &action)?;
                 self.entries.push(Entry {
-                    chat,
+                    chat: person,
                     at,
                     said: Said::Press {
                         label: label.clone(),
                         on,
                     },
                 });
-                Ok(Waiting::Callback {
-                    id,
+                Ok(Waiting::Press {
+                    press,
                     what: format!("{}按“{label}”", self.who(person)),
                 })
             }
@@ -285,17 +286,17 @@ impl Driver {
     async fn wait(&self, waiting: Waiting) -> Result<(), String> {
         match waiting {
             Waiting::Answer {
-                chat,
+                person,
                 before,
                 expect,
                 what,
             } => {
-                let sent = self
-                    .server
-                    .wait_for_sent(chat, before + 1, WAIT)
+                self.channel
+                    .wait_for(person, before + 1, WAIT)
                     .await
                     .map_err(|_| format!("{what}：机器人没有回答"))?;
-                let answer = sent[before].text.as_deref().unwrap_or_default();
+                let sent = self.channel.messages(person);
+                let answer = sent.get(before).map_or("", |m| m.text.as_str());
                 match expect {
                     Some(prefix) if !answer.starts_with(&prefix) => Err(format!(
                         "{what}：机器人回答“{}”，应为“{prefix}…”",
@@ -304,101 +305,81 @@ impl Driver {
                     _ => Ok(()),
                 }
             }
-            Waiting::Callback { id, what } => {
-                let deadline = tokio::time::Instant::now() + WAIT;
-                loop {
-                    let answer = self
-                        .server
-                        .callback_answers()
-                        .into_iter()
-                        .find(|a| a.callback_query_id == id);
-                    match answer {
-                        Some(a) if a.show_alert => {
-                            return Err(format!(
-                                "{what}：机器人拒绝（{}）",
-                                a.text.unwrap_or_default()
-                            ));
-                        }
-                        Some(_) => return Ok(()),
-                        None if tokio::time::Instant::now() >= deadline => {
-                            return Err(format!("{what}：机器人没有回应"));
-                        }
-                        None => tokio::time::sleep(POLL).await,
-                    }
-                }
-            }
-        }
-    }
-
-    /// The message `find` means in `chat`, with the button found on it, if it is about one.
-    fn locate(&self, chat: i64, find: &Find) -> Option<(i32, Option<(String, String)>)> {
-        let sent = self.server.sent(chat);
-        let button_where = |keep: &dyn Fn(&str) -> bool| {
-            sent.iter().rev().find_map(|m| {
-                m.buttons()
-                    .into_iter()
-                    .find(|(_, data)| keep(data))
-                    .map(|b| (m.message_id, Some(b)))
-            })
-        };
-        match find {
-            Find::Reminder(task) => {
-                let data = Action::Light(*task, Light::Blue).encode();
-                sent.iter()
-                    .find(|m| {
-                        text(m).starts_with("【督办提醒】")
-                            && m.buttons().iter().any(|(_, d)| *d == data)
-                    })
-                    .map(|m| (m.message_id, None))
-            }
-            Find::Button(data) => button_where(&|d| d == data),
-            Find::ButtonPrefix(prefix) => button_where(&|d| d.starts_with(prefix)),
-            Find::Prompt => sent
-                .iter()
-                .rev()
-                .find(|m| {
-                    m.reply_markup
-                        .as_ref()
-                        .is_some_and(|k| k["force_reply"] == serde_json::json!(true))
-                })
-                .map(|m| (m.message_id, None)),
+            Waiting::Press { press, what } => self
+                .channel
+                .pressed(press, WAIT)
+                .await
+                .map_err(|e| format!("{what}：{e}")),
         }
     }
 
     /// Logs the bot's messages sent since the last call, at the current simulated time.
     pub fn stamp(&mut self) {
-        if self.server.sent_count() == self.stamped {
+        let total = self.channel.sent_count();
+        if total == self.stamped {
             return;
         }
-        let all = self.server.all_sent();
         let at = self.clock.now();
-        for (i, m) in all.iter().enumerate().skip(self.stamped) {
-            self.entries.push(Entry {
-                chat: m.chat_id,
-                at,
-                said: Said::Bot(i),
-            });
-            let t = text(m);
-            if t.starts_with("【督办提醒】") {
-                self.seen.reminders += 1;
-            } else if t.starts_with("【催报】") {
-                self.seen.nudges += 1;
-            } else if t.starts_with("【督促】") {
-                self.seen.escalations += 1;
-            } else if t.starts_with("已记录第") || t.starts_with("已更正第") {
-                self.seen.receipts += 1;
-            } else if m.parse_mode.as_deref() == Some("HTML")
-                && t.lines().next().is_some_and(|l| l.contains("督查通报"))
-            {
-                self.seen.bulletins += 1;
+        let all = self.channel.all_messages(&self.people);
+        let mut chats: Vec<&i64> = all.keys().collect();
+        chats.sort();
+        for chat in chats {
+            let messages = &all[chat];
+            let done = self.stamped_in.entry(*chat).or_default();
+            for (i, m) in messages.iter().enumerate().skip(*done) {
+                self.entries.push(Entry {
+                    chat: *chat,
+                    at,
+                    said: Said::Bot(i),
+                });
+                self.seen.count(m);
             }
+            *done = messages.len();
         }
-        self.stamped = all.len();
+        self.stamped = total;
     }
 }
 
-pub fn text(m: &SentMessage) -> &str {
-    m.text.as_deref().unwrap_or_default()
+impl Seen {
+    fn count(&mut self, m: &Shown) {
+        let t = m.text.as_str();
+        if t.starts_with("【督办提醒】") {
+            self.reminders += 1;
+        } else if t.starts_with("【催报】") {
+            self.nudges += 1;
+        } else if t.starts_with("【督促】") {
+            self.escalations += 1;
+        } else if t.starts_with("已记录第") || t.starts_with("已更正第") {
+            self.receipts += 1;
+        } else if m.is_bulletin() {
+            self.bulletins += 1;
+        }
+    }
+}
+
+/// The message `find` means among a chat's messages (its index), with the button found on it,
+/// if it is about one.
+fn locate(sent: &[Shown], find: &Find) -> Option<(usize, Option<(String, String)>)> {
+    let button_where = |keep: &dyn Fn(&str) -> bool| {
+        sent.iter().enumerate().rev().find_map(|(i, m)| {
+            m.all_buttons()
+                .find(|(_, action)| keep(action))
+                .map(|b| (i, Some(b.clone())))
+        })
+    };
+    match find {
+        Find::Reminder(task) => {
+            let action = Action::Light(*task, Light::Blue).encode();
+            sent.iter()
+                .position(|m| {
+                    m.text.starts_with("【督办提醒】") && m.all_buttons().any(|(_, a)| *a == action)
+                })
+                .map(|i| (i, None))
+        }
+        Find::Button(action) => button_where(&|a| a == action),
+        Find::ButtonPrefix(prefix) => button_where(&|a| a.starts_with(prefix)),
+        Find::Prompt => sent.iter().rposition(|m| m.prompt).map(|i| (i, None)),
+    }
 }
 
 /// At most `n` characters of the first line, with … when cut.

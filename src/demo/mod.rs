@@ -1,12 +1,14 @@
 //! `duban demo`: the whole loop offline, in well under a minute. The seed notice goes into a
 //! fresh SQLite database; the real service (chat loop, scheduler, outbox sender) runs against
-//! the local Bot API server on a manual clock; simulated people bind with invite codes and
+//! the local Telegram Bot API server or the local DingTalk server (`--channel dingtalk`) on a
+//! manual clock; simulated people bind with invite codes and
 //! live through March 2022 — reminders on the 18th, replies with figures, a correction,
 //! nudges on the 23rd and 25th, escalation after the due date, the bulletin on the 28th.
 //! Then the bulletin files and the whole chat as `transcript.html` are written, and the
 //! numbers counted from the database.
 //!
 //! - [`script`]: who takes part and what they do when (pure, seeded);
+//! - [`channel`]: the platform's local server, as the people and the transcript see it;
 //! - [`driver`]: moves the clock from stop to stop and acts as the people;
 //! - [`transcript`]: the chats as one HTML page;
 //! - [`summary`]: the numbers, from the database.
@@ -16,13 +18,12 @@
 //! every answer has arrived, so the story is the same on a loaded machine, a report written
 //! "on the 25th" is stored on the 25th, and a correction falls inside its 30-minute window.
 
+pub mod channel;
 pub mod driver;
 pub mod script;
 pub mod summary;
 pub mod transcript;
 
-use crate::bot::inbox::Mode;
-use crate::botapi::{BotApiOptions, BotApiServer};
 use crate::bulletin::render::{docx, markdown, png, xlsx};
 use crate::bulletin::{Bulletin, compile};
 use crate::clock::{Clock, office_offset};
@@ -31,6 +32,8 @@ use crate::config::Settings;
 use crate::conversation::invites;
 use crate::store::{InviteSpec, Named, ReportFilter, ReportState, Store, TaskSelection};
 use anyhow::{Context, Result};
+use channel::Channel;
+pub use channel::Platform;
 use chrono::{DateTime, Utc};
 use driver::{Driver, Move, Seen};
 use script::{ADMIN, Role, Script, Timing, march};
@@ -77,6 +80,8 @@ pub struct Options {
     pub calendar: PathBuf,
     /// Only this many units get a contact (host units first): a smaller, faster demo.
     pub units: Option<usize>,
+    /// The chat platform the people use.
+    pub platform: Platform,
 }
 
 impl Options {
@@ -88,6 +93,7 @@ impl Options {
             directory: root.join("seeds/yanzhou-units.toml"),
             calendar: root.join("seeds/holidays-cn-2022.toml"),
             units: None,
+            platform: Platform::Telegram,
         }
     }
 }
@@ -114,19 +120,20 @@ pub enum Event<'a> {
 }
 
 /// The demo's settings: the defaults (the schedules the script is written for), the demo's
-/// admin, and no send caps (the local server has no flood limits; with Telegram's 1 message
-/// a second per chat the month would take minutes).
-fn settings(options: &Options, database_url: &str) -> Settings {
-    Settings {
+/// admin on the channel's platform, and no send caps (the local servers have no flood limits;
+/// with Telegram's 1 message a second per chat the month would take minutes).
+fn settings(options: &Options, database_url: &str, channel: &Channel) -> Settings {
+    let mut settings = Settings {
         database_url: database_url.to_owned(),
         directory: options.directory.clone(),
         calendar: options.calendar.clone(),
-        admins: vec![ADMIN],
         send_per_second: 0,
         send_per_chat_per_second: 0,
         send_per_group_per_minute: 0,
         ..Settings::default()
-    }
+    };
+    channel.configure(&mut settings);
+    settings
 }
 
 /// Runs the demo into `options.out_dir`. An error means it could not run at all (a missing
@@ -149,21 +156,16 @@ pub async fn run(options: &Options, on_event: &mut dyn FnMut(Event<'_>)) -> Resu
     on_event(Event::Imported(&imported));
     let tasks = store.tasks(outcome.notice_id, TaskSelection::All).await?;
     let script = script::script(&tasks, options.units);
-    let settings = settings(options, &url);
-
-    let server = BotApiServer::start(BotApiOptions::default()).await?;
+    let channel = Channel::start(options.platform).await?;
+    let settings = settings(options, &url, &channel);
     let clock = Clock::manual(start());
-    let service = crate::service::start(
-        store.clone(),
-        clock.clone(),
-        &settings,
-        server.bot(),
-        Mode::Polling,
-        TICK,
-    )
-    .await
-    .context("无法启动演示用的机器人")?;
-    let mut driver = Driver::new(server, store.clone(), clock.clone(), &script);
+    let platforms = channel.platforms(&settings);
+    let service =
+        crate::service::start_on(store.clone(), clock.clone(), &settings, platforms, TICK)
+            .await
+            .context("无法启动演示用的机器人")?;
+    let admin = channel.chat_id(&store, ADMIN).await?;
+    let mut driver = Driver::new(channel, store.clone(), clock.clone(), &script);
     let lived = live(&mut driver, &script, on_event).await;
     if let Err(e) = service.stop().await {
         driver.failures.push(format!("机器人未能正常停止：{e:#}"));
@@ -171,7 +173,7 @@ pub async fn run(options: &Options, on_event: &mut dyn FnMut(Event<'_>)) -> Resu
     lived?;
     driver.stamp();
     let mut failures = std::mem::take(&mut driver.failures);
-    failures.extend(check(&driver, &script).await?);
+    failures.extend(check(&driver, &script, admin).await?);
 
     // The bulletin, as the scheduler numbered it on the 28th.
     let today = end().with_timezone(&office_offset()).date_naive();
@@ -197,14 +199,15 @@ pub async fn run(options: &Options, on_event: &mut dyn FnMut(Event<'_>)) -> Resu
         &tasks,
         PERIOD,
         due,
-        &settings.admins,
+        &[admin],
         bulletin.as_ref(),
     )
     .await?;
     store.close().await;
-    let sent = driver.server.all_sent();
+    let sent = driver.channel.all_messages(&script.people);
     summary.out_dir = out.clone();
-    summary.bot_messages = sent.len();
+    summary.platform = options.platform;
+    summary.bot_messages = driver.channel.sent_count();
     summary.user_messages = driver.user_messages;
     summary.failures = failures;
     files.push(out.join("transcript.html"));
@@ -218,11 +221,18 @@ pub async fn run(options: &Options, on_event: &mut dyn FnMut(Event<'_>)) -> Resu
         .collect();
     let notes = notes(&script);
     let overview = summary.to_string();
+    let accounts: HashMap<i64, String> = script
+        .people
+        .iter()
+        .map(|p| (p.id, driver.channel.account(p.id)))
+        .collect();
     let page = transcript::Page {
         people: &script.people,
         notes: &notes,
         entries: &driver.entries,
         sent: &sent,
+        platform: options.platform,
+        accounts: &accounts,
         files: &names,
         overview: &overview,
     };
@@ -230,7 +240,7 @@ pub async fn run(options: &Options, on_event: &mut dyn FnMut(Event<'_>)) -> Resu
     let transcript = out.join("transcript.html");
     std::fs::write(&transcript, html)
         .with_context(|| format!("无法写入 {}", transcript.display()))?;
-    driver.server.shutdown().await;
+    driver.channel.shutdown().await;
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
 }
@@ -327,7 +337,7 @@ async fn live(
 }
 
 /// Invites every supervisor and contact (as `duban invite` does) and has them send
-/// `/start CODE`; the admin, named in the settings, says /help.
+/// `/start CODE` (on DingTalk `绑定 CODE`); the admin, named in the settings, says /help.
 async fn bind(driver: &mut Driver, script: &Script) -> Result<()> {
     let now = driver.clock.unix();
     let mut sequences = vec![(
@@ -366,7 +376,7 @@ async fn bind(driver: &mut Driver, script: &Script) -> Result<()> {
         sequences.push((
             person.id,
             vec![Move::Text {
-                text: format!("/start {code}"),
+                text: driver.channel.platform().bind_text(&code),
                 reply: None,
                 expect: Some("绑定成功".into()),
             }],
@@ -376,8 +386,9 @@ async fn bind(driver: &mut Driver, script: &Script) -> Result<()> {
     Ok(())
 }
 
-/// What must be true at the end, checked against the database and the chats.
-async fn check(driver: &Driver, script: &Script) -> Result<Vec<String>> {
+/// What must be true at the end, checked against the database and the chats. `admin` is the
+/// admin's chat id.
+async fn check(driver: &Driver, script: &Script, admin: i64) -> Result<Vec<String>> {
     let store: &Store = &driver.store;
     let mut failures = Vec::new();
     let reports = store
@@ -443,7 +454,7 @@ async fn check(driver: &Driver, script: &Script) -> Result<Vec<String>> {
         .hosts
         .iter()
         .any(|h| h.contact.is_none() || h.timing == Timing::Silent);
-    if silent && !has(format!("escalation:{PERIOD}:2022-03-28:{ADMIN}:")) {
+    if silent && !has(format!("escalation:{PERIOD}:2022-03-28:{admin}:")) {
         failures.push("有任务全期未报送，管理员却没有收到督促".into());
     }
     let readers = script
@@ -451,16 +462,12 @@ async fn check(driver: &Driver, script: &Script) -> Result<Vec<String>> {
         .iter()
         .filter(|p| matches!(p.role, Role::Admin | Role::Supervisor { .. }));
     for reader in readers {
-        let sent = driver.server.sent(reader.id);
+        let sent = driver.channel.messages(reader.id);
         let files: Vec<&str> = sent
             .iter()
-            .filter_map(|m| m.document.as_ref())
-            .map(|d| d.file_name.as_str())
+            .filter_map(|m| m.attachment.as_ref()?.name.as_deref())
             .collect();
-        let text = sent.iter().any(|m| {
-            m.parse_mode.as_deref() == Some("HTML")
-                && m.text.as_deref().is_some_and(|t| t.contains("督查通报"))
-        });
+        let text = sent.iter().any(|m| m.is_bulletin());
         let expected = [
             format!("督查通报第1期-{PERIOD}.docx"),
             format!("督查通报第1期-{PERIOD}.xlsx"),

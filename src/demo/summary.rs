@@ -1,6 +1,7 @@
 //! What the demo did, counted from the database it leaves behind (members, outbox, reports)
 //! and printed in Chinese.
 
+use super::channel::Platform;
 use super::script::{Path as ReplyPath, Script};
 use crate::bulletin::Bulletin;
 use crate::clock::office_offset;
@@ -58,6 +59,8 @@ pub struct BulletinFacts {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
+    /// The chat platform the people used.
+    pub platform: Platform,
     pub out_dir: PathBuf,
     /// Files written, the database first.
     pub files: Vec<PathBuf>,
@@ -196,6 +199,7 @@ pub async fn collect(
         .flat_map(|t| t.hosts().map(|u| u.unit_id))
         .collect();
     Ok(Summary {
+        platform: Platform::default(),
         out_dir: PathBuf::new(),
         files: Vec::new(),
         seconds: 0.0,
@@ -304,8 +308,10 @@ impl fmt::Display for Summary {
         }
         writeln!(
             f,
-            "  对话：机器人发出 {} 条消息，模拟用户发送 {} 条",
-            self.bot_messages, self.user_messages
+            "  对话（{}）：机器人发出 {} 条消息，模拟用户发送 {} 条",
+            self.platform.name(),
+            self.bot_messages,
+            self.user_messages
         )?;
         let names: Vec<String> = self
             .files

@@ -4,8 +4,9 @@
 //! in green, button presses in yellow; buttons under the messages that carry them; every text
 //! escaped.
 
+use super::channel::{Look, Platform, Shown};
 use super::script::{Person, Role};
-use crate::botapi::SentMessage;
+use crate::bulletin::render::markdown::to_html;
 use crate::clock::office_offset;
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use std::collections::HashMap;
@@ -21,16 +22,15 @@ pub struct Entry {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Said {
-    /// The bot's message: an index into the server's sent messages.
+    /// The bot's message: its index among the bot's messages in this chat.
     Bot(usize),
-    /// The person wrote, maybe as a reply to a bot message.
+    /// The person wrote, maybe as a reply to (a quote of) the bot's message of this index.
     Text {
-        message_id: i32,
         text: String,
-        reply_to: Option<i32>,
+        reply_to: Option<usize>,
     },
-    /// The person pressed a button of a bot message.
-    Press { label: String, on: i32 },
+    /// The person pressed a button of the bot's message of this index.
+    Press { label: String, on: usize },
 }
 
 /// What the page needs besides the log.
@@ -39,8 +39,12 @@ pub struct Page<'a> {
     /// A short note per person shown in the picker (e.g. how their unit behaves).
     pub notes: &'a HashMap<i64, String>,
     pub entries: &'a [Entry],
-    /// Every message the bot sent, as the server recorded it (edits applied).
-    pub sent: &'a [SentMessage],
+    /// The bot's messages in each person's chat, as they stand at the end (edits applied).
+    pub sent: &'a HashMap<i64, Vec<Shown>>,
+    /// The platform the demo lived on.
+    pub platform: Platform,
+    /// How each person's account is named on it (`用户 100001`, `userId user100001`).
+    pub accounts: &'a HashMap<i64, String>,
     /// Files written next to the page: a document with one of these names links to it.
     pub files: &'a [String],
     /// The summary, shown until a chat is picked.
@@ -52,11 +56,7 @@ pub fn render(page: &Page) -> String {
     for entry in page.entries {
         by_chat.entry(entry.chat).or_default().push(entry);
     }
-    let bot_messages: HashMap<(i64, i32), &SentMessage> = page
-        .sent
-        .iter()
-        .map(|m| ((m.chat_id, m.message_id), m))
-        .collect();
+    let no_messages = Vec::new();
     let mut html = String::with_capacity(256 * 1024);
     html.push_str(HEAD);
     html.push_str("<div class=\"layout\"><nav><h1>督办演示 · 对话记录</h1>");
@@ -92,13 +92,14 @@ pub fn render(page: &Page) -> String {
         let entries = by_chat.get(&person.id).map(Vec::as_slice).unwrap_or(&[]);
         write!(
             html,
-            "<section class=\"chat\" id=\"chat-{}\"><h2>{} <small>{} · 用户 {}</small></h2>",
+            "<section class=\"chat\" id=\"chat-{}\"><h2>{} <small>{} · {}</small></h2>",
             person.id,
             escape(&person.name),
             escape(&person.title()),
-            person.id
+            escape(page.accounts.get(&person.id).map_or("", String::as_str))
         )
         .unwrap();
+        let sent = page.sent.get(&person.id).unwrap_or(&no_messages);
         if entries.is_empty() {
             html.push_str("<p class=\"empty\">这个会话没有消息。</p>");
         }
@@ -120,14 +121,14 @@ pub fn render(page: &Page) -> String {
             let time = format!("{:02}:{:02}", local.hour(), local.minute());
             match &entry.said {
                 Said::Bot(index) => {
-                    if let Some(m) = page.sent.get(*index) {
+                    if let Some(m) = sent.get(*index) {
                         bot_message(&mut html, m, &time, page.files);
                     }
                 }
                 Said::Text { text, reply_to, .. } => {
                     html.push_str("<div class=\"msg user\"><div class=\"bubble\">");
                     if let Some(to) = reply_to {
-                        quote(&mut html, "回复", bot_messages.get(&(entry.chat, *to)));
+                        quote(&mut html, quoted(page.platform), sent.get(*to));
                     }
                     write!(
                         html,
@@ -138,11 +139,7 @@ pub fn render(page: &Page) -> String {
                 }
                 Said::Press { label, on } => {
                     html.push_str("<div class=\"msg user press\"><div class=\"bubble\">");
-                    quote(
-                        &mut html,
-                        "按钮所在消息",
-                        bot_messages.get(&(entry.chat, *on)),
-                    );
+                    quote(&mut html, "按钮所在消息", sent.get(*on));
                     write!(
                         html,
                         "点击按钮「{}」<div class=\"meta\">{time}</div></div></div>",
@@ -156,11 +153,12 @@ pub fn render(page: &Page) -> String {
     }
     write!(
         html,
-        "<section id=\"overview\"><h2>总览</h2><p>这是 <code>duban demo</code> 的全部对话：本地\
-         Bot API 服务器上，真实的督办机器人与模拟的管理员、督查人员和各单位联络员，在模拟时钟下\
+        "<section id=\"overview\"><h2>总览</h2><p>这是 <code>duban demo</code> 的全部对话：{}上，\
+         真实的督办机器人与模拟的管理员、督查人员和各单位联络员，在模拟时钟下\
          度过 2022 年 3 月的一个报告期（18日提醒，23日、25日催报，25日截止，截止后督促，28日通报）。\
          从左侧选择一个会话查看；白色气泡是机器人发出的消息，绿色是用户发送的文字，黄色是用户点击的\
          按钮。时间均为模拟的北京时间。</p><pre>{}</pre></section>",
+        page.platform.server_name(),
         escape(page.overview)
     )
     .unwrap();
@@ -189,15 +187,21 @@ fn weekday(day: chrono::Weekday) -> &'static str {
     }
 }
 
-fn quote(html: &mut String, what: &str, message: Option<&&SentMessage>) {
+/// How a person's answer to a bot message is shown: a Telegram reply, a DingTalk quote.
+fn quoted(platform: Platform) -> &'static str {
+    match platform {
+        Platform::Telegram => "回复",
+        Platform::DingTalk => "引用",
+    }
+}
+
+fn quote(html: &mut String, what: &str, message: Option<&Shown>) {
     let Some(m) = message else {
         return;
     };
-    let text = m.text.as_deref().unwrap_or_default();
-    let text = if m.parse_mode.as_deref() == Some("HTML") {
-        strip_tags(text)
-    } else {
-        text.to_owned()
+    let text = match m.look {
+        Look::TelegramHtml => strip_tags(&m.text),
+        _ => m.text.clone(),
     };
     write!(
         html,
@@ -207,59 +211,63 @@ fn quote(html: &mut String, what: &str, message: Option<&&SentMessage>) {
     .unwrap();
 }
 
-fn bot_message(html: &mut String, m: &SentMessage, time: &str, files: &[String]) {
-    html.push_str(
-        "<div class=\"msg bot\"><div class=\"bubble\"><div class=\"who\">督办机器人</div>",
-    );
-    if let Some(doc) = &m.document {
-        let size = format!("{:.1} KB", doc.bytes.len() as f64 / 1024.0);
-        if files.contains(&doc.file_name) {
-            write!(
+fn bot_message(html: &mut String, m: &Shown, time: &str, files: &[String]) {
+    let card = if m.look == Look::Card { " card" } else { "" };
+    write!(
+        html,
+        "<div class=\"msg bot\"><div class=\"bubble{card}\"><div class=\"who\">督办机器人</div>"
+    )
+    .unwrap();
+    if let Some(file) = &m.attachment {
+        let size = file
+            .bytes
+            .map(|b| format!("（{:.1} KB）", b as f64 / 1024.0))
+            .unwrap_or_default();
+        match &file.name {
+            Some(name) if files.contains(name) => write!(
                 html,
-                "<div class=\"doc\">📎 <a href=\"{}\">{}</a>（{size}）</div>",
-                escape(&doc.file_name),
-                escape(&doc.file_name)
-            )
-            .unwrap();
-        } else {
-            write!(
-                html,
-                "<div class=\"doc\">📎 {}（{size}）</div>",
-                escape(&doc.file_name)
-            )
-            .unwrap();
+                "<div class=\"doc\">📎 <a href=\"{0}\">{0}</a>{size}</div>",
+                escape(name)
+            ),
+            Some(name) => write!(html, "<div class=\"doc\">📎 {}{size}</div>", escape(name)),
+            None => write!(html, "<div class=\"doc\">🖼 图片{size}</div>"),
+        }
+        .unwrap();
+    }
+    if !m.text.is_empty() {
+        match &m.look {
+            Look::Plain | Look::Card => html.push_str(&escape(&m.text)),
+            Look::TelegramHtml => html.push_str(&telegram_html(&m.text)),
+            Look::Markdown { .. } => {
+                write!(html, "<div class=\"md\">{}</div>", to_html(&m.text)).unwrap();
+            }
         }
     }
-    if let Some(text) = m.text.as_deref().filter(|t| !t.is_empty()) {
-        if m.parse_mode.as_deref() == Some("HTML") {
-            html.push_str(&telegram_html(text));
-        } else {
-            html.push_str(&escape(text));
-        }
-    }
-    if let Some(markup) = &m.reply_markup {
-        if let Some(rows) = markup["inline_keyboard"].as_array() {
-            html.push_str("<div class=\"kb\">");
-            for row in rows {
-                html.push_str("<div class=\"row\">");
-                for button in row.as_array().into_iter().flatten() {
-                    write!(
-                        html,
-                        "<span>{}</span>",
-                        escape(button["text"].as_str().unwrap_or_default())
-                    )
-                    .unwrap();
-                }
-                html.push_str("</div>");
+    if !m.buttons.is_empty() {
+        html.push_str("<div class=\"kb\">");
+        for row in &m.buttons {
+            html.push_str("<div class=\"row\">");
+            for (label, _) in row {
+                write!(html, "<span>{}</span>", escape(label)).unwrap();
             }
             html.push_str("</div>");
         }
-        if markup["force_reply"] == serde_json::json!(true) {
-            html.push_str("<div class=\"hint\">↩ 机器人请求回复这条消息</div>");
-        }
+        html.push_str("</div>");
     }
-    let edited = if m.edits > 0 { "已编辑 · " } else { "" };
-    write!(html, "<div class=\"meta\">{edited}{time}</div></div></div>").unwrap();
+    if m.prompt {
+        html.push_str("<div class=\"hint\">↩ 机器人请求回复这条消息</div>");
+    }
+    let kind = match &m.look {
+        Look::Card => "互动卡片 · ",
+        Look::Markdown { .. } => "Markdown · ",
+        _ => "",
+    };
+    let edited = if m.edited { "已编辑 · " } else { "" };
+    write!(
+        html,
+        "<div class=\"meta\">{kind}{edited}{time}</div></div></div>"
+    )
+    .unwrap();
 }
 
 /// Escapes text for HTML.
@@ -362,7 +370,14 @@ section h2 small{font-weight:normal;color:#6b7b8c;font-size:13px}
 .meta{font-size:11px;color:#8795a1;text-align:right;margin-top:2px}
 .quote{border-left:3px solid #517da2;padding-left:6px;margin-bottom:4px;font-size:12px;color:#4a5a6a;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .kb{display:flex;flex-direction:column;gap:4px;margin-top:6px;white-space:normal}
-.kb .row{display:flex;gap:4px}
+.kb .row{display:flex;flex-wrap:wrap;gap:4px}
+.card{border:1px solid #c7d7f0;background:#fff}
+.card .kb span{background:#fff;border:1px solid #3370ff;color:#3370ff;min-width:4.5em}
+.md{white-space:normal}
+.md p{margin:.2em 0}
+.md h1,.md h2{font-size:15px;margin:.4em 0}
+.md table{border-collapse:collapse;font-size:12px;margin:.3em 0}
+.md td,.md th{border:1px solid #c9d3dd;padding:2px 5px}
 .kb span{flex:1;text-align:center;background:#e8eff6;border-radius:6px;padding:5px 4px;font-size:13px;color:#2b5278}
 .hint{font-size:12px;color:#2b5278;margin-top:4px}
 .doc{font-size:14px;margin:2px 0 4px}

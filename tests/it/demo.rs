@@ -4,16 +4,21 @@
 
 use chrono::NaiveDate;
 use duban::demo::summary::late_after;
-use duban::demo::{self, Event, Options, Summary};
+use duban::demo::{self, Event, Options, Platform, Summary};
 use duban::progress::Light;
 use duban::store::{Report, ReportFilter, ReportState, Role, Store};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 async fn run_demo(out: PathBuf, units: Option<usize>) -> Summary {
+    run_on(Platform::Telegram, out, units).await
+}
+
+async fn run_on(platform: Platform, out: PathBuf, units: Option<usize>) -> Summary {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let options = Options {
         units,
+        platform,
         ..Options::seeds(root, out)
     };
     let mut imported = false;
@@ -166,24 +171,23 @@ async fn the_demo_lives_through_march_and_its_summary_agrees_with_the_database()
     assert!(md.contains("第1期"), "{md}");
 
     // The transcript: both sides of the chats, the three ways of reporting, the follow-up.
-    let html = std::fs::read_to_string(out.join("transcript.html")).unwrap();
-    for text in [
-        "绑定成功：您是联络员（区科技局）",
-        "【督办提醒】",
-        "【催报】",
-        "【督促】",
-        "已记录第",
-        "已更正第",
-        "/report ",
-        "回复：【督办提醒】",
-        "点击按钮「",
-        "督查通报第1期-2022-03.docx",
-        "class=\"msg user\"",
-        "class=\"msg bot\"",
-    ] {
-        assert!(html.contains(text), "no {text} in the transcript");
-    }
-    assert!(!html.contains("<script"));
+    transcript_shows(
+        &out,
+        &[
+            "绑定成功：您是联络员（区科技局）",
+            "【督办提醒】",
+            "【催报】",
+            "【督促】",
+            "已记录第",
+            "已更正第",
+            "/report ",
+            "回复：【督办提醒】",
+            "点击按钮「",
+            "督查通报第1期-2022-03.docx",
+            "class=\"msg user\"",
+            "class=\"msg bot\"",
+        ],
+    );
 
     // The same seed tells the same story: same reports, same lights, same texts, same times
     // (the ids may differ: the bot handles the chats of one moment in parallel).
@@ -192,19 +196,34 @@ async fn the_demo_lives_through_march_and_its_summary_agrees_with_the_database()
     assert!(second.failures.is_empty(), "{second}");
     let store = open(&out).await;
     let other = open(&again).await;
-    let story = |reports: Vec<Report>| -> Vec<_> {
-        let mut story: Vec<_> = reports
-            .into_iter()
-            .map(|r| {
-                let light = r.light.map(|l| l.name());
-                let state = format!("{:?}", r.state);
-                (r.created_at, r.task_id, r.unit_id, light, state, r.text)
-            })
-            .collect();
-        story.sort();
-        story
-    };
     assert_eq!(story(reports(&store).await), story(reports(&other).await));
+}
+
+/// A report without its id: when, which task, which unit, light, state, text.
+type Told = (i64, i64, i64, Option<&'static str>, String, String);
+
+/// What the reports say, in order of time, without their ids (the bot handles the chats of
+/// one moment in parallel, so ids may differ between runs).
+fn story(reports: Vec<Report>) -> Vec<Told> {
+    let mut story: Vec<_> = reports
+        .into_iter()
+        .map(|r| {
+            let light = r.light.map(|l| l.name());
+            let state = format!("{:?}", r.state);
+            (r.created_at, r.task_id, r.unit_id, light, state, r.text)
+        })
+        .collect();
+    story.sort();
+    story
+}
+
+/// The transcript in `out` shows each of `texts`, and no script.
+fn transcript_shows(out: &Path, texts: &[&str]) {
+    let html = std::fs::read_to_string(out.join("transcript.html")).unwrap();
+    for text in texts {
+        assert!(html.contains(text), "no {text} in {}", out.display());
+    }
+    assert!(!html.contains("<script"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -221,4 +240,51 @@ async fn a_smaller_demo_binds_fewer_contacts_and_still_goes_through() {
     assert!(bulletin.unreported > 0);
     let store = open(&out).await;
     assert_eq!(reports(&store).await.len(), summary.reports.stored);
+}
+
+/// The same March on DingTalk: the same story (reports, lights, texts, times), the same
+/// summary but for the messages (DingTalk cuts a bulletin into fewer, larger parts), and a
+/// transcript with DingTalk's cards, quotes and bind words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_on_dingtalk_tells_the_same_story_with_cards() {
+    let dir = tempfile::tempdir().unwrap();
+    let (on_telegram, on_dingtalk) = (dir.path().join("telegram"), dir.path().join("dingtalk"));
+    let telegram = run_on(Platform::Telegram, on_telegram.clone(), Some(8)).await;
+    let dingtalk = run_on(Platform::DingTalk, on_dingtalk.clone(), Some(8)).await;
+    assert!(dingtalk.failures.is_empty(), "{dingtalk}");
+    assert!(telegram.failures.is_empty(), "{telegram}");
+    assert_eq!(dingtalk.platform, Platform::DingTalk);
+    assert!(dingtalk.to_string().contains("对话（钉钉）"), "{dingtalk}");
+    let comparable = |s: &Summary| Summary {
+        platform: Platform::Telegram,
+        out_dir: PathBuf::new(),
+        files: Vec::new(),
+        seconds: 0.0,
+        bot_messages: 0,
+        ..s.clone()
+    };
+    assert_eq!(comparable(&dingtalk), comparable(&telegram));
+    assert!(dingtalk.reports.active > 0 && dingtalk.reports.corrected == 1);
+    assert!(dingtalk.nudges.messages > 0 && dingtalk.escalations.messages > 0);
+
+    let (a, b) = (open(&on_telegram).await, open(&on_dingtalk).await);
+    assert_eq!(story(reports(&a).await), story(reports(&b).await));
+
+    transcript_shows(
+        &on_dingtalk,
+        &[
+            "本地钉钉服务器",
+            "互动卡片",
+            "绑定 ",
+            "绑定成功：您是联络员",
+            "引用：【督办提醒】",
+            "点击按钮「",
+            "【催报】",
+            "已记录第",
+            "已更正第",
+            "督查通报第1期-2022-03.docx",
+            "userId user",
+            "<table>",
+        ],
+    );
 }

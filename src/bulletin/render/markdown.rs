@@ -81,23 +81,29 @@ pub fn markdown(b: &Bulletin) -> String {
     out.trim_end().to_owned() + "\n"
 }
 
-/// A standalone page (UTF-8, no scripts) for browsers and mail: the Markdown rendered by
-/// pulldown-cmark, with tables. Raw HTML is written as text, should any reach the Markdown.
+/// A standalone page (UTF-8, no scripts) for browsers and mail: the Markdown rendered with
+/// [`to_html`].
 pub fn html(b: &Bulletin) -> String {
+    let body = to_html(&markdown(b));
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        escape(&b.title)
+    )
+}
+
+/// Markdown as HTML, rendered by pulldown-cmark with tables; raw HTML is written as text,
+/// should any reach the Markdown.
+pub fn to_html(source: &str) -> String {
     use pulldown_cmark::Event;
-    let source = markdown(b);
-    let parser = pulldown_cmark::Parser::new_ext(&source, pulldown_cmark::Options::ENABLE_TABLES)
+    let parser = pulldown_cmark::Parser::new_ext(source, pulldown_cmark::Options::ENABLE_TABLES)
         .map(|event| match event {
             Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
             other => other,
         });
     let mut body = String::new();
     pulldown_cmark::html::push_html(&mut body, parser);
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
-        escape(&b.title)
-    )
+    body
 }
 
 const STYLE: &str = "body{font-family:FangSong,\"仿宋\",serif;max-width:60em;margin:2em auto}\
