@@ -133,6 +133,9 @@ fn reports(tasks: &[TaskView], periods: usize) -> Vec<Vec<Report>> {
                         state: ReportState::Active,
                         created_at: 1_640_966_400 + (p as i64 * 30 + 20) * 86_400,
                         changed_at: None,
+                        reviewed_by: None,
+                        reviewed_at: None,
+                        review_note: None,
                         figures: vec![ReportFigure {
                             target_position: 0,
                             metric: "投资".into(),

@@ -84,6 +84,7 @@ fn fields(r: &Report) -> Vec<String> {
         ReportState::Active => "有效",
         ReportState::Withdrawn => "已撤回",
         ReportState::Corrected => "已更正",
+        ReportState::Returned => "已退回",
     };
     let figures = r
         .figures

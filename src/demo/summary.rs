@@ -32,6 +32,8 @@ pub struct Reports {
     /// Replaced by a correction (修改).
     pub corrected: usize,
     pub withdrawn: usize,
+    /// Sent back by a supervisor or admin (退回).
+    pub returned: usize,
     /// Active reports stored by the end of the due day, and after it.
     pub on_time: usize,
     pub late: usize,
@@ -154,6 +156,7 @@ pub async fn collect(
         match r.state {
             ReportState::Corrected => reports.corrected += 1,
             ReportState::Withdrawn => reports.withdrawn += 1,
+            ReportState::Returned => reports.returned += 1,
             ReportState::Active => {
                 reports.active += 1;
                 reporting_units.insert(r.unit_id);

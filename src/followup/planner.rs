@@ -312,6 +312,9 @@ mod tests {
             created_at: 0,
             changed_at: None,
             figures: Vec::new(),
+            reviewed_by: None,
+            reviewed_at: None,
+            review_note: None,
         }
     }
 

@@ -3,9 +3,11 @@
 
 mod figures;
 mod period;
+mod state;
 
 pub use figures::{Figure, read_figures};
 pub use period::{Cycle, due_date, parse_period, period_bounds, period_label};
+pub use state::{HostReport, TaskState};
 
 use serde::{Deserialize, Serialize};
 

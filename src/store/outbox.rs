@@ -244,7 +244,11 @@ impl Store {
     }
 }
 
-async fn insert(tx: &mut WriteTx, messages: &[OutMessage], now: i64) -> Result<u64, StoreError> {
+pub(super) async fn insert(
+    tx: &mut WriteTx,
+    messages: &[OutMessage],
+    now: i64,
+) -> Result<u64, StoreError> {
     let mut added = 0;
     for chunk in messages.chunks(ROWS_PER_INSERT) {
         let sql = multi_row_insert(

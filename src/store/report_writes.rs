@@ -112,6 +112,11 @@ async fn insert_reports(
         .map(|(id, report, now)| audit_entry(*id, report, *now))
         .collect();
     audit::record_many(&mut tx, &entries).await?;
+    for (_, report, now) in &stored {
+        let task = (report.task_id, report.task_number);
+        let actor = report.user_id.to_string();
+        super::review::refresh(&mut tx, task, &report.period, &actor, *now).await?;
+    }
     tx.commit().await.context("commit reports")?;
     Ok(outcome)
 }

@@ -18,6 +18,8 @@ pub enum ReportState {
     Withdrawn,
     /// Replaced by a correction.
     Corrected,
+    /// Sent back (退回) by a supervisor or admin: no longer counted.
+    Returned,
 }
 
 /// A figure of a report against one of the task's targets, in the target's unit.
@@ -74,6 +76,17 @@ pub struct Report {
     pub created_at: i64,
     pub changed_at: Option<i64>,
     pub figures: Vec<ReportFigure>,
+    /// Who confirmed or returned it, and when; a returned report's reason.
+    pub reviewed_by: Option<i64>,
+    pub reviewed_at: Option<i64>,
+    pub review_note: Option<String>,
+}
+
+impl Report {
+    /// Confirmed by a supervisor or admin (and not sent back).
+    pub fn is_confirmed(&self) -> bool {
+        self.state == ReportState::Active && self.reviewed_at.is_some()
+    }
 }
 
 /// Which reports to list; every field narrows.
@@ -99,7 +112,8 @@ pub enum Withdrawal {
 
 const SELECT: &str = "SELECT r.id, r.task_id, t.number AS task_number, r.unit_id, u.name AS unit, \
     r.period, r.user_id, m.display_name AS user_name, r.light, r.text, r.inbox_seq, r.corrects, \
-    r.state, r.created_at, r.changed_at FROM reports r JOIN tasks t ON t.id = r.task_id \
+    r.state, r.created_at, r.changed_at, r.reviewed_by, r.reviewed_at, r.review_note \
+    FROM reports r JOIN tasks t ON t.id = r.task_id \
     JOIN units u ON u.id = r.unit_id LEFT JOIN members m ON m.user_id = r.user_id";
 
 fn read(row: &AnyRow) -> Result<Report, StoreError> {
@@ -125,10 +139,13 @@ fn read(row: &AnyRow) -> Result<Report, StoreError> {
         created_at: row.try_get("created_at").context(WHAT)?,
         changed_at: row.try_get("changed_at").context(WHAT)?,
         figures: Vec::new(),
+        reviewed_by: row.try_get("reviewed_by").context(WHAT)?,
+        reviewed_at: row.try_get("reviewed_at").context(WHAT)?,
+        review_note: row.try_get("review_note").context(WHAT)?,
     })
 }
 
-async fn load(
+pub(super) async fn load(
     conn: &mut AnyConnection,
     condition: &str,
     id: i64,
@@ -184,7 +201,7 @@ async fn attach_figures(
 }
 
 /// `报告 #3 第8项 区科技局 2022-03 黄`: how the audit trail names a report.
-fn describe(report: &Report) -> String {
+pub(super) fn describe(report: &Report) -> String {
     let light = report.light.map(|l| l.name()).unwrap_or("未标注");
     format!(
         "报告 #{} 第{}项 {} {} {}",
@@ -220,6 +237,9 @@ impl Store {
                     created_at: now,
                     changed_at: None,
                     figures: report.figures.clone(),
+                    reviewed_by: None,
+                    reviewed_at: None,
+                    review_note: None,
                 };
                 Ok((stored, true))
             }
@@ -258,15 +278,10 @@ impl Store {
             .execute(&mut *tx)
             .await
             .context("withdraw a report")?;
-        audit::record(
-            &mut tx,
-            now,
-            &actor.to_string(),
-            "withdraw",
-            &describe(&report),
-            "",
-        )
-        .await?;
+        let actor = actor.to_string();
+        audit::record(&mut tx, now, &actor, "withdraw", &describe(&report), "").await?;
+        let task = (report.task_id, report.task_number);
+        super::review::refresh(&mut tx, task, &report.period, &actor, now).await?;
         tx.commit().await.context("commit a withdrawal")?;
         Ok(Withdrawal::Withdrawn(Report {
             state: ReportState::Withdrawn,
@@ -346,3 +361,21 @@ impl Store {
         Ok(reports)
     }
 }
+
+/// The reports `condition` (a fixed `WHERE …` without parameters) selects, in `order`.
+pub(super) async fn list(
+    conn: &mut AnyConnection,
+    condition: &str,
+    order: &str,
+) -> Result<Vec<Report>, StoreError> {
+    let sql = format!("{SELECT} {condition} {order}");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await
+        .context("list reports")?;
+    let mut reports = rows.iter().map(read).collect::<Result<Vec<_>, _>>()?;
+    attach_figures(conn, &mut reports).await?;
+    Ok(reports)
+}
+
+impl Store {}

@@ -381,6 +381,7 @@ pub fn not_active(report: &Report) -> String {
         ReportState::Withdrawn => format!("报告 #{} 已撤回。", report.id),
         ReportState::Corrected => format!("报告 #{} 已被更正，不能再撤回或修改。", report.id),
         ReportState::Active => format!("报告 #{} 仍有效。", report.id),
+        ReportState::Returned => format!("报告 #{} 已被退回，请重新报告。", report.id),
     }
 }
 
@@ -617,9 +618,14 @@ pub fn task_history(task: &TaskView, reports: &[Report]) -> Vec<String> {
     }
     for r in reports {
         let state = match r.state {
-            ReportState::Active => "",
-            ReportState::Withdrawn => "（已撤回）",
-            ReportState::Corrected => "（已更正）",
+            ReportState::Active if r.reviewed_at.is_some() => "（已确认）".to_owned(),
+            ReportState::Active => String::new(),
+            ReportState::Withdrawn => "（已撤回）".to_owned(),
+            ReportState::Corrected => "（已更正）".to_owned(),
+            ReportState::Returned => format!(
+                "（已退回：{}）",
+                r.review_note.as_deref().unwrap_or_default()
+            ),
         };
         lines.push(format!(
             "{} {} {} {}{state}：{} {}",

@@ -20,6 +20,7 @@ mod word;
 mod aliases;
 mod assign;
 mod concurrent;
+mod review;
 mod store;
 mod store_chat;
 mod store_followup;

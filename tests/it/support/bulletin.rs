@@ -175,6 +175,9 @@ fn report(
         created_at: when,
         changed_at: None,
         figures,
+        reviewed_by: None,
+        reviewed_at: None,
+        review_note: None,
     }
 }
 

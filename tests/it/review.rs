@@ -1,0 +1,217 @@
+//! Reviewing reports and the state of tasks, on both backends: a report moves its task to
+//! 已反馈, a confirmation to 已确认, a return to 已退回 (the report no longer counts), a host
+//! unit's ✅ report confirmed closes the task for later periods too, an admin reopens it; each
+//! change is audited and its notice enqueued in the same transaction, once.
+
+use crate::support::chat::import_seed;
+use crate::support::on_both_backends;
+use duban::matrix::UnitRole;
+use duban::progress::{Light, TaskState};
+use duban::store::{
+    NewReport, OutMessage, Reopened, Report, ReportState, Reviewed, Store, TaskView, Verdict,
+    Withdrawal,
+};
+use serde_json::json;
+
+const SUPERVISOR: i64 = 2001;
+const MARCH: &str = "2022-03";
+const APRIL: &str = "2022-04";
+
+/// Task 8 of the seed, its host unit and one co-organizer.
+async fn task8(store: &Store) -> (TaskView, i64, i64) {
+    import_seed(store).await;
+    let notice = store.latest_notice_id().await.unwrap().unwrap();
+    let task = store.task(notice, 8).await.unwrap().unwrap();
+    let host = task.hosts().next().unwrap().unit_id;
+    let co = task
+        .units
+        .iter()
+        .find(|u| u.role == UnitRole::Co)
+        .expect("task 8 has a co-organizer")
+        .unit_id;
+    (task, host, co)
+}
+
+async fn report(
+    store: &Store,
+    task: &TaskView,
+    unit_id: i64,
+    seq: i64,
+    period: &str,
+    light: Light,
+) -> Report {
+    let new = NewReport {
+        task_id: task.id,
+        task_number: task.number,
+        unit_id,
+        unit_name: "单位".into(),
+        period: period.into(),
+        user_id: 1001,
+        light: Some(light),
+        text: format!("进展{seq}"),
+        inbox_seq: seq,
+        corrects: None,
+        figures: Vec::new(),
+    };
+    store.store_report(&new, 1_000 + seq).await.unwrap().0
+}
+
+/// The notice a review sends: one message to the report's author, keyed by the report.
+fn notice(report: &Report, state: TaskState) -> Vec<OutMessage> {
+    vec![OutMessage {
+        key: format!("review:{}", report.id),
+        chat_id: report.user_id,
+        is_group: false,
+        payload: json!({ "text": format!("{} {}", report.id, state.name()) }),
+        anchor_task: Some(report.task_id),
+        file: None,
+    }]
+}
+
+async fn state(store: &Store, task: &TaskView, period: &str) -> TaskState {
+    store.task_state(task.id, period).await.unwrap().state
+}
+
+async fn review(store: &Store, id: i64, verdict: Verdict, now: i64) -> Reviewed {
+    store
+        .review_report(id, &verdict, SUPERVISOR, &notice, now)
+        .await
+        .unwrap()
+}
+
+fn back(reason: &str) -> Verdict {
+    Verdict::Return {
+        reason: reason.into(),
+    }
+}
+
+on_both_backends! {
+    async fn a_report_a_return_and_a_new_report_move_the_task(db) {
+        let store = &db.store;
+        let (task, host, _) = task8(store).await;
+        assert_eq!(state(store, &task, MARCH).await, TaskState::Waiting);
+        let first = report(store, &task, host, 1, MARCH, Light::Yellow).await;
+        assert_eq!(state(store, &task, MARCH).await, TaskState::Reported);
+
+        let Reviewed::Done { report: returned, state: after, fresh } =
+            review(store, first.id, back("没有写具体数字"), 2_000).await
+        else {
+            panic!("not reviewed")
+        };
+        assert!(fresh);
+        assert_eq!(after, TaskState::Returned);
+        assert_eq!(returned.state, ReportState::Returned);
+        assert_eq!(returned.review_note.as_deref(), Some("没有写具体数字"));
+        let stored = store.report(first.id).await.unwrap().unwrap();
+        assert_eq!(stored, returned);
+        // The returned report no longer counts.
+        let active = store
+            .reports(&duban::store::ReportFilter {
+                active_only: true,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(active.is_empty());
+
+        // The same review again (a redelivered update): nothing changes, nothing is sent twice.
+        let again = review(store, first.id, back("没有写具体数字"), 2_100).await;
+        assert!(matches!(again, Reviewed::Done { fresh: false, .. }), "{again:?}");
+        // Confirming it now is refused.
+        let other = review(store, first.id, Verdict::Confirm, 2_200).await;
+        assert!(matches!(other, Reviewed::NotReviewable(_)), "{other:?}");
+        let outbox = store.outbox(None).await.unwrap();
+        assert_eq!(outbox.len(), 1);
+        assert_eq!(outbox[0].key, format!("review:{}", first.id));
+        assert_eq!(outbox[0].chat_id, 1001);
+
+        let second = report(store, &task, host, 2, MARCH, Light::Blue).await;
+        assert_eq!(state(store, &task, MARCH).await, TaskState::Reported);
+        let Reviewed::Done { state: after, .. } =
+            review(store, second.id, Verdict::Confirm, 3_000).await
+        else {
+            panic!("not reviewed")
+        };
+        assert_eq!(after, TaskState::Confirmed);
+        assert!(store.report(second.id).await.unwrap().unwrap().is_confirmed());
+        assert!(store.unreviewed_reports(10).await.unwrap().is_empty());
+
+        // Every change of state and every review is in the audit trail.
+        let audit = store.audit(None).await.unwrap();
+        let states: Vec<&str> = audit
+            .iter()
+            .filter(|e| e.action == "state")
+            .map(|e| e.detail.as_str())
+            .collect();
+        assert_eq!(
+            states,
+            ["待反馈 → 已反馈", "已反馈 → 已退回", "已退回 → 已反馈", "已反馈 → 已确认"]
+        );
+        let reviews: Vec<&str> = audit
+            .iter()
+            .filter(|e| e.action == "return" || e.action == "confirm")
+            .map(|e| e.action.as_str())
+            .collect();
+        assert_eq!(reviews, ["return", "confirm"]);
+    }
+
+    async fn a_confirmed_done_report_closes_the_task_until_it_is_reopened(db) {
+        let store = &db.store;
+        let (task, host, co) = task8(store).await;
+        // A co-organizer's report does not move the task.
+        let co_report = report(store, &task, co, 1, MARCH, Light::Done).await;
+        assert_eq!(state(store, &task, MARCH).await, TaskState::Waiting);
+        let reviewed = review(store, co_report.id, Verdict::Confirm, 1_500).await;
+        assert!(matches!(reviewed, Reviewed::Done { state: TaskState::Waiting, .. }));
+
+        let done = report(store, &task, host, 2, MARCH, Light::Done).await;
+        let Reviewed::Done { state: after, .. } =
+            review(store, done.id, Verdict::Confirm, 2_000).await
+        else {
+            panic!("not reviewed")
+        };
+        assert_eq!(after, TaskState::Closed);
+        // Closed in later periods too, and a new report does not reopen it.
+        assert_eq!(state(store, &task, APRIL).await, TaskState::Closed);
+        let states = store.task_states(APRIL).await.unwrap();
+        assert_eq!(states[&task.id].state, TaskState::Closed);
+        assert_eq!(states[&task.id].period.as_deref(), Some(MARCH));
+        assert_eq!(states[&task.id].since, Some(2_000));
+        report(store, &task, host, 3, APRIL, Light::Blue).await;
+        assert_eq!(state(store, &task, APRIL).await, TaskState::Closed);
+
+        // Reopened in April: what April's reports give.
+        let reopened = store
+            .reopen_task((task.id, 8), APRIL, "900001", "数据有误", &|_| Vec::new(), 3_000)
+            .await
+            .unwrap();
+        assert_eq!(reopened, Reopened::Done(TaskState::Reported));
+        assert_eq!(state(store, &task, APRIL).await, TaskState::Reported);
+        // March stays as it was.
+        assert_eq!(state(store, &task, MARCH).await, TaskState::Closed);
+        let again = store
+            .reopen_task((task.id, 8), APRIL, "900001", "再次", &|_| Vec::new(), 3_100)
+            .await
+            .unwrap();
+        assert_eq!(again, Reopened::NotClosed(TaskState::Reported));
+        let audit = store.audit(None).await.unwrap();
+        let reopen = audit.iter().find(|e| e.action == "reopen").unwrap();
+        assert_eq!(reopen.subject, "第8项 2022-04");
+        assert_eq!(reopen.detail, "已办结 → 已反馈：数据有误");
+        assert_eq!(audit.iter().filter(|e| e.action == "reopen").count(), 1);
+    }
+
+    async fn withdrawing_the_only_report_leaves_the_task_waiting(db) {
+        let store = &db.store;
+        let (task, host, _) = task8(store).await;
+        let first = report(store, &task, host, 1, MARCH, Light::Red).await;
+        let withdrawn = store.withdraw_report(first.id, 1001, 1_200).await.unwrap();
+        assert!(matches!(withdrawn, Withdrawal::Withdrawn(_)));
+        assert_eq!(state(store, &task, MARCH).await, TaskState::Waiting);
+        // A withdrawn report cannot be reviewed.
+        let reviewed = review(store, first.id, Verdict::Confirm, 1_300).await;
+        assert!(matches!(reviewed, Reviewed::NotReviewable(_)));
+        assert!(matches!(review(store, 999_999, Verdict::Confirm, 1_300).await, Reviewed::NotFound));
+        assert!(store.outbox(None).await.unwrap().is_empty());
+    }
+}
