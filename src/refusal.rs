@@ -3,6 +3,7 @@
 //! [`crate::wording::texts`] says each in Chinese. They live below both, so that the wording
 //! needs nothing from the code that refuses.
 
+use crate::progress::TaskState;
 use crate::schedule::Kind;
 use crate::store::Report;
 
@@ -48,6 +49,38 @@ pub enum ReportRefusal {
     WindowClosed(u32),
     /// The button refers to something that is gone.
     ButtonExpired,
+    /// The task is closed (已办结): nothing more to report until an admin reopens it.
+    Closed(u32),
+}
+
+/// Why a review (确认, 退回) or a reopening did not happen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReviewRefusal {
+    /// `/confirm`, `/return` or `/reopen` without what they need.
+    Usage(ReviewUsage),
+    NoSuchReport(String),
+    /// Withdrawn, corrected, or reviewed otherwise meanwhile.
+    NotReviewable(Box<Report>),
+    /// A reply to a reason prompt that asked someone else.
+    PromptNotYours,
+    ReasonTooLong(usize),
+    NoNotice,
+    NoSuchTask(String),
+    /// `/reopen` of a task that is not closed; its state.
+    NotClosed {
+        number: u32,
+        state: TaskState,
+    },
+    /// Only supervisors and admins review.
+    ReviewersOnly,
+}
+
+/// Which review command was used wrongly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewUsage {
+    Confirm,
+    Return,
+    Reopen,
 }
 
 /// Why a schedule (or `/remind now`) named no kind or unit that can be changed.

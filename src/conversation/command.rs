@@ -23,10 +23,14 @@ pub enum Command {
     Unregister(String),
     Schedule(String),
     Remind(String),
+    Review(String),
+    Confirm(String),
+    Return(String),
+    Reopen(String),
 }
 
 /// The command names, in the order a command menu lists them.
-pub const NAMES: [&str; 17] = [
+pub const NAMES: [&str; 21] = [
     "start",
     "help",
     "whoami",
@@ -44,6 +48,10 @@ pub const NAMES: [&str; 17] = [
     "unregister",
     "schedule",
     "remind",
+    "review",
+    "confirm",
+    "return",
+    "reopen",
 ];
 
 /// What a text is, as a command.
@@ -100,12 +108,16 @@ impl Command {
             "unregister" => Command::Unregister(args),
             "schedule" => Command::Schedule(args),
             "remind" => Command::Remind(args),
+            "review" => Command::Review(args),
+            "confirm" => Command::Confirm(args),
+            "return" => Command::Return(args),
+            "reopen" => Command::Reopen(args),
             _ => return None,
         })
     }
 
     /// `报告 8 内容` (the word must be followed by a task number), `绑定 CODE`, `帮助`,
-    /// `任务` or `任务 8`, `我是谁`.
+    /// `任务` or `任务 8`, `我是谁`, `审核`, `确认 12` and `退回 12 理由` (a report's number).
     fn from_words(text: &str) -> Option<Command> {
         let (word, args) = split_first(text.trim());
         let first_is_number = || {
@@ -118,6 +130,9 @@ impl Command {
             "帮助" if args.is_empty() => Command::Help(String::new()),
             "我是谁" if args.is_empty() => Command::Whoami(String::new()),
             "任务" if args.is_empty() || first_is_number() => Command::Tasks(args.to_owned()),
+            "审核" if args.is_empty() => Command::Review(String::new()),
+            "确认" if first_is_number() => Command::Confirm(args.to_owned()),
+            "退回" if first_is_number() => Command::Return(args.to_owned()),
             _ => return None,
         })
     }
@@ -134,6 +149,10 @@ impl Command {
                 | Command::Contacts(_)
                 | Command::Invite(_)
                 | Command::Assign(_)
+                | Command::Review(_)
+                | Command::Confirm(_)
+                | Command::Return(_)
+                | Command::Reopen(_)
         )
     }
 }

@@ -3,7 +3,7 @@
 //! - unbound users get `/start`, `/help` and `/whoami`, and are told to bind for the rest;
 //! - a contact reports (only on tasks of their unit: checked where the task is known, in
 //!   `cases::reporting::authorize`) and reads their unit's tasks;
-//! - supervisors read everything and write nothing;
+//! - supervisors read everything and write only reviews (确认, 退回);
 //! - admins may do everything;
 //! - in a group the bot answers only commands and messages meant for it, and shows task data
 //!   only where an admin registered the group.
@@ -12,7 +12,9 @@
 //! `InboxSeq` (its number in the inbox: what makes a use case idempotent), the [`Event`],
 //! its [`Actor`] and its [`Place`].
 
-use super::cases::{self, RepliedTo, admin, binding, bulletins, reading, reporting, schedules};
+use super::cases::{
+    self, RepliedTo, admin, binding, bulletins, reading, reporting, review, schedules,
+};
 use super::command::{Command, Parsed};
 use super::{Actor, Ctx, Event, EventKind, Handler, Place, SharedCtx};
 use crate::wording::Action;
@@ -58,6 +60,9 @@ fn is_contact(actor: Actor) -> bool {
 fn is_reader(actor: Actor) -> bool {
     actor.is_reader()
 }
+fn is_not_reader(actor: Actor) -> bool {
+    !actor.is_reader()
+}
 fn can_report(actor: Actor) -> bool {
     actor.can_report()
 }
@@ -102,6 +107,8 @@ fn texts() -> Handler {
         .branch(
             dptree::filter_map(|event: Event| event.replied_to().map(RepliedTo))
                 .branch(dptree::filter(can_report).endpoint(reporting::reply))
+                // Supervisors reply only to give the reason of a return.
+                .branch(dptree::filter(is_reader).endpoint(review::reply))
                 .endpoint(reporting::refuse_supervisor),
         )
         .endpoint(reading::which_task)
@@ -148,7 +155,20 @@ fn commands() -> Handler {
                 .branch(dptree::filter(is_reader).endpoint(bulletins::bulletin))
                 .endpoint(reading::readers_only),
         )
+        .branch(
+            dptree::filter(|cmd: Command| {
+                matches!(
+                    cmd,
+                    Command::Review(_) | Command::Confirm(_) | Command::Return(_)
+                )
+            })
+            .branch(dptree::filter(is_not_reader).endpoint(review::reviewers_only))
+            .branch(case![Command::Review(args)].endpoint(review::queue))
+            .branch(case![Command::Confirm(args)].endpoint(review::confirm_command))
+            .branch(case![Command::Return(args)].endpoint(review::return_command)),
+        )
         .branch(dptree::filter(is_not_admin).endpoint(cases::admins_only))
+        .branch(case![Command::Reopen(args)].endpoint(review::reopen))
         .branch(case![Command::Units(args)].endpoint(admin::units))
         .branch(case![Command::Contacts(args)].endpoint(admin::contacts))
         .branch(case![Command::Invite(args)].endpoint(admin::invite))
@@ -172,6 +192,14 @@ fn buttons() -> Handler {
                     .branch(dptree::filter(is_not_admin).endpoint(cases::admins_only_button))
                     .branch(case![Action::ConfirmSchedule(draft)].endpoint(schedules::confirm))
                     .branch(case![Action::CancelSchedule(draft)].endpoint(schedules::cancel)),
+                )
+                .branch(
+                    dptree::filter(|a: Action| {
+                        matches!(a, Action::ConfirmReport(_) | Action::ReturnReport(_))
+                    })
+                    .branch(dptree::filter(is_not_reader).endpoint(review::reviewers_only_button))
+                    .branch(case![Action::ConfirmReport(id)].endpoint(review::confirm_pressed))
+                    .branch(case![Action::ReturnReport(id)].endpoint(review::return_pressed)),
                 )
                 .branch(
                     dptree::filter(|a: Actor| is_bound(a.clone()) && !can_report(a))

@@ -11,7 +11,7 @@
 use super::incoming::{CardPress, Pushed, RobotMessage};
 use crate::conversation::command::{Command, Parsed};
 use crate::conversation::{Chat, Event, EventKind, Platform, Sender};
-use crate::store::{Anchor, DingName, Store, StoreError};
+use crate::store::{DingName, Store, StoreError};
 
 /// The sender and the chat of a push, as duban's numbers (given the first time a name is
 /// seen): what the inbox keys a chat's order by.
@@ -133,11 +133,10 @@ async fn answered(
     let Some(last) = store.last_dingtalk_message(chat.id).await? else {
         return Ok(None);
     };
-    let prompt = match store.anchor(chat.id, last).await? {
-        Some(Anchor::Prompt { user_id, .. } | Anchor::Correction { user_id, .. }) => {
-            user_id == sender.id
-        }
-        _ => false,
-    };
+    let prompt = store
+        .anchor(chat.id, last)
+        .await?
+        .and_then(|anchor| anchor.asks())
+        == Some(sender.id);
     Ok(prompt.then_some(i64::from(last)))
 }

@@ -103,7 +103,8 @@ fn reported(s: &Situation) -> HashSet<(i64, i64)> {
     s.reports.iter().map(|r| (r.task_id, r.unit_id)).collect()
 }
 
-fn message(key: String, chat_id: i64, text: String, buttons: Option<Keyboard>) -> OutMessage {
+/// A text message for the outbox, with its buttons.
+pub fn message(key: String, chat_id: i64, text: String, buttons: Option<Keyboard>) -> OutMessage {
     let payload = match buttons {
         Some(buttons) => json!({ "text": text, "buttons": buttons }),
         None => json!({ "text": text }),

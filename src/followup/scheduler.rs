@@ -298,7 +298,10 @@ impl Scheduler {
             return Ok(Vec::new());
         };
         let period = period_label(inner.cycle, today);
-        let tasks = inner.store.tasks(notice, TaskSelection::All).await?;
+        let mut tasks = inner.store.tasks(notice, TaskSelection::All).await?;
+        // A closed task (已办结) is not chased any more.
+        let states = inner.store.task_states(&period).await?;
+        tasks.retain(|t| states.get(&t.id).is_none_or(|s| s.state.is_open()));
         let reports = inner
             .store
             .reports(&ReportFilter {

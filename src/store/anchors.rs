@@ -23,6 +23,20 @@ pub enum Anchor {
     Correction { report_id: i64, user_id: i64 },
     /// Confirmed a stored report.
     Receipt { report_id: i64 },
+    /// Asked reviewer `user_id` why report `report_id` goes back (退回).
+    ReturnReason { report_id: i64, user_id: i64 },
+}
+
+impl Anchor {
+    /// The person a prompt asks for a text, if this is a prompt.
+    pub fn asks(&self) -> Option<i64> {
+        match self {
+            Anchor::Prompt { user_id, .. }
+            | Anchor::Correction { user_id, .. }
+            | Anchor::ReturnReason { user_id, .. } => Some(*user_id),
+            Anchor::Task { .. } | Anchor::Receipt { .. } => None,
+        }
+    }
 }
 
 /// A bot message to remember: chat, message id, what it is about, when.
@@ -113,6 +127,10 @@ impl Store {
             "receipt" => Anchor::Receipt {
                 report_id: report_id.ok_or_else(corrupt)?,
             },
+            "return" => Anchor::ReturnReason {
+                report_id: report_id.ok_or_else(corrupt)?,
+                user_id: user_id.ok_or_else(corrupt)?,
+            },
             _ => return Err(corrupt()),
         };
         Ok(Some(anchor))
@@ -177,5 +195,8 @@ fn columns(anchor: &Anchor) -> Columns {
             ("correction", None, None, Some(*report_id), Some(*user_id))
         }
         Anchor::Receipt { report_id } => ("receipt", None, None, Some(*report_id), None),
+        Anchor::ReturnReason { report_id, user_id } => {
+            ("return", None, None, Some(*report_id), Some(*user_id))
+        }
     }
 }

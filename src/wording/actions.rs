@@ -2,7 +2,7 @@
 //! (at most 64 bytes, as Telegram allows for callback data; DingTalk's cards carry it as a
 //! parameter) says what a press asks for: `t:ID` opens a task, `l:ID:y` picks a light for a
 //! task, `w:ID` withdraws a report, `c:ID` corrects one, `s:ID` / `x:ID` confirm / cancel a
-//! schedule change.
+//! schedule change, `v:ID` / `b:ID` confirm / return (退回) a report.
 
 use super::texts;
 use crate::progress::Light;
@@ -17,6 +17,10 @@ pub enum Action {
     Correct(i64),
     ConfirmSchedule(i64),
     CancelSchedule(i64),
+    /// 确认 a report (supervisors and admins).
+    ConfirmReport(i64),
+    /// 退回 a report: the bot asks for the reason.
+    ReturnReport(i64),
 }
 
 fn light_code(light: Light) -> char {
@@ -37,6 +41,8 @@ impl Action {
             Action::Correct(id) => format!("c:{id}"),
             Action::ConfirmSchedule(id) => format!("s:{id}"),
             Action::CancelSchedule(id) => format!("x:{id}"),
+            Action::ConfirmReport(id) => format!("v:{id}"),
+            Action::ReturnReport(id) => format!("b:{id}"),
         }
     }
 
@@ -51,6 +57,8 @@ impl Action {
             "c" => Action::Correct(id),
             "s" => Action::ConfirmSchedule(id),
             "x" => Action::CancelSchedule(id),
+            "v" => Action::ConfirmReport(id),
+            "b" => Action::ReturnReport(id),
             "l" => {
                 let code = parts.next()?;
                 let light = Light::ALL
@@ -113,6 +121,23 @@ pub fn receipt(report_id: i64) -> Keyboard {
             Action::Withdraw(report_id).button(texts::button_withdraw()),
             Action::Correct(report_id).button(texts::button_correct()),
         ]],
+    }
+}
+
+/// 确认 / 退回 for each report waiting for review, a row each (labelled with the report's
+/// number when there is more than one).
+pub fn review(reports: &[i64]) -> Keyboard {
+    let one = reports.len() == 1;
+    Keyboard {
+        rows: reports
+            .iter()
+            .map(|&id| {
+                vec![
+                    Action::ConfirmReport(id).button(texts::button_confirm_report(id, one)),
+                    Action::ReturnReport(id).button(texts::button_return_report(id, one)),
+                ]
+            })
+            .collect(),
     }
 }
 

@@ -3,12 +3,14 @@
 
 use crate::clock::office_offset;
 use crate::matrix::{LeaderRole, Target, UnitRole};
-use crate::progress::Light;
-use crate::refusal::{BulletinRefusal, InviteRefusal, ReportRefusal, ScheduleRefusal};
+use crate::progress::{Light, TaskState};
+use crate::refusal::{
+    BulletinRefusal, InviteRefusal, ReportRefusal, ReviewRefusal, ReviewUsage, ScheduleRefusal,
+};
 use crate::schedule::{EXAMPLE, Kind, Plan, Shift, weekday_name};
 use crate::store::{
     AssignRefusal, Assignment, Effective, Member, Named, Origin, Report, ReportState, Role,
-    ScheduleDraft, TaskView,
+    ScheduleDraft, TaskStatus, TaskView,
 };
 use crate::wording::{Action, Keyboard};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -184,6 +186,7 @@ pub fn help(role: Option<Role>) -> String {
              /status 本期总体情况\n\
              /status 任务编号 | 单位名 | 领导名 查看一项任务、一个单位或一位领导的任务\n\
              /bulletin [期号|报告期] 督查通报（文字和 Word、Excel、图表文件）\n\
+             可以审核报告：/review 待审核的报告；/confirm 报告编号 确认；/return 报告编号 理由 退回\n\
              /whoami 我的身份  /unbind 解除绑定",
         ),
         Some(Role::Admin) => text.push_str(
@@ -194,6 +197,7 @@ pub fn help(role: Option<Role>) -> String {
              /invite 单位名 邀请联络员；/invite 督查 [领导名]；/invite 管理员\n\
              /remove 用户ID 解除某人的绑定\n\
              /report 任务编号 内容 代主办单位报告进展\n\
+             /review 待审核的报告；/confirm 报告编号；/return 报告编号 理由；/reopen 任务编号 理由 重新打开已办结的任务\n\
              /tasks 待明确承办单位的任务；/assign 任务编号 主办单位 [协办：单位…] 指定承办单位\n\
              /register 在群里登记本群；/unregister 取消登记\n\
              /schedule 时间表；/schedule set|pause|resume 种类 … 修改；/remind now [单位] 补发提醒\n\
@@ -414,6 +418,150 @@ pub fn report_refused(refusal: &ReportRefusal) -> String {
         ReportRefusal::NotActive(report) => not_active(report),
         ReportRefusal::WindowClosed(minutes) => window_closed(*minutes),
         ReportRefusal::ButtonExpired => button_expired(),
+        ReportRefusal::Closed(number) => format!(
+            "第{number}项已办结，无需再报送。如情况有变，请联系管理员重新打开（/reopen {number} 理由）。"
+        ),
+    }
+}
+
+// ---- review, closing ----------------------------------------------------------------------
+
+pub fn button_confirm_report(report_id: i64, only: bool) -> String {
+    if only {
+        "确认".into()
+    } else {
+        format!("确认 #{report_id}")
+    }
+}
+
+pub fn button_return_report(report_id: i64, only: bool) -> String {
+    if only {
+        "退回".into()
+    } else {
+        format!("退回 #{report_id}")
+    }
+}
+
+/// One report waiting for review, as `/review` and `/status N` show it.
+pub fn report_for_review(r: &Report) -> String {
+    format!(
+        "报告 #{}  第{}项  {}  {}\n{} {}：{}{}",
+        r.id,
+        r.task_number,
+        r.unit,
+        r.period,
+        crate::wording::format_time(r.created_at),
+        light_text(r.light),
+        r.text,
+        figures_or_empty(r)
+    )
+}
+
+/// `/review`: the reports waiting, oldest first; `more` beyond those shown.
+pub fn review_queue(shown: usize, more: usize) -> String {
+    match (shown, more) {
+        (0, _) => "没有待审核的报告。".into(),
+        (n, 0) => format!("待审核的报告 {n} 条（按报送时间，最早的在前）："),
+        (n, more) => {
+            format!("待审核的报告，先看最早的 {n} 条（另有 {more} 条，审核后再发送 /review）：")
+        }
+    }
+}
+
+pub fn review_state(task_number: u32, state: TaskState) -> String {
+    format!("第{task_number}项现为：{}。", state.name())
+}
+
+/// What the reviewer is told, and what the message with the buttons becomes.
+pub fn reviewed(r: &Report, state: TaskState) -> String {
+    let what = match r.state {
+        ReportState::Returned => format!(
+            "已退回报告 #{}（第{}项 {}）：{}",
+            r.id,
+            r.task_number,
+            r.unit,
+            r.review_note.as_deref().unwrap_or_default()
+        ),
+        _ => format!("已确认报告 #{}（第{}项 {}）。", r.id, r.task_number, r.unit),
+    };
+    format!("{what}\n{}", review_state(r.task_number, state))
+}
+
+pub fn reviewed_toast(r: &Report) -> String {
+    match r.state {
+        ReportState::Returned => "已退回".into(),
+        _ => "已确认".into(),
+    }
+}
+
+pub fn return_prompt(r: &Report) -> String {
+    format!(
+        "请回复本消息，写明退回报告 #{}（第{}项 {}）的理由，联络员会收到。",
+        r.id, r.task_number, r.unit
+    )
+}
+
+/// The contact's notice: their report went back, with the reason; replying reports anew.
+pub fn returned_notice(r: &Report) -> String {
+    format!(
+        "【退回】您报送的第{}项进展（报告 #{}，{}）被退回：{}\n\
+         请补充后重新报告：直接回复本消息，或点下方按钮选择状态。",
+        r.task_number,
+        r.id,
+        crate::wording::format_time(r.created_at),
+        r.review_note.as_deref().unwrap_or_default()
+    )
+}
+
+/// The contact's notice: the task is closed.
+pub fn closed_notice(r: &Report) -> String {
+    format!(
+        "【办结】第{}项已确认办结（报告 #{}），此后不再提醒。感谢！",
+        r.task_number, r.id
+    )
+}
+
+/// The host unit's contacts' notice: an admin reopened the task.
+pub fn reopened_notice(task_number: u32, reason: &str) -> String {
+    format!(
+        "【重新打开】第{task_number}项已重新打开：{reason}\n请继续报告进展：直接回复本消息，或点下方按钮选择状态。"
+    )
+}
+
+pub fn reopened(task_number: u32, state: TaskState, notified: usize) -> String {
+    format!(
+        "已重新打开第{task_number}项，现为：{}；已通知主办单位联络员 {notified} 人。",
+        state.name()
+    )
+}
+
+pub fn review_refused(refusal: &ReviewRefusal) -> String {
+    match refusal {
+        ReviewRefusal::Usage(ReviewUsage::Confirm) => {
+            "用法：/confirm 报告编号，例如 /confirm 12（报告编号见 /review）。".into()
+        }
+        ReviewRefusal::Usage(ReviewUsage::Return) => {
+            "用法：/return 报告编号 理由，例如 /return 12 未写明具体进度。".into()
+        }
+        ReviewRefusal::Usage(ReviewUsage::Reopen) => {
+            "用法：/reopen 任务编号 理由，例如 /reopen 8 年底复查未达标。".into()
+        }
+        ReviewRefusal::NoSuchReport(id) => format!("没有编号为 {id} 的报告。"),
+        ReviewRefusal::NotReviewable(r) => match (r.state, r.reviewed_at) {
+            (ReportState::Active, Some(_)) => format!("报告 #{} 已确认过。", r.id),
+            (ReportState::Returned, _) => format!("报告 #{} 已退回过。", r.id),
+            _ => format!("报告 #{} 已撤回或已更正，无需审核。", r.id),
+        },
+        ReviewRefusal::PromptNotYours => "这条消息是问别人的，请用自己的按钮。".into(),
+        ReviewRefusal::ReasonTooLong(chars) => {
+            format!("理由有 {chars} 个字，太长了：请控制在 {MAX_REPORT_CHARS} 字以内。")
+        }
+        ReviewRefusal::NoNotice => no_notice(),
+        ReviewRefusal::NoSuchTask(number) => no_such_task(number),
+        ReviewRefusal::NotClosed { number, state } => {
+            format!("第{number}项未办结（现为{}），无需重新打开。", state.name())
+        }
+        ReviewRefusal::ReviewersOnly => "只有督查人员和管理员可以审核报告。".into(),
     }
 }
 
@@ -610,9 +758,24 @@ fn hosts_text(task: &TaskView) -> String {
     }
 }
 
-pub fn task_history(task: &TaskView, reports: &[Report]) -> Vec<String> {
+/// `/status N`: the task, its state this period, every report (with 确认 / 退回 buttons under
+/// the last message for those waiting for review).
+pub fn task_history(
+    task: &TaskView,
+    reports: &[Report],
+    period: &str,
+    status: &TaskStatus,
+) -> Vec<String> {
     let mut lines = vec![format!("第{}项：{}", task.number, short(&task.text, 80))];
     lines.push(format!("主办：{}", hosts_text(task)));
+    let since = status
+        .since
+        .map(|t| format!("（{}起）", crate::wording::format_time(t)))
+        .unwrap_or_default();
+    lines.push(format!(
+        "状态（本期 {period}）：{}{since}",
+        status.state.name()
+    ));
     if reports.is_empty() {
         lines.push("还没有任何报告。".into());
     }
@@ -1187,6 +1350,10 @@ pub fn command_description(name: &str) -> &'static str {
         "unregister" => "取消本群登记（管理员）",
         "schedule" => "时间表（管理员）：/schedule [set|pause|resume 种类 …]",
         "remind" => "立即补发提醒（管理员）：/remind now [单位]",
+        "review" => "待审核的报告（督查、管理员）",
+        "confirm" => "确认报告（督查、管理员）：/confirm 报告编号",
+        "return" => "退回报告（督查、管理员）：/return 报告编号 理由",
+        "reopen" => "重新打开已办结的任务（管理员）：/reopen 任务编号 理由",
         _ => "",
     }
 }
@@ -1224,6 +1391,9 @@ pub fn buttons_in_words(keyboard: &Keyboard) -> Option<String> {
             Some(Action::Withdraw(_) | Action::Correct(_)) => "如需补充，引用本回执回复即可。",
             Some(Action::ConfirmSchedule(_) | Action::CancelSchedule(_)) => {
                 "这里无法确认修改：请用命令行 duban schedule set … --yes。"
+            }
+            Some(Action::ConfirmReport(_) | Action::ReturnReport(_)) => {
+                "审核：发送“确认 报告编号”，或“退回 报告编号 理由”。"
             }
             None => continue,
         };

@@ -21,6 +21,7 @@ mod aliases;
 mod assign;
 mod concurrent;
 mod review;
+mod review_chat;
 mod store;
 mod store_chat;
 mod store_followup;

@@ -306,7 +306,9 @@ on_both_backends! {
         assert!(matches!(store.withdraw_report(correction.id, 1001, 104).await.unwrap(), Withdrawal::NotActive(_)));
         assert!(matches!(store.withdraw_report(999, 1001, 104).await.unwrap(), Withdrawal::NotFound));
         let actions: Vec<String> = store.audit(None).await.unwrap().into_iter().map(|e| e.action).collect();
-        assert_eq!(actions, ["report", "correct", "withdraw"]);
+        // The task's state changes are audited too: 待反馈 → 已反馈 with the report, back with
+        // the withdrawal (the correction keeps it 已反馈).
+        assert_eq!(actions, ["report", "state", "correct", "withdraw", "state"]);
     }
 
     async fn an_invite_binds_once_and_not_after_it_expires(db) {

@@ -7,6 +7,7 @@ pub mod binding;
 pub mod bulletins;
 pub mod reading;
 pub mod reporting;
+pub mod review;
 pub mod schedules;
 
 use super::{Event, Replies, Reply};

@@ -5,7 +5,7 @@ use super::reporting::task_with_notice;
 use super::{Outcome, alert, say, task_number};
 use crate::conversation::reply::lines;
 use crate::conversation::{Actor, Ctx, Reply, SharedCtx};
-use crate::store::{Anchor, Report, ReportFilter, TaskSelection, TaskView};
+use crate::store::{Anchor, Report, ReportFilter, ReportState, TaskSelection, TaskView};
 use crate::wording::{actions, texts};
 
 pub async fn contacts_only() -> Outcome {
@@ -131,7 +131,16 @@ pub async fn status(ctx: SharedCtx, args: String) -> Outcome {
                 ..ReportFilter::default()
             })
             .await?;
-        return Ok(lines(texts::task_history(&task, &history), None));
+        let period = ctx.period();
+        let status = ctx.store.task_state(task.id, &period).await?;
+        let waiting: Vec<i64> = history
+            .iter()
+            .filter(|r| r.state == ReportState::Active && r.reviewed_at.is_none())
+            .map(|r| r.id)
+            .collect();
+        let buttons = (!waiting.is_empty()).then(|| actions::review(&waiting));
+        let history = texts::task_history(&task, &history, &period, &status);
+        return Ok(lines(history, buttons));
     }
     let period = ctx.period();
     let (title, selection) = if let Some(unit) = ctx.store.unit_named(query).await? {

@@ -71,6 +71,9 @@ pub async fn reply(
             }
             (task_id, Some(light), None)
         }
+        Some(Anchor::ReturnReason { report_id, user_id }) => {
+            return super::review::reason(&ctx, &event, &actor, report_id, user_id).await;
+        }
         Some(Anchor::Correction { report_id, user_id }) => {
             if user_id != actor.user_id {
                 return refuse(ReportRefusal::PromptNotYours);
@@ -115,6 +118,9 @@ pub async fn light_pressed(
         return refuse_button(ReportRefusal::ButtonExpired);
     };
     if let Err(refusal) = authorize(&actor, &task, None) {
+        return refuse_button(refusal);
+    }
+    if let Some(refusal) = closed(&ctx, &task).await? {
         return refuse_button(refusal);
     }
     let anchor = Anchor::Prompt {
@@ -190,6 +196,12 @@ async fn editable(
     Ok(Ok(report))
 }
 
+/// A closed task (已办结) takes no more reports.
+async fn closed(ctx: &Ctx, task: &TaskView) -> anyhow::Result<Option<ReportRefusal>> {
+    let state = ctx.store.task_state(task.id, &ctx.period()).await?.state;
+    Ok((!state.is_open()).then_some(ReportRefusal::Closed(task.number)))
+}
+
 struct Submission<'a> {
     task: TaskView,
     /// The light of the button pressed before the text, if any.
@@ -242,6 +254,9 @@ async fn submit(ctx: &Ctx, actor: &Actor, update: InboxSeq, submission: Submissi
         Ok(unit_id) => unit_id,
         Err(refusal) => return refuse(refusal),
     };
+    if let Some(refusal) = closed(ctx, &task).await? {
+        return refuse(refusal);
+    }
     let unit_name = match (&corrects, task.units.iter().find(|u| u.unit_id == unit_id)) {
         (Some(old), _) => old.unit.clone(),
         (None, Some(unit)) => unit.name.clone(),
