@@ -5,7 +5,8 @@
 
 use crate::progress::TaskState;
 use crate::schedule::Kind;
-use crate::store::Report;
+use crate::store::{Extension, Report};
+use chrono::NaiveDate;
 
 /// Why an invite was not made.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +74,32 @@ pub enum ReviewRefusal {
     },
     /// Only supervisors and admins review.
     ReviewersOnly,
+}
+
+/// Why a request for more time (延期申请) or a decision on one was not taken.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExtensionRefusal {
+    /// `/extend` without a task, a date or a reason; `/approve`, `/refuse` without a number.
+    Usage,
+    NoNotice,
+    NoSuchTask(String),
+    /// Only a contact of the task's host unit asks.
+    NotHost {
+        number: u32,
+        unit: String,
+    },
+    /// Not a date (as written).
+    BadDate(String),
+    /// The date is not after the period's due date.
+    NotLater(NaiveDate),
+    /// The task is closed.
+    Closed(u32),
+    /// The unit waits for an answer already: that request.
+    AlreadyPending(Box<Extension>),
+    NoSuchRequest(String),
+    /// Approved or refused before.
+    AlreadyDecided(Box<Extension>),
+    ReasonTooLong(usize),
 }
 
 /// Which review command was used wrongly.

@@ -27,10 +27,13 @@ pub enum Command {
     Confirm(String),
     Return(String),
     Reopen(String),
+    Extend(String),
+    Approve(String),
+    Refuse(String),
 }
 
 /// The command names, in the order a command menu lists them.
-pub const NAMES: [&str; 21] = [
+pub const NAMES: [&str; 24] = [
     "start",
     "help",
     "whoami",
@@ -52,6 +55,9 @@ pub const NAMES: [&str; 21] = [
     "confirm",
     "return",
     "reopen",
+    "extend",
+    "approve",
+    "refuse",
 ];
 
 /// What a text is, as a command.
@@ -112,12 +118,16 @@ impl Command {
             "confirm" => Command::Confirm(args),
             "return" => Command::Return(args),
             "reopen" => Command::Reopen(args),
+            "extend" => Command::Extend(args),
+            "approve" => Command::Approve(args),
+            "refuse" => Command::Refuse(args),
             _ => return None,
         })
     }
 
     /// `报告 8 内容` (the word must be followed by a task number), `绑定 CODE`, `帮助`,
-    /// `任务` or `任务 8`, `我是谁`, `审核`, `确认 12` and `退回 12 理由` (a report's number).
+    /// `任务` or `任务 8`, `我是谁`, `审核`, `确认 12` and `退回 12 理由` (a report's number),
+    /// `延期 8 日期 理由`, `批准 3` and `不批准 3 理由` (a request's number).
     fn from_words(text: &str) -> Option<Command> {
         let (word, args) = split_first(text.trim());
         let first_is_number = || {
@@ -133,6 +143,9 @@ impl Command {
             "审核" if args.is_empty() => Command::Review(String::new()),
             "确认" if first_is_number() => Command::Confirm(args.to_owned()),
             "退回" if first_is_number() => Command::Return(args.to_owned()),
+            "延期" if first_is_number() => Command::Extend(args.to_owned()),
+            "批准" if first_is_number() => Command::Approve(args.to_owned()),
+            "不批准" if first_is_number() => Command::Refuse(args.to_owned()),
             _ => return None,
         })
     }
@@ -153,6 +166,9 @@ impl Command {
                 | Command::Confirm(_)
                 | Command::Return(_)
                 | Command::Reopen(_)
+                | Command::Extend(_)
+                | Command::Approve(_)
+                | Command::Refuse(_)
         )
     }
 }

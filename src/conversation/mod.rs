@@ -46,6 +46,8 @@ pub type SharedCtx = Arc<Ctx>;
 pub struct ChatSettings {
     pub admins: Vec<i64>,
     pub cycle: Cycle,
+    /// The day of the month reports are due (monthly and quarterly cycles).
+    pub due_day: u32,
     pub edit_window_minutes: u32,
     pub invite_days: u32,
     pub inbox_attempts: u32,
@@ -59,6 +61,7 @@ impl From<&Settings> for ChatSettings {
         ChatSettings {
             admins: s.admins.clone(),
             cycle: s.cycle,
+            due_day: s.due_day,
             edit_window_minutes: s.edit_window_minutes,
             invite_days: s.invite_days,
             inbox_attempts: s.inbox_attempts,
@@ -85,6 +88,15 @@ impl Ctx {
     /// The reporting period of now.
     pub fn period(&self) -> String {
         period_label(self.settings.cycle, self.clock.office_date())
+    }
+
+    /// The due date of the period of now.
+    pub fn due(&self) -> chrono::NaiveDate {
+        crate::progress::due_date(
+            self.settings.cycle,
+            self.clock.office_date(),
+            self.settings.due_day,
+        )
     }
 
     pub async fn notice(&self) -> Result<Option<i64>, StoreError> {

@@ -13,7 +13,7 @@
 //! its [`Actor`] and its [`Place`].
 
 use super::cases::{
-    self, RepliedTo, admin, binding, bulletins, reading, reporting, review, schedules,
+    self, RepliedTo, admin, binding, bulletins, extensions, reading, reporting, review, schedules,
 };
 use super::command::{Command, Parsed};
 use super::{Actor, Ctx, Event, EventKind, Handler, Place, SharedCtx};
@@ -146,6 +146,11 @@ fn commands() -> Handler {
                 .endpoint(reporting::refuse_supervisor),
         )
         .branch(
+            case![Command::Extend(args)]
+                .branch(dptree::filter(is_contact).endpoint(extensions::extend))
+                .endpoint(reading::contacts_only),
+        )
+        .branch(
             case![Command::Status(args)]
                 .branch(dptree::filter(is_reader).endpoint(reading::status))
                 .endpoint(reading::readers_only),
@@ -169,6 +174,8 @@ fn commands() -> Handler {
         )
         .branch(dptree::filter(is_not_admin).endpoint(cases::admins_only))
         .branch(case![Command::Reopen(args)].endpoint(review::reopen))
+        .branch(case![Command::Approve(args)].endpoint(extensions::approve_command))
+        .branch(case![Command::Refuse(args)].endpoint(extensions::refuse_command))
         .branch(case![Command::Units(args)].endpoint(admin::units))
         .branch(case![Command::Contacts(args)].endpoint(admin::contacts))
         .branch(case![Command::Invite(args)].endpoint(admin::invite))
@@ -200,6 +207,18 @@ fn buttons() -> Handler {
                     .branch(dptree::filter(is_not_reader).endpoint(review::reviewers_only_button))
                     .branch(case![Action::ConfirmReport(id)].endpoint(review::confirm_pressed))
                     .branch(case![Action::ReturnReport(id)].endpoint(review::return_pressed)),
+                )
+                .branch(
+                    dptree::filter(|a: Action| {
+                        matches!(a, Action::ApproveExtension(_) | Action::RefuseExtension(_))
+                    })
+                    .branch(dptree::filter(is_not_admin).endpoint(cases::admins_only_button))
+                    .branch(
+                        case![Action::ApproveExtension(id)].endpoint(extensions::approve_pressed),
+                    )
+                    .branch(
+                        case![Action::RefuseExtension(id)].endpoint(extensions::refuse_pressed),
+                    ),
                 )
                 .branch(
                     dptree::filter(|a: Actor| is_bound(a.clone()) && !can_report(a))

@@ -10,7 +10,8 @@
 //!   leader's unreported tasks and their silent host units, admins get the whole list.
 //! - bulletin: compiled by the bulletin issue; nothing is sent yet.
 //!
-//! A task counts as reported for a unit when the unit has an active report on it this period.
+//! A task counts as reported for a unit when the unit has an active report on it this period;
+//! a task whose unit was given more time (an approved extension) is not chased before then.
 //! Every message carries a dedupe key made of the fire's `prefix`, the recipient and the task
 //! or part, so that the same fire planned twice enqueues nothing new.
 
@@ -66,6 +67,8 @@ pub struct Situation<'a> {
     pub members: &'a [Member],
     /// Admins named in the config (they may have no member row).
     pub config_admins: &'a [i64],
+    /// Approved extensions: (task, unit) given until this day (延期).
+    pub extended: &'a [(i64, i64, NaiveDate)],
 }
 
 /// The messages `fire` sends.
@@ -99,8 +102,19 @@ fn contacts<'a>(s: &Situation<'a>, unit_id: i64) -> impl Iterator<Item = &'a Mem
     })
 }
 
-fn reported(s: &Situation) -> HashSet<(i64, i64)> {
-    s.reports.iter().map(|r| (r.task_id, r.unit_id)).collect()
+/// The (task, unit) pairs a nudge or an escalation on `day` leaves alone: reported this
+/// period, or given more time until `day` or later.
+fn reported(s: &Situation, day: NaiveDate) -> HashSet<(i64, i64)> {
+    s.reports
+        .iter()
+        .map(|r| (r.task_id, r.unit_id))
+        .chain(
+            s.extended
+                .iter()
+                .filter(|(_, _, until)| *until >= day)
+                .map(|(task, unit, _)| (*task, *unit)),
+        )
+        .collect()
 }
 
 /// A text message for the outbox, with its buttons.
@@ -162,7 +176,7 @@ fn reminders(fire: &Fire, s: &Situation) -> Vec<OutMessage> {
 }
 
 fn nudges(fire: &Fire, s: &Situation) -> Vec<OutMessage> {
-    let done = reported(s);
+    let done = reported(s, fire.day);
     let mut out = Vec::new();
     for (unit_id, (unit, tasks)) in hosted(fire, s) {
         let silent: Vec<&TaskView> = tasks
@@ -186,7 +200,7 @@ fn escalations(fire: &Fire, s: &Situation) -> Vec<OutMessage> {
     if fire.day <= s.due {
         return Vec::new();
     }
-    let done = reported(s);
+    let done = reported(s, fire.day);
     let silent: Vec<(&TaskView, Vec<&str>)> = s
         .tasks
         .iter()
@@ -323,6 +337,7 @@ mod tests {
         tasks: Vec<TaskView>,
         members: Vec<Member>,
         reports: Vec<Report>,
+        extended: Vec<(i64, i64, NaiveDate)>,
     }
 
     /// Unit 1 hosts tasks 1–2 (leader 甲), unit 2 hosts tasks 3–7 (leader 乙).
@@ -343,6 +358,7 @@ mod tests {
                 member(41, Role::Admin, None, None),
             ],
             reports: vec![report(1, 1), report(3, 2)],
+            extended: Vec::new(),
         }
     }
 
@@ -354,6 +370,7 @@ mod tests {
             reports: &w.reports,
             members: &w.members,
             config_admins: &[41, 42],
+            extended: &w.extended,
         }
     }
 
@@ -414,6 +431,28 @@ mod tests {
                 &situation(&w)
             )),
             [21, 22]
+        );
+    }
+
+    #[test]
+    fn an_extended_task_is_not_chased_until_its_new_date() {
+        let mut w = world();
+        // Unit 1 reported task 1 and was given until the 30th for task 2.
+        w.extended = vec![(2, 1, day(30))];
+        let nudged = plan(&fire(Kind::Nudge, 23, office()), &situation(&w));
+        assert_eq!(chats(&nudged), [21, 22], "unit 1 has nothing due");
+        let escalated = plan(&fire(Kind::Escalation, 28, office()), &situation(&w));
+        assert!(escalated.iter().all(|m| {
+            let text = m.payload["text"].as_str().unwrap();
+            !text.contains("任务2") && !text.contains("区科技局")
+        }));
+        // The extension ran out: chased again.
+        w.extended = vec![(2, 1, day(27))];
+        let escalated = plan(&fire(Kind::Escalation, 28, office()), &situation(&w));
+        assert!(
+            escalated
+                .iter()
+                .any(|m| { m.payload["text"].as_str().unwrap().contains("区科技局") })
         );
     }
 

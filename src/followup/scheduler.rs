@@ -312,6 +312,13 @@ impl Scheduler {
             })
             .await?;
         let members = inner.store.members(None).await?;
+        let extended: Vec<(i64, i64, NaiveDate)> = inner
+            .store
+            .extensions(&period, true)
+            .await?
+            .into_iter()
+            .map(|e| (e.task_id, e.unit_id, e.until))
+            .collect();
         let situation = Situation {
             period: &period,
             due: due_date(inner.cycle, today, inner.due_day),
@@ -319,6 +326,7 @@ impl Scheduler {
             reports: &reports,
             members: &members,
             config_admins: &inner.admins,
+            extended: &extended,
         };
         Ok(fires
             .iter()

@@ -13,6 +13,7 @@ mod bulletins;
 mod cache;
 mod codes;
 mod error;
+mod extensions;
 mod fingerprint;
 mod group_commit;
 mod import;
@@ -37,6 +38,7 @@ pub use assign::{AssignRefusal, AssignRequest, Assignment, summary as units_summ
 pub use audit::AuditEntry;
 pub use cache::{CurrentTasks, Seen};
 pub use error::StoreError;
+pub use extensions::{Decided, Extension, ExtensionState, NewExtension, Requested};
 pub use group_commit::Activity;
 pub use import::ImportOutcome;
 pub use inbox::{InboxItem, InboxSeq, Incoming, Platform, UpdateKey};

@@ -2,7 +2,8 @@
 //! (at most 64 bytes, as Telegram allows for callback data; DingTalk's cards carry it as a
 //! parameter) says what a press asks for: `t:ID` opens a task, `l:ID:y` picks a light for a
 //! task, `w:ID` withdraws a report, `c:ID` corrects one, `s:ID` / `x:ID` confirm / cancel a
-//! schedule change, `v:ID` / `b:ID` confirm / return (退回) a report.
+//! schedule change, `v:ID` / `b:ID` confirm / return (退回) a report, `e:ID` / `n:ID` approve /
+//! refuse an extension.
 
 use super::texts;
 use crate::progress::Light;
@@ -21,6 +22,9 @@ pub enum Action {
     ConfirmReport(i64),
     /// 退回 a report: the bot asks for the reason.
     ReturnReport(i64),
+    /// 批准 / 不批准 a request for more time (admins).
+    ApproveExtension(i64),
+    RefuseExtension(i64),
 }
 
 fn light_code(light: Light) -> char {
@@ -43,6 +47,8 @@ impl Action {
             Action::CancelSchedule(id) => format!("x:{id}"),
             Action::ConfirmReport(id) => format!("v:{id}"),
             Action::ReturnReport(id) => format!("b:{id}"),
+            Action::ApproveExtension(id) => format!("e:{id}"),
+            Action::RefuseExtension(id) => format!("n:{id}"),
         }
     }
 
@@ -59,6 +65,8 @@ impl Action {
             "x" => Action::CancelSchedule(id),
             "v" => Action::ConfirmReport(id),
             "b" => Action::ReturnReport(id),
+            "e" => Action::ApproveExtension(id),
+            "n" => Action::RefuseExtension(id),
             "l" => {
                 let code = parts.next()?;
                 let light = Light::ALL
@@ -138,6 +146,16 @@ pub fn review(reports: &[i64]) -> Keyboard {
                 ]
             })
             .collect(),
+    }
+}
+
+/// 批准 / 不批准 under a request for more time.
+pub fn decide_extension(id: i64) -> Keyboard {
+    Keyboard {
+        rows: vec![vec![
+            Action::ApproveExtension(id).button(texts::button_approve()),
+            Action::RefuseExtension(id).button(texts::button_refuse()),
+        ]],
     }
 }
 

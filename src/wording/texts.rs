@@ -5,12 +5,13 @@ use crate::clock::office_offset;
 use crate::matrix::{LeaderRole, Target, UnitRole};
 use crate::progress::{Light, TaskState};
 use crate::refusal::{
-    BulletinRefusal, InviteRefusal, ReportRefusal, ReviewRefusal, ReviewUsage, ScheduleRefusal,
+    BulletinRefusal, ExtensionRefusal, InviteRefusal, ReportRefusal, ReviewRefusal, ReviewUsage,
+    ScheduleRefusal,
 };
 use crate::schedule::{EXAMPLE, Kind, Plan, Shift, weekday_name};
 use crate::store::{
-    AssignRefusal, Assignment, Effective, Member, Named, Origin, Report, ReportState, Role,
-    ScheduleDraft, TaskStatus, TaskView,
+    AssignRefusal, Assignment, Effective, Extension, ExtensionState, Member, Named, Origin, Report,
+    ReportState, Role, ScheduleDraft, TaskStatus, TaskView,
 };
 use crate::wording::{Action, Keyboard};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -179,6 +180,7 @@ pub fn help(role: Option<Role>) -> String {
              /tasks 任务编号 打开一项任务（可点按钮选择状态）\n\
              /report 任务编号 内容 报告进展，例如：/report 3 黄：已完成2.1万亩\n\
              直接回复任务消息也可报告进展；报告后可在回执上撤回或修改。\n\
+             /extend 任务编号 日期 理由 申请延期，例如 /extend 3 2022-04-15 等待省里批复\n\
              /whoami 我的身份  /unbind 解除绑定",
         ),
         Some(Role::Supervisor) => text.push_str(
@@ -198,6 +200,7 @@ pub fn help(role: Option<Role>) -> String {
              /remove 用户ID 解除某人的绑定\n\
              /report 任务编号 内容 代主办单位报告进展\n\
              /review 待审核的报告；/confirm 报告编号；/return 报告编号 理由；/reopen 任务编号 理由 重新打开已办结的任务\n\
+             /approve 申请编号 批准延期；/refuse 申请编号 [理由] 不批准\n\
              /tasks 待明确承办单位的任务；/assign 任务编号 主办单位 [协办：单位…] 指定承办单位\n\
              /register 在群里登记本群；/unregister 取消登记\n\
              /schedule 时间表；/schedule set|pause|resume 种类 … 修改；/remind now [单位] 补发提醒\n\
@@ -533,6 +536,118 @@ pub fn reopened(task_number: u32, state: TaskState, notified: usize) -> String {
         "已重新打开第{task_number}项，现为：{}；已通知主办单位联络员 {notified} 人。",
         state.name()
     )
+}
+
+// ---- extensions (延期) -----------------------------------------------------------------------
+
+pub fn button_approve() -> String {
+    "批准".into()
+}
+
+pub fn button_refuse() -> String {
+    "不批准".into()
+}
+
+/// `2022年4月15日`
+pub fn date(day: NaiveDate) -> String {
+    format!("{}年{}月{}日", day.year(), day.month(), day.day())
+}
+
+/// What the admins get: the request, with 批准 / 不批准.
+pub fn extension_request(e: &Extension, due: NaiveDate) -> String {
+    format!(
+        "【延期申请】{}申请第{}项（{}）延期至{}（原截止{}）：{}\n申请编号 #{}",
+        e.unit,
+        e.task_number,
+        e.period,
+        date(e.until),
+        date(due),
+        e.reason,
+        e.id
+    )
+}
+
+/// What the contact is told when the request is stored.
+pub fn extension_requested(e: &Extension) -> String {
+    format!(
+        "已提交延期申请 #{}：第{}项延期至{}，等待管理员审批。",
+        e.id,
+        e.task_number,
+        date(e.until)
+    )
+}
+
+/// What the admin's message becomes once decided, and what they are told.
+pub fn extension_decided(e: &Extension) -> String {
+    let word = match e.state {
+        ExtensionState::Approved => "已批准",
+        _ => "已不批准",
+    };
+    format!(
+        "{word}延期申请 #{}（第{}项 {} 至{}）。",
+        e.id,
+        e.task_number,
+        e.unit,
+        date(e.until)
+    )
+}
+
+/// What the contact is told once an admin decided.
+pub fn extension_answer(e: &Extension) -> String {
+    match e.state {
+        ExtensionState::Approved => format!(
+            "【延期】您的第{}项延期申请（#{}）已批准：本期截止日期改为{}。",
+            e.task_number,
+            e.id,
+            date(e.until)
+        ),
+        _ => format!(
+            "【延期】您的第{}项延期申请（#{}）未获批准{}。请按原截止日期报送。",
+            e.task_number,
+            e.id,
+            e.decision_note
+                .as_deref()
+                .map(|n| format!("：{n}"))
+                .unwrap_or_default()
+        ),
+    }
+}
+
+pub fn extension_refused(refusal: &ExtensionRefusal) -> String {
+    match refusal {
+        ExtensionRefusal::Usage => "用法：/extend 任务编号 日期 理由，例如 /extend 8 2022-04-15 \
+             等待省里批复（日期也可写 4月15日）；管理员审批：/approve 申请编号、/refuse 申请编号 [理由]。"
+            .into(),
+        ExtensionRefusal::NoNotice => no_notice(),
+        ExtensionRefusal::NoSuchTask(number) => no_such_task(number),
+        ExtensionRefusal::NotHost { number, unit } => {
+            format!("第{number}项不是{unit}主办的任务：延期由主办单位的联络员申请。")
+        }
+        ExtensionRefusal::BadDate(word) => {
+            format!("“{word}”不是日期。日期写作 2022-04-15 或 4月15日。")
+        }
+        ExtensionRefusal::NotLater(due) => {
+            format!("延期日期须晚于本期截止日期（{}）。", date(*due))
+        }
+        ExtensionRefusal::Closed(number) => format!("第{number}项已办结，无需延期。"),
+        ExtensionRefusal::AlreadyPending(e) => format!(
+            "第{}项已有待审批的延期申请 #{}（至{}），请等待管理员答复。",
+            e.task_number,
+            e.id,
+            date(e.until)
+        ),
+        ExtensionRefusal::NoSuchRequest(id) => format!("没有编号为 {id} 的延期申请。"),
+        ExtensionRefusal::AlreadyDecided(e) => {
+            let word = match e.state {
+                ExtensionState::Approved => "已批准",
+                _ => "已不批准",
+            };
+            format!("延期申请 #{} {word}，不能再改。", e.id)
+        }
+        ExtensionRefusal::ReasonTooLong(chars) => format!(
+            "理由有 {chars} 个字，太长了：请控制在 {MAX_REPORT_CHARS} 字以内。"
+        ),
+    }
 }
 
 pub fn review_refused(refusal: &ReviewRefusal) -> String {
@@ -1354,6 +1469,9 @@ pub fn command_description(name: &str) -> &'static str {
         "confirm" => "确认报告（督查、管理员）：/confirm 报告编号",
         "return" => "退回报告（督查、管理员）：/return 报告编号 理由",
         "reopen" => "重新打开已办结的任务（管理员）：/reopen 任务编号 理由",
+        "extend" => "申请延期（主办单位联络员）：/extend 任务编号 日期 理由",
+        "approve" => "批准延期申请（管理员）：/approve 申请编号",
+        "refuse" => "不批准延期申请（管理员）：/refuse 申请编号 [理由]",
         _ => "",
     }
 }
@@ -1394,6 +1512,9 @@ pub fn buttons_in_words(keyboard: &Keyboard) -> Option<String> {
             }
             Some(Action::ConfirmReport(_) | Action::ReturnReport(_)) => {
                 "审核：发送“确认 报告编号”，或“退回 报告编号 理由”。"
+            }
+            Some(Action::ApproveExtension(_) | Action::RefuseExtension(_)) => {
+                "审批：发送“批准 申请编号”，或“不批准 申请编号 理由”。"
             }
             None => continue,
         };

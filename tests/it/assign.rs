@@ -174,6 +174,7 @@ on_both_backends! {
                 reports: &[],
                 members: &members,
                 config_admins: &[41],
+                extended: &[],
             };
             let mut keys = Vec::new();
             for (kind, day) in [(Kind::Reminder, 18), (Kind::Nudge, 23), (Kind::Escalation, 27)] {

@@ -20,6 +20,7 @@ mod word;
 mod aliases;
 mod assign;
 mod concurrent;
+mod extensions;
 mod review;
 mod review_chat;
 mod store;

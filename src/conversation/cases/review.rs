@@ -180,6 +180,7 @@ async fn review(
         .store
         .review_report(id, &verdict, actor.user_id, &notices, ctx.clock.unix())
         .await?;
+    ctx.followup.outbox.notify_one();
     Ok(match reviewed {
         Reviewed::Done { report, state, .. } => Ok((report, state)),
         Reviewed::NotReviewable(report) => Err(ReviewRefusal::NotReviewable(Box::new(report))),
@@ -255,6 +256,7 @@ pub async fn reopen(ctx: SharedCtx, actor: Actor, args: String) -> Outcome {
         .store
         .reopen_task((task.id, number), &period, &actor_id, reason, &notices, now)
         .await?;
+    ctx.followup.outbox.notify_one();
     match reopened {
         Reopened::Done(state) => say(texts::reopened(number, state, contacts.len())),
         Reopened::NotClosed(state) => refuse(ReviewRefusal::NotClosed { number, state }),
