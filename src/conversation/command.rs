@@ -23,10 +23,11 @@ pub enum Command {
     Unregister(String),
     Schedule(String),
     Remind(String),
+    Evidence(String),
 }
 
 /// The command names, in the order a command menu lists them.
-pub const NAMES: [&str; 17] = [
+pub const NAMES: [&str; 18] = [
     "start",
     "help",
     "whoami",
@@ -44,6 +45,7 @@ pub const NAMES: [&str; 17] = [
     "unregister",
     "schedule",
     "remind",
+    "evidence",
 ];
 
 /// What a text is, as a command.
@@ -100,6 +102,7 @@ impl Command {
             "unregister" => Command::Unregister(args),
             "schedule" => Command::Schedule(args),
             "remind" => Command::Remind(args),
+            "evidence" => Command::Evidence(args),
             _ => return None,
         })
     }
@@ -134,6 +137,7 @@ impl Command {
                 | Command::Contacts(_)
                 | Command::Invite(_)
                 | Command::Assign(_)
+                | Command::Evidence(_)
         )
     }
 }

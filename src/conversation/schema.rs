@@ -3,6 +3,7 @@
 //! - unbound users get `/start`, `/help` and `/whoami`, and are told to bind for the rest;
 //! - a contact reports (only on tasks of their unit: checked where the task is known, in
 //!   `cases::reporting::authorize`) and reads their unit's tasks;
+//! - a contact attaches evidence (a photo or a file) to their unit's tasks, like a report;
 //! - supervisors read everything and write nothing;
 //! - admins may do everything;
 //! - in a group the bot answers only commands and messages meant for it, and shows task data
@@ -12,7 +13,9 @@
 //! `InboxSeq` (its number in the inbox: what makes a use case idempotent), the [`Event`],
 //! its [`Actor`] and its [`Place`].
 
-use super::cases::{self, RepliedTo, admin, binding, bulletins, reading, reporting, schedules};
+use super::cases::{
+    self, RepliedTo, admin, binding, bulletins, evidence, reading, reporting, schedules,
+};
 use super::command::{Command, Parsed};
 use super::{Actor, Ctx, Event, EventKind, Handler, Place, SharedCtx};
 use crate::wording::Action;
@@ -22,9 +25,15 @@ pub fn schema() -> Handler {
     dptree::entry()
         .branch(dptree::filter(|e: Event| matches!(e.kind, EventKind::Text { .. })).branch(texts()))
         .branch(
-            dptree::filter(|e: Event| e.kind == EventKind::Media)
+            dptree::filter(|e: Event| matches!(e.kind, EventKind::Media { .. }))
                 .branch(dptree::filter(overheard).endpoint(cases::ignore))
-                .endpoint(cases::media),
+                // Stickers, voice: answered, never stored.
+                .branch(dptree::filter(|e: Event| e.attachment().is_none()).endpoint(cases::media))
+                // A photo or a file may be evidence, under the rules of reporting.
+                .branch(dptree::filter(is_unbound).endpoint(binding::not_bound))
+                .branch(dptree::filter(hides_data).endpoint(cases::group_not_registered))
+                .branch(dptree::filter(can_report).endpoint(evidence::attach))
+                .endpoint(evidence::refuse_supervisor),
         )
         .branch(dptree::filter(|e: Event| e.kind == EventKind::Edited).endpoint(cases::edited))
         .branch(
@@ -148,6 +157,8 @@ fn commands() -> Handler {
                 .branch(dptree::filter(is_reader).endpoint(bulletins::bulletin))
                 .endpoint(reading::readers_only),
         )
+        // Any bound person; the use case checks the evidence is theirs to see.
+        .branch(case![Command::Evidence(args)].endpoint(evidence::send_back))
         .branch(dptree::filter(is_not_admin).endpoint(cases::admins_only))
         .branch(case![Command::Units(args)].endpoint(admin::units))
         .branch(case![Command::Contacts(args)].endpoint(admin::contacts))

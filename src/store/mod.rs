@@ -13,6 +13,7 @@ mod bulletins;
 mod cache;
 mod codes;
 mod error;
+mod evidence;
 mod fingerprint;
 mod group_commit;
 mod import;
@@ -36,6 +37,7 @@ pub use assign::{AssignRefusal, AssignRequest, Assignment, summary as units_summ
 pub use audit::AuditEntry;
 pub use cache::{CurrentTasks, Seen};
 pub use error::StoreError;
+pub use evidence::{Evidence, EvidenceKind, EvidenceOf, Keeping, Kept, NewEvidence, sha256_hex};
 pub use group_commit::Activity;
 pub use import::ImportOutcome;
 pub use inbox::{InboxItem, InboxSeq, Incoming, Platform, UpdateKey};

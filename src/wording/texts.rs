@@ -4,11 +4,13 @@
 use crate::clock::office_offset;
 use crate::matrix::{LeaderRole, Target, UnitRole};
 use crate::progress::Light;
-use crate::refusal::{BulletinRefusal, InviteRefusal, ReportRefusal, ScheduleRefusal};
+use crate::refusal::{
+    BulletinRefusal, EvidenceRefusal, InviteRefusal, ReportRefusal, ScheduleRefusal,
+};
 use crate::schedule::{EXAMPLE, Kind, Plan, Shift, weekday_name};
 use crate::store::{
-    AssignRefusal, Assignment, Effective, Member, Named, Origin, Report, ReportState, Role,
-    ScheduleDraft, TaskView,
+    AssignRefusal, Assignment, Effective, Evidence, Member, Named, Origin, Report, ReportState,
+    Role, ScheduleDraft, TaskView,
 };
 use crate::wording::{Action, Keyboard};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -253,6 +255,125 @@ pub fn unknown_command() -> String {
 pub fn media_not_supported() -> String {
     "暂不接收图片、语音、贴纸和文件：请用文字回复进展（可附数字，如“已完成2.1万亩”）。未记录任何内容。"
         .into()
+}
+
+// ---- evidence (佐证材料) -------------------------------------------------------------------
+
+/// A size in bytes as people read it: 856 B, 12.3 KB, 4.5 MB.
+pub fn file_size(bytes: i64) -> String {
+    let b = bytes as f64;
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else if b < 1024.0 * 1024.0 {
+        format!("{:.1} KB", b / 1024.0)
+    } else {
+        format!("{:.1} MB", b / 1024.0 / 1024.0)
+    }
+}
+
+/// The answer to evidence kept: what, for which task, unit and period, and how to get it back.
+pub fn evidence_kept(e: &Evidence) -> String {
+    let mut text = format!(
+        "已保存第{}项佐证材料（{}，{}）：{}（{}）\n佐证编号 #{}，取回请发送 /evidence {}。",
+        e.task_number,
+        e.unit,
+        e.period,
+        e.file_name,
+        file_size(e.size),
+        e.id,
+        e.id
+    );
+    if e.report_id.is_none() {
+        text.push_str("\n本期还没有报告：材料将随本单位本期的报告一并列出，请记得报告进展。");
+    }
+    text
+}
+
+/// The same bytes were kept before for this task, unit and period.
+pub fn evidence_duplicate(e: &Evidence) -> String {
+    format!(
+        "这份材料已保存过（第{}项，佐证编号 #{}：{}），未重复保存。",
+        e.task_number, e.id, e.file_name
+    )
+}
+
+pub fn evidence_refused(refusal: &EvidenceRefusal) -> String {
+    match refusal {
+        EvidenceRefusal::Report(ReportRefusal::SupervisorsDoNotReport) => {
+            "督查人员不能提交佐证材料，未保存。佐证材料由承办单位的联络员提交。".into()
+        }
+        EvidenceRefusal::Report(r) => format!("{}（佐证材料未保存）", report_refused(r)),
+        EvidenceRefusal::NoReport(minutes) => format!(
+            "这份图片或文件没有对应的任务，未保存。请回复（引用）任务消息或报告回执发送佐证材料，\
+             或在报告后{minutes}分钟内发送。"
+        ),
+        EvidenceRefusal::NotAccepted(name) => format!(
+            "不接收这种类型的文件（{name}），未保存。可提交图片、PDF、Office/WPS 文档、文本或压缩包。"
+        ),
+        EvidenceRefusal::TooLarge { size, max_mb } => {
+            let size = i64::try_from(*size).unwrap_or(i64::MAX);
+            format!(
+                "文件过大（{}），佐证材料最大 {max_mb} MB，未保存。请压缩或拆分后再发送。",
+                file_size(size)
+            )
+        }
+        EvidenceRefusal::Usage => {
+            "请写明佐证编号，例如 /evidence 5。编号见 /status 任务编号 或任务卡片。".into()
+        }
+        EvidenceRefusal::NoSuchEvidence(number) => {
+            format!("没有编号为 {number} 的佐证材料，或您无权查看。")
+        }
+    }
+}
+
+/// Evidence listed under a task: one line each (number, name, size, who, when).
+pub fn evidence_lines(evidence: &[Evidence]) -> Vec<String> {
+    if evidence.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![format!(
+        "佐证材料（{}份，取回请发送 /evidence 编号）：",
+        evidence.len()
+    )];
+    for e in evidence {
+        let who = e
+            .user_name
+            .as_deref()
+            .map(|name| format!(" {name}"))
+            .unwrap_or_default();
+        lines.push(format!(
+            "#{} {}（{}）{}{who} {} {}",
+            e.id,
+            e.file_name,
+            file_size(e.size),
+            e.unit,
+            e.period,
+            crate::wording::format_time(e.created_at)
+        ));
+    }
+    lines
+}
+
+/// The name of an exported evidence file: 第8项-区科技局-2022-03-18-#5-名称.jpg (the number
+/// keeps two files of one name and day apart).
+pub fn evidence_export_name(e: &Evidence) -> String {
+    let day = crate::wording::format_time(e.created_at)
+        .split(' ')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let name: String = e
+        .file_name
+        .chars()
+        .map(|c| {
+            if matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    format!("第{}项-{}-{day}-{}-{name}", e.task_number, e.unit, e.id)
 }
 
 pub fn edits_not_applied() -> String {
@@ -609,7 +730,7 @@ fn hosts_text(task: &TaskView) -> String {
     }
 }
 
-pub fn task_history(task: &TaskView, reports: &[Report]) -> Vec<String> {
+pub fn task_history(task: &TaskView, reports: &[Report], evidence: &[Evidence]) -> Vec<String> {
     let mut lines = vec![format!("第{}项：{}", task.number, short(&task.text, 80))];
     lines.push(format!("主办：{}", hosts_text(task)));
     if reports.is_empty() {
@@ -631,6 +752,7 @@ pub fn task_history(task: &TaskView, reports: &[Report]) -> Vec<String> {
             figures_or_empty(r)
         ));
     }
+    lines.extend(evidence_lines(evidence));
     split_lines(&lines)
 }
 
@@ -1181,6 +1303,7 @@ pub fn command_description(name: &str) -> &'static str {
         "unregister" => "取消本群登记（管理员）",
         "schedule" => "时间表（管理员）：/schedule [set|pause|resume 种类 …]",
         "remind" => "立即补发提醒（管理员）：/remind now [单位]",
+        "evidence" => "取回佐证材料：/evidence 佐证编号",
         _ => "",
     }
 }

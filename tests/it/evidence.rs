@@ -1,0 +1,261 @@
+//! Evidence (佐证材料) on Telegram, through the local Bot API server: a photo in reply to a
+//! task card, a file within the edit window after a report, duplicates, limits, who may
+//! attach, listing and sending back, and an update handled again after a failed answer.
+
+use crate::support::chat::*;
+use crate::support::{TestDb, on_both_backends};
+use chrono::Duration as Span;
+use duban::config::Settings;
+use duban::store::{EvidenceKind, EvidenceOf, Keeping, sha256_hex};
+
+/// Bytes that look like nothing in particular, `len` of them.
+pub fn some_bytes(seed: u8, len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_be_bytes()[0] ^ seed)
+        .collect()
+}
+
+async fn task_id(chat: &Chat, number: u32) -> i64 {
+    let notice = chat.store.latest_notice_id().await.unwrap().unwrap();
+    chat.store.task(notice, number).await.unwrap().unwrap().id
+}
+
+on_both_backends! {
+    async fn a_photo_in_reply_to_a_task_card_is_kept_listed_and_sent_back(db) {
+        let mut chat = Chat::start(&db.store).await;
+        let alice = chat.contact(1001, "张三", "区科技局").await;
+        let card = chat.send(&alice, "/tasks 8").await;
+        let photo = some_bytes(7, 3000);
+
+        chat.server.send_photo_bytes(&alice, alice.id, photo.clone(), Some(card.message_id));
+        let kept = chat.expect(alice.id, 1).await.remove(0);
+
+        assert!(text(&kept).starts_with("已保存第8项佐证材料（区科技局，2022-03）"), "{kept:?}");
+        assert!(text(&kept).contains("本期还没有报告"), "{kept:?}");
+        let task = task_id(&chat, 8).await;
+        let evidence = chat.store.evidence_list(EvidenceOf::Task(task)).await.unwrap();
+        assert_eq!(evidence.len(), 1);
+        let e = &evidence[0];
+        assert_eq!((e.kind, e.size, e.report_id), (EvidenceKind::Photo, 3000, None));
+        assert_eq!(e.sha256, sha256_hex(&photo), "the largest size, not the thumbnail");
+        assert_eq!(e.user_name.as_deref(), Some("张三"));
+        assert_eq!(
+            chat.store.evidence_bytes(e, &Keeping::Database).await.unwrap(),
+            photo
+        );
+
+        // The card lists it; a supervisor sees it under /status 8 and gets it back.
+        let card = chat.send(&alice, "/tasks 8").await;
+        assert!(text(&card).contains(&format!("#{} {}（2.9 KB）区科技局 张三", e.id, e.file_name)), "{card:?}");
+        let carol = chat.supervisor(3001, "王五", None).await;
+        let status = chat.send(&carol, "/status 8").await;
+        assert!(text(&status).contains("佐证材料（1份，取回请发送 /evidence 编号）"), "{status:?}");
+        let back = chat.send(&carol, &format!("/evidence {}", e.id)).await;
+        let document = back.document.expect("a document");
+        assert_eq!((document.file_name.as_str(), document.bytes), (e.file_name.as_str(), photo));
+
+        // Not a number, or one that does not exist.
+        let none = chat.send(&carol, "/evidence 999").await;
+        assert!(text(&none).starts_with("没有编号为 999 的佐证材料"), "{none:?}");
+        chat.stop().await;
+    }
+
+    async fn a_file_after_a_report_is_attached_to_it_once_and_only_in_the_window(db) {
+        let mut chat = Chat::start(&db.store).await;
+        let alice = chat.contact(1001, "张三", "区科技局").await;
+        chat.send(&alice, "/report 8 已新增高新技术企业18家").await;
+        let report = chat.reports().await.remove(0);
+        let pdf = some_bytes(1, 5000);
+
+        chat.server.send_document(&alice, alice.id, "高企名单.pdf", "application/pdf", pdf.clone(), None);
+        let kept = chat.expect(alice.id, 1).await.remove(0);
+        assert!(text(&kept).starts_with("已保存第8项佐证材料（区科技局，2022-03）：高企名单.pdf（4.9 KB）"), "{kept:?}");
+        assert!(!text(&kept).contains("本期还没有报告"), "{kept:?}");
+
+        // The same bytes again, under another name: kept once.
+        chat.server.send_document(&alice, alice.id, "名单副本.pdf", "application/pdf", pdf.clone(), None);
+        let again = chat.expect(alice.id, 1).await.remove(0);
+        assert!(text(&again).starts_with("这份材料已保存过（第8项"), "{again:?}");
+
+        // A type not taken.
+        chat.server.send_document(&alice, alice.id, "工具.exe", "application/octet-stream", some_bytes(2, 100), None);
+        let refused = chat.expect(alice.id, 1).await.remove(0);
+        assert!(text(&refused).starts_with("不接收这种类型的文件（工具.exe）"), "{refused:?}");
+
+        // After the window, with no reply to a task's message: nothing to attach to.
+        chat.clock.advance(Span::minutes(31));
+        chat.server.send_document(&alice, alice.id, "迟到.docx", "application/msword", some_bytes(3, 100), None);
+        let late = chat.expect(alice.id, 1).await.remove(0);
+        assert!(text(&late).starts_with("这份图片或文件没有对应的任务，未保存"), "{late:?}");
+
+        let task = task_id(&chat, 8).await;
+        let evidence = chat.store.evidence_list(EvidenceOf::Task(task)).await.unwrap();
+        assert_eq!(evidence.len(), 1, "{evidence:?}");
+        assert_eq!(evidence[0].report_id, Some(report.id));
+        assert_eq!(evidence[0].file_name, "高企名单.pdf");
+        let audit = chat.store.audit(None).await.unwrap();
+        assert_eq!(audit.iter().filter(|e| e.action == "evidence").count(), 1, "{audit:?}");
+        chat.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_file_over_the_limit_a_supervisor_and_an_unbound_user_change_nothing() {
+    let db = TestDb::sqlite().await;
+    let settings = Settings {
+        evidence_max_mb: 1,
+        ..settings()
+    };
+    let mut chat = Chat::start_with(&db.store, settings, None).await;
+    let alice = chat.contact(1001, "张三", "区科技局").await;
+    let card = chat.send(&alice, "/tasks 8").await;
+
+    chat.server.send_document(
+        &alice,
+        alice.id,
+        "航拍.zip",
+        "application/zip",
+        some_bytes(4, 1_300_000),
+        Some(card.message_id),
+    );
+    let large = chat.expect(alice.id, 1).await.remove(0);
+    assert!(
+        text(&large).starts_with("文件过大（1.2 MB），佐证材料最大 1 MB，未保存"),
+        "{large:?}"
+    );
+
+    let carol = chat.supervisor(3001, "王五", None).await;
+    chat.server
+        .send_photo_bytes(&carol, carol.id, some_bytes(5, 100), None);
+    let supervisor = chat.expect(carol.id, 1).await.remove(0);
+    assert!(
+        text(&supervisor).starts_with("督查人员不能提交佐证材料"),
+        "{supervisor:?}"
+    );
+
+    let stranger = chat.user(4001, "赵六");
+    chat.server
+        .send_photo_bytes(&stranger, stranger.id, some_bytes(6, 100), None);
+    let unbound = chat.expect(stranger.id, 1).await.remove(0);
+    assert!(
+        text(&unbound).starts_with("您还没有绑定身份"),
+        "{unbound:?}"
+    );
+
+    let task = task_id(&chat, 8).await;
+    assert!(
+        chat.store
+            .evidence_list(EvidenceOf::Task(task))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        chat.server.calls("getFile"),
+        0,
+        "nothing refused was downloaded"
+    );
+    chat.stop().await;
+}
+
+/// The answer to a kept photo fails once: the update is handled again, finds the evidence it
+/// kept, and answers once; the bytes are kept once.
+#[tokio::test]
+async fn evidence_handled_again_after_a_failed_answer_is_kept_once() {
+    use duban::botapi::{FaultKind, FaultPlan};
+    let db = TestDb::sqlite().await;
+    let mut chat = Chat::start(&db.store).await;
+    let alice = chat.contact(1001, "张三", "区科技局").await;
+    let card = chat.send(&alice, "/tasks 8").await;
+
+    chat.server
+        .inject_faults(FaultPlan::next(1, FaultKind::RetryAfter(0)).for_methods(["sendMessage"]));
+    chat.server
+        .send_photo_bytes(&alice, alice.id, some_bytes(9, 800), Some(card.message_id));
+    let server = &chat.server;
+    advance_until(&chat.clock, || server.sent(alice.id).len() >= 3).await;
+    let kept = chat.expect(alice.id, 1).await.remove(0);
+    assert!(text(&kept).starts_with("已保存第8项佐证材料"), "{kept:?}");
+    chat.settle().await;
+
+    let task = task_id(&chat, 8).await;
+    let evidence = chat
+        .store
+        .evidence_list(EvidenceOf::Task(task))
+        .await
+        .unwrap();
+    assert_eq!(evidence.len(), 1);
+    assert_eq!(chat.server.calls("getFile"), 1, "downloaded once");
+    assert_eq!(
+        chat.server.sent(alice.id).len(),
+        3,
+        "bound, the card, one answer"
+    );
+
+    // Redelivered by Telegram after it was done: stored once in the inbox, nothing again.
+    let update_id = chat
+        .store
+        .inbox_item(evidence[0].inbox_seq)
+        .await
+        .unwrap()
+        .unwrap()
+        .update_id;
+    assert!(chat.server.redeliver(update_id));
+    chat.settle().await;
+    assert_eq!(
+        chat.store
+            .evidence_list(EvidenceOf::Task(task))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(chat.server.sent(alice.id).len(), 3);
+    chat.stop().await;
+}
+
+/// Kept in a folder (the setting `evidence_dir`): the database has no bytes, the folder has
+/// them under their hash, and they come back the same.
+#[tokio::test]
+async fn evidence_kept_in_a_folder() {
+    let db = TestDb::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        evidence_dir: dir.path().display().to_string(),
+        ..settings()
+    };
+    let mut chat = Chat::start_with(&db.store, settings, None).await;
+    let alice = chat.contact(1001, "张三", "区科技局").await;
+    chat.send(&alice, "/report 8 已新增高新技术企业18家").await;
+    let photo = some_bytes(10, 2000);
+    chat.server
+        .send_photo_bytes(&alice, alice.id, photo.clone(), None);
+    let kept = chat.expect(alice.id, 1).await.remove(0);
+    assert!(text(&kept).starts_with("已保存第8项佐证材料"), "{kept:?}");
+
+    let hash = sha256_hex(&photo);
+    let on_disk = std::fs::read(dir.path().join(&hash[..2]).join(&hash)).unwrap();
+    assert_eq!(on_disk, photo);
+    let task = task_id(&chat, 8).await;
+    let e = chat
+        .store
+        .evidence_list(EvidenceOf::Task(task))
+        .await
+        .unwrap()
+        .remove(0);
+    let keeping = Keeping::Folder(dir.path().to_owned());
+    assert_eq!(
+        chat.store.evidence_bytes(&e, &keeping).await.unwrap(),
+        photo
+    );
+    assert!(
+        chat.store
+            .evidence_bytes(&e, &Keeping::Database)
+            .await
+            .is_err(),
+        "not in the database"
+    );
+    let back = chat.send(&alice, &format!("/evidence {}", e.id)).await;
+    assert_eq!(back.document.expect("a document").bytes, photo);
+    chat.stop().await;
+}
