@@ -259,3 +259,69 @@ async fn evidence_kept_in_a_folder() {
     assert_eq!(back.document.expect("a document").bytes, photo);
     chat.stop().await;
 }
+
+/// The same on DingTalk, through the local DingTalk server: a picture quoting the task card,
+/// a file after a report, a supervisor's picture, and `/evidence N` sending the file back.
+mod dingtalk {
+    use super::some_bytes;
+    use crate::support::dingtalk::*;
+    use crate::support::on_both_backends;
+    use duban::dingapi::SentBody;
+    use duban::store::{EvidenceKind, EvidenceOf, Keeping, Role, sha256_hex};
+
+    on_both_backends! {
+        async fn a_picture_quoting_a_task_card_and_a_file_after_a_report(db) {
+            let mut ding = Ding::start(&db.store).await;
+            let alice = ding.contact("staff1001", "张三", "区科技局").await;
+            let card = ding.says(&alice, "任务 8").await;
+            let picture = some_bytes(11, 4000);
+
+            ding.server
+                .user_sends_file(&alice, &single(&alice), None, picture.clone(), Some(&card.process_query_key))
+                .unwrap();
+            let kept = ding.expect(&single(&alice), 1).await.remove(0);
+            assert!(body(&kept).starts_with("已保存第8项佐证材料（区科技局，2022-03）"), "{kept:?}");
+
+            ding.says(&alice, "/report 8 已新增高新技术企业18家").await;
+            let pdf = some_bytes(12, 6000);
+            ding.server
+                .user_sends_file(&alice, &single(&alice), Some("高企名单.pdf"), pdf.clone(), None)
+                .unwrap();
+            let after = ding.expect(&single(&alice), 1).await.remove(0);
+            assert!(body(&after).starts_with("已保存第8项佐证材料（区科技局，2022-03）：高企名单.pdf"), "{after:?}");
+
+            let notice = ding.store.latest_notice_id().await.unwrap().unwrap();
+            let task = ding.store.task(notice, 8).await.unwrap().unwrap().id;
+            let evidence = ding.store.evidence_list(EvidenceOf::Task(task)).await.unwrap();
+            assert_eq!(evidence.len(), 2, "{evidence:?}");
+            assert_eq!((evidence[0].kind, evidence[0].report_id), (EvidenceKind::Photo, None));
+            assert_eq!(evidence[0].sha256, sha256_hex(&picture));
+            let report = ding.reports().await.remove(0);
+            assert_eq!(evidence[1].report_id, Some(report.id));
+            assert_eq!(
+                ding.store.evidence_bytes(&evidence[1], &Keeping::Database).await.unwrap(),
+                pdf
+            );
+
+            // A supervisor cannot attach; they can have the file back.
+            let carol = ding.user("staff3001", "王五");
+            let code = ding.invite(Role::Supervisor, None).await;
+            ding.says(&carol, &format!("绑定 {code}")).await;
+            ding.server
+                .user_sends_file(&carol, &single(&carol), None, some_bytes(13, 100), None)
+                .unwrap();
+            let refused = ding.expect(&single(&carol), 1).await.remove(0);
+            assert!(body(&refused).starts_with("督查人员不能提交佐证材料"), "{refused:?}");
+            let back = ding.says(&carol, &format!("/evidence {}", evidence[1].id)).await;
+            let SentBody::File { file_name, bytes, .. } = &back.body else {
+                panic!("not a file: {back:?}")
+            };
+            assert_eq!((file_name.as_str(), bytes), ("高企名单.pdf", &pdf));
+            assert_eq!(
+                ding.store.evidence_list(EvidenceOf::Task(task)).await.unwrap().len(),
+                2
+            );
+            ding.stop().await;
+        }
+    }
+}
