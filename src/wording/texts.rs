@@ -326,6 +326,14 @@ pub fn evidence_refused(refusal: &EvidenceRefusal) -> String {
     }
 }
 
+/// The evidence of a task in a bulletin's table: `2份：现场.jpg、台账.pdf`; empty without any.
+pub fn evidence_cell(names: &[String]) -> String {
+    if names.is_empty() {
+        return String::new();
+    }
+    format!("{}份：{}", names.len(), names.join("、"))
+}
+
 /// Evidence listed under a task: one line each (number, name, size, who, when).
 pub fn evidence_lines(evidence: &[Evidence]) -> Vec<String> {
     if evidence.is_empty() {

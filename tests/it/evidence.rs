@@ -95,6 +95,15 @@ on_both_backends! {
         assert_eq!(evidence[0].file_name, "高企名单.pdf");
         let audit = chat.store.audit(None).await.unwrap();
         assert_eq!(audit.iter().filter(|e| e.action == "evidence").count(), 1, "{audit:?}");
+
+        // The period's bulletin lists it under task 8 (its Excel's 佐证材料 column).
+        let today = chrono::NaiveDate::from_ymd_opt(2022, 3, 10).unwrap();
+        let bulletin = duban::bulletin::compile(&chat.store, &settings(), None, today, chat.clock.unix())
+            .await
+            .unwrap()
+            .unwrap();
+        let eight = bulletin.tasks.iter().find(|t| t.number == 8).unwrap();
+        assert_eq!(eight.evidence, ["高企名单.pdf"]);
         chat.stop().await;
     }
 }
