@@ -326,6 +326,22 @@ pub fn evidence_refused(refusal: &EvidenceRefusal) -> String {
     }
 }
 
+pub fn export_no_such_task(number: u32) -> String {
+    format!("当前通知没有第{number}项任务，未导出任何文件。可运行 duban matrix 查看任务编号。")
+}
+
+pub fn export_no_evidence(number: u32) -> String {
+    format!("第{number}项还没有佐证材料，未导出任何文件。")
+}
+
+pub fn export_unwritable(path: &str, reason: &str) -> String {
+    format!("无法写入 {path}：{reason}。请换一个可写的目录（--out）。")
+}
+
+pub fn exported_evidence(number: u32, count: usize, dir: &str) -> String {
+    format!("已导出第{number}项的 {count} 份佐证材料到 {dir}。")
+}
+
 /// The evidence of a task in a bulletin's table: `2份：现场.jpg、台账.pdf`; empty without any.
 pub fn evidence_cell(names: &[String]) -> String {
     if names.is_empty() {
