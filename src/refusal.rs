@@ -61,8 +61,8 @@ pub enum EvidenceRefusal {
     NoReport(u32),
     /// A file type not taken: its name.
     NotAccepted(String),
-    /// Larger than the limit: its size in bytes (as far as known) and the limit in MB.
-    TooLarge { size: u64, max_mb: u64 },
+    /// Larger than the limit: its size in bytes (when known) and the limit in MB.
+    TooLarge { size: Option<u64>, max_mb: u64 },
     /// `/evidence` without a number.
     Usage,
     /// No evidence of that number (as the person wrote it), or none the person may see.

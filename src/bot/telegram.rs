@@ -131,7 +131,7 @@ pub async fn fetch(bot: &Bot, source: &str, max: u64) -> anyhow::Result<Fetched>
         .get_file(teloxide::types::FileId(source.to_owned()))
         .await?;
     if u64::from(file.size) > max {
-        return Ok(Fetched::TooLarge(u64::from(file.size)));
+        return Ok(Fetched::TooLarge(Some(u64::from(file.size))));
     }
     let chunks = bot.download_file_stream(&file.path);
     Ok(crate::conversation::fetch::limited(chunks, max).await?)

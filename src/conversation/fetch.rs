@@ -11,9 +11,9 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fetched {
     Bytes(Vec<u8>),
-    /// Larger than the limit asked for (its size in bytes, as far as it is known): not
+    /// Larger than the limit asked for (its size in bytes when the platform said it): not
     /// downloaded further.
-    TooLarge(u64),
+    TooLarge(Option<u64>),
 }
 
 /// The adapter's side of a fetch.
@@ -63,8 +63,29 @@ where
     while let Some(chunk) = chunks.next().await {
         bytes.extend_from_slice(chunk?.as_ref());
         if bytes.len() as u64 > max {
-            return Ok(Fetched::TooLarge(bytes.len() as u64));
+            return Ok(Fetched::TooLarge(None));
         }
     }
     Ok(Fetched::Bytes(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks(sizes: &[usize]) -> impl futures_util::Stream<Item = Result<Vec<u8>, ()>> + Unpin {
+        futures_util::stream::iter(sizes.iter().map(|n| Ok(vec![7u8; *n])).collect::<Vec<_>>())
+    }
+
+    #[tokio::test]
+    async fn a_download_is_read_up_to_the_limit_and_no_further() {
+        assert_eq!(
+            limited(chunks(&[3, 4]), 7).await,
+            Ok(Fetched::Bytes(vec![7; 7]))
+        );
+        assert_eq!(
+            limited(chunks(&[3, 4, 1]), 7).await,
+            Ok(Fetched::TooLarge(None))
+        );
+    }
 }

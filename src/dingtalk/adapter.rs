@@ -47,7 +47,7 @@ impl Adapter for DingTalk {
             .download(source, max)
             .await
             .context("download a file sent to the DingTalk robot")?;
-        Ok(bytes.map_or(Fetched::TooLarge(max.saturating_add(1)), Fetched::Bytes))
+        Ok(bytes.map_or_else(Fetched::TooLarge, Fetched::Bytes))
     }
 
     async fn deliver(

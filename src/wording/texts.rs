@@ -179,6 +179,8 @@ pub fn help(role: Option<Role>) -> String {
              /tasks 任务编号 打开一项任务（可点按钮选择状态）\n\
              /report 任务编号 内容 报告进展，例如：/report 3 黄：已完成2.1万亩\n\
              直接回复任务消息也可报告进展；报告后可在回执上撤回或修改。\n\
+             回复任务消息发送图片或文件，或在报告后可修改的时限内发送，即作为佐证材料保存；\
+             /evidence 编号 取回\n\
              /whoami 我的身份  /unbind 解除绑定",
         ),
         Some(Role::Supervisor) => text.push_str(
@@ -186,12 +188,13 @@ pub fn help(role: Option<Role>) -> String {
              /status 本期总体情况\n\
              /status 任务编号 | 单位名 | 领导名 查看一项任务、一个单位或一位领导的任务\n\
              /bulletin [期号|报告期] 督查通报（文字和 Word、Excel、图表文件）\n\
+             /evidence 编号 取回佐证材料（编号见 /status 任务编号）\n\
              /whoami 我的身份  /unbind 解除绑定",
         ),
         Some(Role::Admin) => text.push_str(
             "您是管理员，可以：\n\
              /status [任务编号|单位|领导] 查看进展\n\
-             /bulletin [期号|报告期] 督查通报\n\
+             /bulletin [期号|报告期] 督查通报；/evidence 编号 取回佐证材料\n\
              /units 单位列表  /contacts [单位] 联络员名单\n\
              /invite 单位名 邀请联络员；/invite 督查 [领导名]；/invite 管理员\n\
              /remove 用户ID 解除某人的绑定\n\
@@ -311,11 +314,10 @@ pub fn evidence_refused(refusal: &EvidenceRefusal) -> String {
             "不接收这种类型的文件（{name}），未保存。可提交图片、PDF、Office/WPS 文档、文本或压缩包。"
         ),
         EvidenceRefusal::TooLarge { size, max_mb } => {
-            let size = i64::try_from(*size).unwrap_or(i64::MAX);
-            format!(
-                "文件过大（{}），佐证材料最大 {max_mb} MB，未保存。请压缩或拆分后再发送。",
-                file_size(size)
-            )
+            let size = size
+                .map(|size| format!("（{}）", file_size(i64::try_from(size).unwrap_or(i64::MAX))))
+                .unwrap_or_default();
+            format!("文件过大{size}，佐证材料最大 {max_mb} MB，未保存。请压缩或拆分后再发送。")
         }
         EvidenceRefusal::Usage => {
             "请写明佐证编号，例如 /evidence 5。编号见 /status 任务编号 或任务卡片。".into()

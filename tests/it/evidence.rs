@@ -333,4 +333,48 @@ mod dingtalk {
             ding.stop().await;
         }
     }
+
+    /// DingTalk says no size before the download: a file over the limit is found out while it
+    /// is read, and refused; nothing is kept.
+    #[tokio::test]
+    async fn a_file_over_the_limit_is_stopped_during_the_download() {
+        use duban::dingapi::{DingApiOptions, DingApiServer};
+        let db = crate::support::TestDb::sqlite().await;
+        let server = DingApiServer::start(DingApiOptions::default())
+            .await
+            .unwrap();
+        let settings = duban::config::Settings {
+            evidence_max_mb: 1,
+            ..settings(&server, true)
+        };
+        let mut ding = Ding::start_with(&db.store, settings, server).await;
+        let alice = ding.contact("staff1001", "张三", "区科技局").await;
+        let card = ding.says(&alice, "任务 8").await;
+
+        ding.server
+            .user_sends_file(
+                &alice,
+                &single(&alice),
+                Some("航拍.zip"),
+                some_bytes(14, 1_300_000),
+                Some(&card.process_query_key),
+            )
+            .unwrap();
+        let refused = ding.expect(&single(&alice), 1).await.remove(0);
+
+        assert!(
+            body(&refused).starts_with("文件过大（1.2 MB），佐证材料最大 1 MB，未保存"),
+            "{refused:?}"
+        );
+        let notice = ding.store.latest_notice_id().await.unwrap().unwrap();
+        let task = ding.store.task(notice, 8).await.unwrap().unwrap().id;
+        assert!(
+            ding.store
+                .evidence_list(EvidenceOf::Task(task))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        ding.stop().await;
+    }
 }

@@ -58,14 +58,14 @@ pub async fn attach(
     if attachment.kind == EvidenceKind::File && !settings.accepts(&attachment.name) {
         return refuse(EvidenceRefusal::NotAccepted(attachment.name.clone()));
     }
-    let too_large = |size: u64| EvidenceRefusal::TooLarge {
+    let too_large = |size: Option<u64>| EvidenceRefusal::TooLarge {
         size,
         max_mb: settings.max_bytes / (1024 * 1024),
     };
     if let Some(size) = attachment.size
         && size > settings.max_bytes
     {
-        return refuse(too_large(size));
+        return refuse(too_large(Some(size)));
     }
     let target = match target(&ctx, &actor, event.replied_to(), event.chat.id).await? {
         Ok(target) => target,

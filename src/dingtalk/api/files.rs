@@ -18,13 +18,13 @@ struct DownloadAnswer {
 }
 
 impl DingTalkApi {
-    /// The bytes a `downloadCode` names, at most `max` of them: None when there are more
-    /// (reading stops there).
+    /// The bytes a `downloadCode` names, at most `max` of them: `Err` with the size when there
+    /// are more (the size when the answer gave its length; reading stops there).
     pub async fn download(
         &self,
         download_code: &str,
         max: u64,
-    ) -> Result<Option<Vec<u8>>, ApiError> {
+    ) -> Result<Result<Vec<u8>, Option<u64>>, ApiError> {
         let body = json!({
             "downloadCode": download_code,
             "robotCode": self.inner.config.robot_code,
@@ -52,16 +52,16 @@ impl DingTalkApi {
                 }
             });
         }
-        if response.content_length().is_some_and(|length| length > max) {
-            return Ok(None);
+        if let Some(length) = response.content_length().filter(|length| *length > max) {
+            return Ok(Err(Some(length)));
         }
         let mut bytes = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
             bytes.extend_from_slice(&chunk);
             if bytes.len() as u64 > max {
-                return Ok(None);
+                return Ok(Err(None));
             }
         }
-        Ok(Some(bytes))
+        Ok(Ok(bytes))
     }
 }
