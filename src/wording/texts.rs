@@ -305,7 +305,11 @@ pub fn evidence_refused(refusal: &EvidenceRefusal) -> String {
         EvidenceRefusal::Report(ReportRefusal::SupervisorsDoNotReport) => {
             "督查人员不能提交佐证材料，未保存。佐证材料由承办单位的联络员提交。".into()
         }
-        EvidenceRefusal::Report(r) => format!("{}（佐证材料未保存）", report_refused(r)),
+        EvidenceRefusal::Report(ReportRefusal::NotYourTask { number, unit }) => format!(
+            "第{number}项任务不由{unit}承办（主办或协办），不能提交佐证材料，未保存。\
+             发送 /tasks 查看本单位的任务。"
+        ),
+        EvidenceRefusal::Report(r) => format!("佐证材料未保存：{}", report_refused(r)),
         EvidenceRefusal::NoReport(minutes) => format!(
             "这份图片或文件没有对应的任务，未保存。请回复（引用）任务消息或报告回执发送佐证材料，\
              或在报告后{minutes}分钟内发送。"

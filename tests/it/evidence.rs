@@ -133,6 +133,15 @@ async fn a_file_over_the_limit_a_supervisor_and_an_unbound_user_change_nothing()
         "{large:?}"
     );
 
+    // A reply to a bot message about no task (the refusal just sent).
+    chat.server
+        .send_photo_bytes(&alice, alice.id, some_bytes(3, 100), Some(large.message_id));
+    let about_nothing = chat.expect(alice.id, 1).await.remove(0);
+    assert!(
+        text(&about_nothing).starts_with("佐证材料未保存：这条消息不对应具体任务"),
+        "{about_nothing:?}"
+    );
+
     let carol = chat.supervisor(3001, "王五", None).await;
     chat.server
         .send_photo_bytes(&carol, carol.id, some_bytes(5, 100), None);
@@ -164,6 +173,58 @@ async fn a_file_over_the_limit_a_supervisor_and_an_unbound_user_change_nothing()
         0,
         "nothing refused was downloaded"
     );
+    chat.stop().await;
+}
+
+/// In a registered group, a contact of another unit replies with a photo to a card of a task
+/// their unit has nothing to do with: refused like a report, nothing kept. A photo in the
+/// group that replies to nothing is conversation, left alone.
+#[tokio::test]
+async fn a_contact_attaches_only_to_their_units_tasks() {
+    let db = TestDb::sqlite().await;
+    let mut chat = Chat::start(&db.store).await;
+    let alice = chat.contact(1001, "张三", "区科技局").await;
+    let bob = chat.contact(1002, "李四", "区财政局").await;
+    let admin = chat.user(ADMIN, "管理员甲");
+    let group = -100_300;
+    chat.server.add_group(group, "督办工作群");
+    chat.server.send_text(&admin, group, "/register");
+    chat.expect(group, 1).await;
+    chat.server.send_text(&alice, group, "/tasks 8");
+    let card = chat.expect(group, 1).await.remove(0);
+
+    chat.server
+        .send_photo_bytes(&bob, group, some_bytes(15, 500), Some(card.message_id));
+    let refused = chat.expect(group, 1).await.remove(0);
+    assert!(
+        text(&refused)
+            .starts_with("第8项任务不由区财政局承办（主办或协办），不能提交佐证材料，未保存"),
+        "{refused:?}"
+    );
+
+    chat.server
+        .send_photo_bytes(&alice, group, some_bytes(16, 500), None);
+    chat.server
+        .send_photo_bytes(&alice, group, some_bytes(17, 500), Some(card.message_id));
+    let kept = chat.expect(group, 1).await.remove(0);
+    assert!(
+        text(&kept).starts_with("已保存第8项佐证材料（区科技局"),
+        "{kept:?}"
+    );
+    chat.settle().await;
+    assert_eq!(
+        chat.server.sent(group).len(),
+        4,
+        "the unaddressed photo got no answer"
+    );
+    let task = task_id(&chat, 8).await;
+    let evidence = chat
+        .store
+        .evidence_list(EvidenceOf::Task(task))
+        .await
+        .unwrap();
+    assert_eq!(evidence.len(), 1);
+    assert_eq!(evidence[0].user_id, alice.id);
     chat.stop().await;
 }
 
