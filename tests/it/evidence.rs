@@ -20,6 +20,15 @@ async fn task_id(chat: &Chat, number: u32) -> i64 {
     chat.store.task(notice, number).await.unwrap().unwrap().id
 }
 
+/// The evidence kept for task `number`.
+async fn evidence_of(chat: &Chat, number: u32) -> Vec<duban::store::Evidence> {
+    let task = task_id(chat, number).await;
+    chat.store
+        .evidence_list(EvidenceOf::Task(task))
+        .await
+        .unwrap()
+}
+
 on_both_backends! {
     async fn a_photo_in_reply_to_a_task_card_is_kept_listed_and_sent_back(db) {
         let mut chat = Chat::start(&db.store).await;
@@ -217,12 +226,7 @@ async fn a_contact_attaches_only_to_their_units_tasks() {
         4,
         "the unaddressed photo got no answer"
     );
-    let task = task_id(&chat, 8).await;
-    let evidence = chat
-        .store
-        .evidence_list(EvidenceOf::Task(task))
-        .await
-        .unwrap();
+    let evidence = evidence_of(&chat, 8).await;
     assert_eq!(evidence.len(), 1);
     assert_eq!(evidence[0].user_id, alice.id);
     chat.stop().await;
@@ -248,12 +252,7 @@ async fn evidence_handled_again_after_a_failed_answer_is_kept_once() {
     assert!(text(&kept).starts_with("已保存第8项佐证材料"), "{kept:?}");
     chat.settle().await;
 
-    let task = task_id(&chat, 8).await;
-    let evidence = chat
-        .store
-        .evidence_list(EvidenceOf::Task(task))
-        .await
-        .unwrap();
+    let evidence = evidence_of(&chat, 8).await;
     assert_eq!(evidence.len(), 1);
     assert_eq!(chat.server.calls("getFile"), 1, "downloaded once");
     assert_eq!(
@@ -272,14 +271,7 @@ async fn evidence_handled_again_after_a_failed_answer_is_kept_once() {
         .update_id;
     assert!(chat.server.redeliver(update_id));
     chat.settle().await;
-    assert_eq!(
-        chat.store
-            .evidence_list(EvidenceOf::Task(task))
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(evidence_of(&chat, 8).await.len(), 1);
     assert_eq!(chat.server.sent(alice.id).len(), 3);
     chat.stop().await;
 }
