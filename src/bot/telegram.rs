@@ -127,9 +127,18 @@ fn reply_to_bot(msg: &Message, me: &Me) -> Option<i64> {
 /// of at most 20 MB (Bot API, getFile).
 pub async fn fetch(bot: &Bot, source: &str, max: u64) -> anyhow::Result<Fetched> {
     use teloxide::net::Download;
-    let file = bot
+    use teloxide::{ApiError, RequestError};
+    let file = match bot
         .get_file(teloxide::types::FileId(source.to_owned()))
-        .await?;
+        .await
+    {
+        Ok(file) => file,
+        // Above 20 MB (when evidence_max_mb allows more): Telegram does not hand it to bots.
+        Err(RequestError::Api(ApiError::Unknown(text))) if text.contains("file is too big") => {
+            return Ok(Fetched::TooLarge(None));
+        }
+        Err(e) => return Err(e.into()),
+    };
     if u64::from(file.size) > max {
         return Ok(Fetched::TooLarge(Some(u64::from(file.size))));
     }

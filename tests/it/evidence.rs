@@ -117,26 +117,36 @@ on_both_backends! {
     }
 }
 
-#[tokio::test]
-async fn a_file_over_the_limit_a_supervisor_and_an_unbound_user_change_nothing() {
-    let db = TestDb::sqlite().await;
+/// 张三 of 区科技局, with evidence limited to `max_mb`, sends a zip of `bytes` in reply to task
+/// 8's card: the chat, 张三, and the answer.
+async fn zip_on_the_card(
+    db: &TestDb,
+    max_mb: u32,
+    bytes: Vec<u8>,
+) -> (Chat, duban::botapi::TestUser, duban::botapi::SentMessage) {
     let settings = Settings {
-        evidence_max_mb: 1,
+        evidence_max_mb: max_mb,
         ..settings()
     };
     let mut chat = Chat::start_with(&db.store, settings, None).await;
     let alice = chat.contact(1001, "张三", "区科技局").await;
     let card = chat.send(&alice, "/tasks 8").await;
-
     chat.server.send_document(
         &alice,
         alice.id,
         "航拍.zip",
         "application/zip",
-        some_bytes(4, 1_300_000),
+        bytes,
         Some(card.message_id),
     );
-    let large = chat.expect(alice.id, 1).await.remove(0);
+    let answer = chat.expect(alice.id, 1).await.remove(0);
+    (chat, alice, answer)
+}
+
+#[tokio::test]
+async fn a_file_over_the_limit_a_supervisor_and_an_unbound_user_change_nothing() {
+    let db = TestDb::sqlite().await;
+    let (mut chat, alice, large) = zip_on_the_card(&db, 1, some_bytes(4, 1_300_000)).await;
     assert!(
         text(&large).starts_with("文件过大（1.2 MB），佐证材料最大 1 MB，未保存"),
         "{large:?}"
@@ -182,6 +192,21 @@ async fn a_file_over_the_limit_a_supervisor_and_an_unbound_user_change_nothing()
         0,
         "nothing refused was downloaded"
     );
+    chat.stop().await;
+}
+
+/// Allowed more than Telegram gives bots (20 MB): a larger file is refused when getFile says
+/// it is too big, and nothing is kept.
+#[tokio::test]
+async fn a_file_telegram_will_not_hand_over_is_refused() {
+    let db = TestDb::sqlite().await;
+    let (chat, _, refused) = zip_on_the_card(&db, 30, vec![0; 21 * 1024 * 1024]).await;
+
+    assert!(
+        text(&refused).starts_with("文件过大，佐证材料最大 30 MB，未保存"),
+        "{refused:?}"
+    );
+    assert!(evidence_of(&chat, 8).await.is_empty());
     chat.stop().await;
 }
 
