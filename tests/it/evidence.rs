@@ -30,6 +30,52 @@ async fn evidence_of(chat: &Chat, number: u32) -> Vec<duban::store::Evidence> {
 }
 
 on_both_backends! {
+    // The store alone: the same bytes for two tasks are two pieces of evidence and one kept
+    // content; the same update again changes nothing; the same bytes for the same task, unit
+    // and period are a duplicate.
+    async fn the_same_bytes_are_kept_once(db) {
+        use duban::store::{Kept, NewEvidence};
+        import_seed(&db.store).await;
+        let notice = db.store.latest_notice_id().await.unwrap().unwrap();
+        let unit = db.store.unit_named("区科技局").await.unwrap().unwrap();
+        let new = |number: u32, task_id: i64, seq: i64| NewEvidence {
+            task_id,
+            task_number: number,
+            unit_id: unit.id,
+            unit_name: unit.name.clone(),
+            period: "2022-03".into(),
+            report_id: None,
+            user_id: 1001,
+            kind: EvidenceKind::Photo,
+            file_name: format!("图片{seq}.jpg"),
+            inbox_seq: seq,
+        };
+        let eight = db.store.task(notice, 8).await.unwrap().unwrap().id;
+        let nine = db.store.task(notice, 9).await.unwrap().unwrap().id;
+        let bytes = some_bytes(20, 1000);
+        let keep = |new: NewEvidence| {
+            let (store, bytes) = (db.store.clone(), bytes.clone());
+            async move { store.keep_evidence(&new, &bytes, &Keeping::Database, 100).await.unwrap() }
+        };
+
+        let first = keep(new(8, eight, 1)).await;
+        let other_task = keep(new(9, nine, 2)).await;
+        let again = keep(new(8, eight, 1)).await;
+        let duplicate = keep(new(8, eight, 3)).await;
+
+        assert!(matches!(first, Kept::New(_)), "{first:?}");
+        assert!(matches!(other_task, Kept::New(_)), "{other_task:?}");
+        assert!(matches!(&again, Kept::Again(e) if Kept::New(e.clone()) == first), "{again:?}");
+        assert!(matches!(&duplicate, Kept::Duplicate(e) if e.inbox_seq == 1), "{duplicate:?}");
+        let dump = db.dump().await;
+        assert_eq!(dump["evidence"].len(), 2, "{:?}", dump["evidence"]);
+        assert_eq!(dump["evidence_files"].len(), 1, "kept once");
+        let kept = db.store.evidence_list(EvidenceOf::Notice(notice)).await.unwrap();
+        for e in &kept {
+            assert_eq!(db.store.evidence_bytes(e, &Keeping::Database).await.unwrap(), bytes);
+        }
+    }
+
     async fn a_photo_in_reply_to_a_task_card_is_kept_listed_and_sent_back(db) {
         let mut chat = Chat::start(&db.store).await;
         let alice = chat.contact(1001, "张三", "区科技局").await;
