@@ -506,7 +506,7 @@ pub fn receipt(task: &TaskView, report: &Report, window_minutes: u32) -> String 
     writeln!(text, "内容：{}", report.text).unwrap();
     write!(
         text,
-        "报告编号 #{}。{window_minutes}分钟内可撤回或修改。",
+        "报告编号 #{}。{window_minutes}分钟内可撤回或修改；可回复本消息发送图片或文件作为佐证材料。",
         report.id
     )
     .unwrap();

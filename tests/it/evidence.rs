@@ -118,7 +118,8 @@ on_both_backends! {
     async fn a_file_after_a_report_is_attached_to_it_once_and_only_in_the_window(db) {
         let mut chat = Chat::start(&db.store).await;
         let alice = chat.contact(1001, "张三", "区科技局").await;
-        chat.send(&alice, "/report 8 已新增高新技术企业18家").await;
+        let receipt = chat.send(&alice, "/report 8 已新增高新技术企业18家").await;
+        assert!(text(&receipt).ends_with("可回复本消息发送图片或文件作为佐证材料。"), "{receipt:?}");
         let report = chat.reports().await.remove(0);
         let pdf = some_bytes(1, 5000);
 
@@ -142,14 +143,18 @@ on_both_backends! {
         chat.server.send_document(&alice, alice.id, "迟到.docx", "application/msword", some_bytes(3, 100), None);
         let late = chat.expect(alice.id, 1).await.remove(0);
         assert!(text(&late).starts_with("这份图片或文件没有对应的任务，未保存"), "{late:?}");
+        // In reply to the report's receipt it still joins the report.
+        chat.server.send_photo_bytes(&alice, alice.id, some_bytes(3, 100), Some(receipt.message_id));
+        let on_receipt = chat.expect(alice.id, 1).await.remove(0);
+        assert!(text(&on_receipt).starts_with("已保存第8项佐证材料"), "{on_receipt:?}");
 
-        let task = task_id(&chat, 8).await;
-        let evidence = chat.store.evidence_list(EvidenceOf::Task(task)).await.unwrap();
-        assert_eq!(evidence.len(), 1, "{evidence:?}");
+        let evidence = evidence_of(&chat, 8).await;
+        assert_eq!(evidence.len(), 2, "{evidence:?}");
         assert_eq!(evidence[0].report_id, Some(report.id));
         assert_eq!(evidence[0].file_name, "高企名单.pdf");
+        assert_eq!(evidence[1].report_id, Some(report.id));
         let audit = chat.store.audit(None).await.unwrap();
-        assert_eq!(audit.iter().filter(|e| e.action == "evidence").count(), 1, "{audit:?}");
+        assert_eq!(audit.iter().filter(|e| e.action == "evidence").count(), 2, "{audit:?}");
 
         // The period's bulletin lists it under task 8 (its Excel's 佐证材料 column).
         let today = chrono::NaiveDate::from_ymd_opt(2022, 3, 10).unwrap();
@@ -158,7 +163,7 @@ on_both_backends! {
             .unwrap()
             .unwrap();
         let eight = bulletin.tasks.iter().find(|t| t.number == 8).unwrap();
-        assert_eq!(eight.evidence, ["高企名单.pdf"]);
+        assert_eq!(eight.evidence, ["高企名单.pdf", evidence[1].file_name.as_str()]);
         chat.stop().await;
     }
 }
