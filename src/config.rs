@@ -96,7 +96,21 @@ pub struct Settings {
     pub dingtalk_card_template: String,
     /// DingTalk userIds (staffIds) of the first admins on DingTalk; more can be invited.
     pub dingtalk_admins: Vec<String>,
+    /// Where the bytes of evidence (佐证材料) are kept: empty, in the database; else this
+    /// folder (each content once, named by its SHA-256).
+    pub evidence_dir: String,
+    /// The largest photo or file taken as evidence, in MB (Telegram's bots download at most 20).
+    pub evidence_max_mb: u32,
+    /// The file name endings taken as evidence (a photo is always taken).
+    pub evidence_types: Vec<String>,
 }
+
+/// The file types taken as evidence unless `evidence_types` says otherwise: images, PDF and
+/// OFD, office documents (Microsoft, WPS), text and archives.
+pub const EVIDENCE_TYPES: [&str; 22] = [
+    "jpg", "jpeg", "png", "gif", "webp", "bmp", "heic", "tif", "tiff", "pdf", "ofd", "doc", "docx",
+    "xls", "xlsx", "ppt", "pptx", "wps", "et", "txt", "zip", "rar",
+];
 
 impl Default for Settings {
     fn default() -> Self {
@@ -136,6 +150,9 @@ impl Default for Settings {
             dingtalk_oapi_url: "https://oapi.dingtalk.com".into(),
             dingtalk_card_template: String::new(),
             dingtalk_admins: Vec::new(),
+            evidence_dir: String::new(),
+            evidence_max_mb: 20,
+            evidence_types: EVIDENCE_TYPES.iter().map(|t| (*t).to_owned()).collect(),
         }
     }
 }
@@ -401,6 +418,24 @@ pub const KEYS: &[Key] = &[
         from_env: words,
         expects: "钉钉 userId 的列表，例如 [\"manager1234\", \"0455\"]",
     },
+    Key {
+        name: "evidence_dir",
+        env: "DUBAN_EVIDENCE_DIR",
+        from_env: text,
+        expects: TEXT,
+    },
+    Key {
+        name: "evidence_max_mb",
+        env: "DUBAN_EVIDENCE_MAX_MB",
+        from_env: number,
+        expects: WHOLE_NUMBER,
+    },
+    Key {
+        name: "evidence_types",
+        env: "DUBAN_EVIDENCE_TYPES",
+        from_env: words,
+        expects: "文件扩展名的列表，例如 [\"jpg\", \"pdf\", \"docx\"]",
+    },
 ];
 
 /// Why the settings could not be loaded. The messages are for the person starting the service.
@@ -528,6 +563,7 @@ impl Settings {
             ("invite_days", self.invite_days),
             ("inbox_attempts", self.inbox_attempts),
             ("outbox_attempts", self.outbox_attempts),
+            ("evidence_max_mb", self.evidence_max_mb),
         ] {
             if value == 0 {
                 return Err(invalid(key(name), "应为正整数".into()));

@@ -117,6 +117,15 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: commands::reports::Format,
     },
+    /// 导出一项任务的佐证材料（图片、文件）到目录，文件名含任务、单位、日期和编号，互不重名
+    Evidence {
+        /// 任务编号
+        #[arg(long, value_name = "N")]
+        task: u32,
+        /// 输出目录（不存在则创建）
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// 收件箱：各状态的更新条数；--failed 列出处理失败的更新
     Inbox {
         #[arg(long)]
@@ -298,6 +307,7 @@ fn main() -> ExitCode {
                 task,
                 format,
             } => commands::reports::run(&settings, period, unit, task, format).await,
+            Command::Evidence { task, out } => commands::evidence::run(&settings, task, &out).await,
             Command::Inbox { failed } => commands::inbox::run(&settings, failed).await,
             Command::Audit { since } => commands::audit::run(&settings, since.as_deref()).await,
             Command::Periods => commands::periods::run(&settings).await,

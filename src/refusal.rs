@@ -110,6 +110,25 @@ pub enum ReviewUsage {
     Reopen,
 }
 
+/// Why a photo or a file was not kept as evidence, or not sent back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EvidenceRefusal {
+    /// Why a report would not be taken either (not the contact's task, a supervisor, a reply
+    /// to a message about no task, a report gone).
+    Report(ReportRefusal),
+    /// Not a reply to a task's message, and no report of the sender within the edit window
+    /// (minutes).
+    NoReport(u32),
+    /// A file type not taken: its name.
+    NotAccepted(String),
+    /// Larger than the limit: its size in bytes (when known) and the limit in MB.
+    TooLarge { size: Option<u64>, max_mb: u64 },
+    /// `/evidence` without a number.
+    Usage,
+    /// No evidence of that number (as the person wrote it), or none the person may see.
+    NoSuchEvidence(String),
+}
+
 /// Why a schedule (or `/remind now`) named no kind or unit that can be changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScheduleRefusal {

@@ -98,12 +98,17 @@ fn printed(output: &Output) -> String {
     )
 }
 
-async fn killed_at_then_restarted(point: &str) {
-    let setup = setup().await;
-    let child = duban_run(&setup, Some(point));
-    let update = setup
-        .server
-        .send_text(&setup.alice, 1001, "/report 8 已新增高新技术企业18家");
+/// Runs duban with the failpoint `point`, has `send` send an update (returning its id), waits
+/// for the crash, then runs duban again until the update is done and stops it. Returns the
+/// crashed run's output, what the bot sent to 1001, the stopped run's output, and whether the
+/// update was stored before the crash.
+async fn crash_and_restart(
+    setup: &Setup,
+    point: &str,
+    send: impl FnOnce(&Setup) -> i32,
+) -> (Output, Vec<duban::botapi::SentMessage>, Output, bool) {
+    let child = duban_run(setup, Some(point));
+    let update = send(setup);
     let crashed = wait_exit(child).await;
     assert!(!crashed.status.success(), "{point}: the failpoint aborts");
     assert!(printed(&crashed).contains(&format!("failpoint {point}")));
@@ -112,9 +117,10 @@ async fn killed_at_then_restarted(point: &str) {
         .inbox_with_update_id(i64::from(update))
         .await
         .unwrap()
-        .pop();
+        .pop()
+        .is_some();
 
-    let child = duban_run(&setup, None);
+    let child = duban_run(setup, None);
     let sent = setup.server.wait_for_sent(1001, 1, WAIT).await.unwrap();
     let deadline = Instant::now() + WAIT;
     loop {
@@ -134,14 +140,22 @@ async fn killed_at_then_restarted(point: &str) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let stopped = terminate(child).await;
+    (crashed, sent, stopped, stored)
+}
+
+async fn killed_at_then_restarted(point: &str) {
+    let setup = setup().await;
+    let (crashed, sent, stopped, stored) = crash_and_restart(&setup, point, |setup| {
+        setup
+            .server
+            .send_text(&setup.alice, 1001, "/report 8 已新增高新技术企业18家")
+    })
+    .await;
 
     assert!(text(&sent[0]).starts_with("已记录第8项进展"), "{sent:?}");
     let reports = setup.store.reports(&ReportFilter::default()).await.unwrap();
     assert_eq!(reports.len(), 1, "{point}: exactly one report");
-    assert!(
-        stored.is_some(),
-        "{point}: the update was stored before the crash"
-    );
+    assert!(stored, "{point}: the update was stored before the crash");
     let item = setup
         .store
         .inbox_item(reports[0].inbox_seq)
@@ -158,6 +172,74 @@ async fn killed_at_then_restarted(point: &str) {
     for output in [&crashed, &stopped] {
         assert!(!printed(output).contains("SECRET"), "the token was printed");
     }
+}
+
+/// A photo sent just after a report (its evidence), the process killed before handling it or
+/// after keeping and answering it: after the restart the evidence is kept once.
+async fn evidence_killed_at_then_restarted(point: &str) {
+    use duban::store::{EvidenceOf, Keeping, NewReport};
+    let setup = setup().await;
+    let notice = setup.store.latest_notice_id().await.unwrap().unwrap();
+    let task = setup.store.task(notice, 8).await.unwrap().unwrap();
+    let unit = setup.store.unit_named("区科技局").await.unwrap().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let report = NewReport {
+        task_id: task.id,
+        task_number: 8,
+        unit_id: unit.id,
+        unit_name: unit.name.clone(),
+        period: "2022-03".into(),
+        user_id: 1001,
+        light: None,
+        text: "已新增高新技术企业18家".into(),
+        inbox_seq: 1_000_000,
+        corrects: None,
+        figures: Vec::new(),
+    };
+    setup.store.store_report(&report, now).await.unwrap();
+    let photo: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8).collect();
+
+    let sent_photo = photo.clone();
+    let (_, sent, stopped, stored) = crash_and_restart(&setup, point, move |setup| {
+        setup
+            .server
+            .send_photo_bytes(&setup.alice, 1001, sent_photo, None)
+    })
+    .await;
+
+    assert!(
+        text(&sent[0]).starts_with("已保存第8项佐证材料"),
+        "{sent:?}"
+    );
+    assert!(stored, "{point}: the update was stored before the crash");
+    let evidence = setup
+        .store
+        .evidence_list(EvidenceOf::Task(task.id))
+        .await
+        .unwrap();
+    assert_eq!(evidence.len(), 1, "{point}: kept once: {evidence:?}");
+    assert_eq!(
+        setup
+            .store
+            .evidence_bytes(&evidence[0], &Keeping::Database)
+            .await
+            .unwrap(),
+        photo
+    );
+    assert!(stopped.status.success(), "{}", printed(&stopped));
+}
+
+#[tokio::test]
+async fn killed_before_handling_a_photo_its_evidence_is_kept_once_after_restart() {
+    evidence_killed_at_then_restarted("before_handle").await;
+}
+
+#[tokio::test]
+async fn killed_after_keeping_a_photo_its_evidence_is_kept_once_after_restart() {
+    evidence_killed_at_then_restarted("after_handle").await;
 }
 
 #[tokio::test]

@@ -397,15 +397,27 @@ fn invite_prints_a_single_use_link_and_refuses_unknown_units() {
     assert_eq!(bad_since.status.code(), Some(2));
 }
 
+/// The seed notice imported by the binary, the store open on it, task 8 and its host unit.
+async fn seeded_task_8(
+    env: &Env,
+) -> (
+    duban::store::Store,
+    duban::store::TaskView,
+    duban::store::Named,
+) {
+    assert!(env.run(&["import", SEED]).status.success());
+    let store = duban::store::Store::connect(&env.db_url).await.unwrap();
+    let notice = store.latest_notice_id().await.unwrap().unwrap();
+    let task = store.task(notice, 8).await.unwrap().unwrap();
+    let unit = store.unit_named("区科技局").await.unwrap().unwrap();
+    (store, task, unit)
+}
+
 #[tokio::test]
 async fn reports_are_listed_as_table_json_and_csv() {
     use duban::store::{NewReport, ReportFigure, Store};
     let env = Env::new();
-    assert!(env.run(&["import", SEED]).status.success());
-    let store = Store::connect(&env.db_url).await.unwrap();
-    let notice = store.latest_notice_id().await.unwrap().unwrap();
-    let task = store.task(notice, 8).await.unwrap().unwrap();
-    let unit = store.unit_named("区科技局").await.unwrap().unwrap();
+    let (store, task, unit) = seeded_task_8(&env).await;
     let report = NewReport {
         task_id: task.id,
         task_number: 8,
@@ -986,5 +998,98 @@ fn a_task_without_units_is_imported_listed_and_assigned_with_an_audit_entry() {
     assert!(
         text.contains("待明确承办单位（1项，明确前不发提醒）：第3项"),
         "{text}"
+    );
+}
+
+#[tokio::test]
+async fn evidence_is_exported_with_names_that_do_not_collide_and_bad_input_is_refused() {
+    use duban::store::{EvidenceKind, Keeping, NewEvidence};
+    let env = Env::new();
+    let (store, task, unit) = seeded_task_8(&env).await;
+    let new = |seq: i64, name: &str| NewEvidence {
+        task_id: task.id,
+        task_number: 8,
+        unit_id: unit.id,
+        unit_name: "区科技局".into(),
+        period: "2022-03".into(),
+        report_id: None,
+        user_id: 1001,
+        kind: EvidenceKind::File,
+        file_name: name.into(),
+        inbox_seq: seq,
+    };
+    // Two files of one name on one day: their numbers keep them apart.
+    let at = 1_647_568_800; // 2022-03-18 10:00 in Beijing
+    for (seq, bytes) in [(1, b"first".as_slice()), (2, b"second".as_slice())] {
+        store
+            .keep_evidence(&new(seq, "现场.jpg"), bytes, &Keeping::Database, at)
+            .await
+            .unwrap();
+    }
+    store.close().await;
+
+    let out_dir = env.root.join("export");
+    let out = env.run(&[
+        "evidence",
+        "--task",
+        "8",
+        "--out",
+        &out_dir.display().to_string(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("已导出第8项的 2 份佐证材料"),
+        "{}",
+        stdout(&out)
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "第8项-区科技局-2022-03-18-1-现场.jpg",
+            "第8项-区科技局-2022-03-18-2-现场.jpg"
+        ]
+    );
+    assert_eq!(std::fs::read(out_dir.join(&names[1])).unwrap(), b"second");
+
+    let no_task = env.run(&[
+        "evidence",
+        "--task",
+        "999",
+        "--out",
+        &out_dir.display().to_string(),
+    ]);
+    assert_eq!(no_task.status.code(), Some(2));
+    assert!(
+        stderr(&no_task).contains("当前通知没有第999项任务"),
+        "{}",
+        stderr(&no_task)
+    );
+
+    let file = env.file("not-a-dir", "x");
+    let unwritable = env.run(&["evidence", "--task", "8", "--out", &format!("{file}/sub")]);
+    assert_eq!(unwritable.status.code(), Some(2));
+    assert!(
+        stderr(&unwritable).starts_with("无法写入"),
+        "{}",
+        stderr(&unwritable)
+    );
+
+    let none = env.run(&[
+        "evidence",
+        "--task",
+        "9",
+        "--out",
+        &out_dir.display().to_string(),
+    ]);
+    assert!(none.status.success());
+    assert!(
+        stdout(&none).contains("第9项还没有佐证材料"),
+        "{}",
+        stdout(&none)
     );
 }

@@ -324,6 +324,15 @@ impl Adapter for Telegram {
         Ok(telegram::event(update, &self.me))
     }
 
+    async fn fetch(
+        &self,
+        _: &Ctx,
+        source: &str,
+        max: u64,
+    ) -> anyhow::Result<conversation::Fetched> {
+        telegram::fetch(&self.bot, source, max).await
+    }
+
     async fn deliver(
         &self,
         ctx: &Ctx,

@@ -4,7 +4,10 @@
 //! and every button press gets exactly one answerCallbackQuery.
 
 use crate::bulletin::render::{files_off_runtime, text};
-use crate::conversation::{Chat, Ctx, Event, EventKind, Platform, Replies, Reply, Say, Sender};
+use crate::conversation::{
+    Attachment, Chat, Ctx, Event, EventKind, Fetched, Platform, Replies, Reply, Say, Sender,
+};
+use crate::store::EvidenceKind;
 use crate::wording::Keyboard;
 use teloxide::prelude::*;
 use teloxide::types::{
@@ -24,7 +27,10 @@ pub fn event(update: &Update, me: &Me) -> Option<Event> {
                     text: text.to_owned(),
                     replied_to,
                 },
-                None => EventKind::Media,
+                None => EventKind::Media {
+                    attachment: attachment(msg),
+                    replied_to,
+                },
             };
             Some(message_event(msg, sender, replied_to.is_some(), kind))
         }
@@ -60,6 +66,31 @@ pub fn event(update: &Update, me: &Me) -> Option<Event> {
     }
 }
 
+/// A photo (its largest size; Telegram makes up no name, so duban does) or a document.
+fn attachment(msg: &Message) -> Option<Attachment> {
+    if let Some(sizes) = msg.photo() {
+        let largest = sizes
+            .iter()
+            .max_by_key(|p| (u64::from(p.width) * u64::from(p.height), p.file.size))?;
+        return Some(Attachment {
+            kind: EvidenceKind::Photo,
+            name: format!("图片{}.jpg", msg.id.0),
+            size: Some(u64::from(largest.file.size)),
+            source: largest.file.id.0.clone(),
+        });
+    }
+    let document = msg.document()?;
+    Some(Attachment {
+        kind: EvidenceKind::File,
+        name: document
+            .file_name
+            .clone()
+            .unwrap_or_else(|| format!("文件{}", msg.id.0)),
+        size: Some(u64::from(document.file.size)),
+        source: document.file.id.0.clone(),
+    })
+}
+
 fn sender(user: &teloxide::types::User) -> Sender {
     Sender {
         id: i64::try_from(user.id.0).unwrap_or(i64::MAX),
@@ -89,6 +120,30 @@ fn reply_to_bot(msg: &Message, me: &Me) -> Option<i64> {
     msg.reply_to_message()
         .filter(|r| r.from.as_ref().is_some_and(|u| u.id == me.id))
         .map(|r| i64::from(r.id.0))
+}
+
+/// The bytes of a file a person sent: getFile, then the Bot API server's file URL
+/// (`{api_url}/file/bot{token}/{file_path}`), read up to `max` bytes. Bots may download files
+/// of at most 20 MB (Bot API, getFile).
+pub async fn fetch(bot: &Bot, source: &str, max: u64) -> anyhow::Result<Fetched> {
+    use teloxide::net::Download;
+    use teloxide::{ApiError, RequestError};
+    let file = match bot
+        .get_file(teloxide::types::FileId(source.to_owned()))
+        .await
+    {
+        Ok(file) => file,
+        // Above 20 MB (when evidence_max_mb allows more): Telegram does not hand it to bots.
+        Err(RequestError::Api(ApiError::Unknown(text))) if text.contains("file is too big") => {
+            return Ok(Fetched::TooLarge(None));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if u64::from(file.size) > max {
+        return Ok(Fetched::TooLarge(Some(u64::from(file.size))));
+    }
+    let chunks = bot.download_file_stream(&file.path);
+    Ok(crate::conversation::fetch::limited(chunks, max).await?)
 }
 
 /// The command menu that setMyCommands registers.
@@ -149,6 +204,16 @@ pub async fn deliver(
             Reply::Bulletin(b) => {
                 let reply_to = answering.filter(|_| group);
                 send_bulletin(bot, ctx, chat, group, reply_to, &b).await?;
+            }
+            Reply::File { name, bytes } => {
+                let _turn = ctx.followup.limiter.acquire(chat.0, group).await;
+                let mut request = bot.send_document(chat, InputFile::memory(bytes).file_name(name));
+                if let Some(message) = answering.filter(|_| group) {
+                    request = request.reply_parameters(
+                        ReplyParameters::new(message).allow_sending_without_reply(),
+                    );
+                }
+                request.await?;
             }
         }
     }

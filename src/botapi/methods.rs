@@ -72,6 +72,10 @@ pub(crate) fn call(inner: &mut Inner, method: &str, p: &Params) -> Result<Value,
                 .files
                 .get(&id)
                 .ok_or_else(|| ApiError::bad_request("invalid file_id"))?;
+            // Bots may download files of at most 20 MB (Bot API, getFile).
+            if f.bytes.len() > 20 * 1024 * 1024 {
+                return Err(ApiError::bad_request("file is too big"));
+            }
             let mut v = file_meta(&id, f.bytes.len());
             v["file_path"] = json!(f.path);
             Ok(v)

@@ -62,6 +62,47 @@ impl BotApiServer {
         self.user_message(user, chat, body, None)
     }
 
+    /// A user sends a photo of `bytes`, replying to a bot message or not, as Telegram does:
+    /// `photo` lists the sizes, a small thumbnail first and the full picture last; each can be
+    /// fetched with getFile and downloaded from `/file/bot<token>/<file_path>`.
+    pub fn send_photo_bytes(
+        &self,
+        user: &TestUser,
+        chat: i64,
+        bytes: Vec<u8>,
+        reply_to: Option<i32>,
+    ) -> i32 {
+        let thumb = self.store_file("photos/thumb.jpg", b"\xFF\xD8\xFF thumb".to_vec());
+        let mut small = j::file_meta(&thumb, 12);
+        small["width"] = json!(90);
+        small["height"] = json!(67);
+        let size = bytes.len();
+        let file = self.store_file("photos/photo.jpg", bytes);
+        let mut full = j::file_meta(&file, size);
+        full["width"] = json!(1280);
+        full["height"] = json!(960);
+        self.user_message(user, chat, json!({ "photo": [small, full] }), reply_to)
+    }
+
+    /// A user sends a file (a `document`, with its name and MIME type), replying to a bot
+    /// message or not.
+    pub fn send_document(
+        &self,
+        user: &TestUser,
+        chat: i64,
+        file_name: &str,
+        mime_type: &str,
+        bytes: Vec<u8>,
+        reply_to: Option<i32>,
+    ) -> i32 {
+        let size = bytes.len();
+        let file = self.store_file(&format!("documents/{file_name}"), bytes);
+        let mut document = j::file_meta(&file, size);
+        document["file_name"] = json!(file_name);
+        document["mime_type"] = json!(mime_type);
+        self.user_message(user, chat, json!({ "document": document }), reply_to)
+    }
+
     /// A user sends a sticker.
     pub fn send_sticker(&self, user: &TestUser, chat: i64, emoji: &str) -> i32 {
         let file = self.store_file("stickers/sticker.webp", b"RIFF fake webp".to_vec());

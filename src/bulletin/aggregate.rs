@@ -19,7 +19,7 @@ use super::model::{
 use crate::clock::office_offset;
 use crate::matrix::{TargetKind, UnitRole};
 use crate::progress::Light;
-use crate::store::{Report, TaskView};
+use crate::store::{Evidence, Report, TaskView};
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, HashMap};
 
@@ -95,6 +95,18 @@ pub fn aggregate(
     }
 }
 
+/// Lists under each task of `bulletin` the evidence of its period (`evidence` may hold other
+/// periods' and tasks' too).
+pub fn attach_evidence(bulletin: &mut Bulletin, evidence: &[Evidence]) {
+    for task in &mut bulletin.tasks {
+        task.evidence = evidence
+            .iter()
+            .filter(|e| e.task_number == task.number && e.period == bulletin.period)
+            .map(|e| e.file_name.clone())
+            .collect();
+    }
+}
+
 /// 序时进度 at `day` toward `deadline` (31 December of `day`'s year when `None`), in percent.
 pub fn expected_percent(day: NaiveDate, deadline: Option<NaiveDate>) -> f64 {
     let start = NaiveDate::from_ymd_opt(day.year(), 1, 1).expect("1 January");
@@ -159,6 +171,7 @@ fn task_statuses(period: &PeriodData, thresholds: Thresholds) -> Vec<TaskStatus>
                 derived: derive(task, &figures, period.end, thresholds),
                 deadline: task.deadline.as_ref().map(|d| d.text.clone()),
                 overdue: false,
+                evidence: Vec::new(),
                 last_report: latest.map(|r| LastReport {
                     unit: r.unit.clone(),
                     text: r.text.clone(),

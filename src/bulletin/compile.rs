@@ -1,11 +1,11 @@
 //! A period's bulletin from the database: the current tasks of the notice imported last, the
 //! period's and the previous period's active reports, and the bulletin's number.
 
-use super::{Bulletin, Heading, PeriodData, Thresholds, aggregate};
+use super::{Bulletin, Heading, PeriodData, Thresholds, aggregate, attach_evidence};
 use crate::config::Settings;
 use crate::progress::{due_date, parse_period, period_bounds, period_label};
 use crate::refusal::BulletinRefusal;
-use crate::store::{ReportFilter, Store, TaskSelection};
+use crate::store::{EvidenceOf, ReportFilter, Store, TaskSelection};
 use chrono::NaiveDate;
 
 /// Which bulletin: `None` the current period's; `2022-03` a period's; `3` or `第3期` the
@@ -85,10 +85,13 @@ pub async fn compile(
         tasks: &tasks,
         reports: &previous_reports,
     };
-    Ok(Ok(aggregate(
+    let mut bulletin = aggregate(
         heading,
         &current,
         (!previous_reports.is_empty()).then_some(&previous),
         Thresholds::from(settings),
-    )))
+    );
+    let evidence = store.evidence_list(EvidenceOf::Notice(notice)).await?;
+    attach_evidence(&mut bulletin, &evidence);
+    Ok(Ok(bulletin))
 }

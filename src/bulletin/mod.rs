@@ -8,7 +8,9 @@ mod compile;
 mod model;
 pub mod render;
 
-pub use aggregate::{Heading, PeriodData, Thresholds, aggregate, expected_percent};
+pub use aggregate::{
+    Heading, PeriodData, Thresholds, aggregate, attach_evidence, expected_percent,
+};
 pub use compile::compile;
 pub use model::{
     Bulletin, Changes, FigureStatus, LastReport, LeaderView, TaskStatus, Totals, UnitStatus,

@@ -73,6 +73,8 @@ pub struct TaskStatus {
     /// The deadline's day passed before the period's last day and the task is not 完成:
     /// listed as 逾期未完成.
     pub overdue: bool,
+    /// The names of the evidence (佐证材料) its units sent this period, oldest first.
+    pub evidence: Vec<String>,
 }
 
 impl TaskStatus {

@@ -7,6 +7,7 @@ pub mod bulletin;
 pub mod calendar;
 #[cfg(feature = "devtools")]
 pub mod demo;
+pub mod evidence;
 pub mod import;
 pub mod inbox;
 pub mod invite;

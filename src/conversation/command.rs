@@ -30,10 +30,11 @@ pub enum Command {
     Extend(String),
     Approve(String),
     Refuse(String),
+    Evidence(String),
 }
 
 /// The command names, in the order a command menu lists them.
-pub const NAMES: [&str; 24] = [
+pub const NAMES: [&str; 25] = [
     "start",
     "help",
     "whoami",
@@ -58,6 +59,7 @@ pub const NAMES: [&str; 24] = [
     "extend",
     "approve",
     "refuse",
+    "evidence",
 ];
 
 /// What a text is, as a command.
@@ -121,6 +123,7 @@ impl Command {
             "extend" => Command::Extend(args),
             "approve" => Command::Approve(args),
             "refuse" => Command::Refuse(args),
+            "evidence" => Command::Evidence(args),
             _ => return None,
         })
     }
@@ -169,6 +172,7 @@ impl Command {
                 | Command::Extend(_)
                 | Command::Approve(_)
                 | Command::Refuse(_)
+                | Command::Evidence(_)
         )
     }
 }

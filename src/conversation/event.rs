@@ -3,7 +3,7 @@
 //! that is not text, an edit, or a pressed button. An adapter builds one from its platform's
 //! update; the use cases read nothing else.
 
-use crate::store::Platform;
+use crate::store::{EvidenceKind, Platform};
 
 /// Who sent an event: the id the person's binding is stored under, and the name their platform
 /// shows.
@@ -35,9 +35,13 @@ pub enum EventKind {
         /// The bot's own message it replies to (quotes), if the platform says so.
         replied_to: Option<i64>,
     },
-    /// A photo, a sticker, a voice message, a file: answered, never stored (a caption is not
-    /// a report).
-    Media,
+    /// A photo, a sticker, a voice message, a file. A photo or a file may be evidence
+    /// (`attachment`); the rest is answered and never stored (a caption is not a report).
+    Media {
+        attachment: Option<Attachment>,
+        /// The bot's own message it replies to (quotes), if the platform says so.
+        replied_to: Option<i64>,
+    },
     /// An edit of an earlier message: it changes nothing.
     Edited,
     /// A button pressed: the action code it carries (None when the platform gave none) and the
@@ -46,6 +50,20 @@ pub enum EventKind {
         action: Option<String>,
         message: Option<i64>,
     },
+}
+
+/// A photo or a file sent to the bot: what the core needs to judge it, and how the adapter
+/// fetches its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub kind: EvidenceKind,
+    /// The file's name (for a photo, one the adapter makes up).
+    pub name: String,
+    /// In bytes, when the platform says before the download.
+    pub size: Option<u64>,
+    /// The platform's reference to fetch the bytes by (Telegram's file_id, DingTalk's
+    /// downloadCode); it expires, so the bytes are fetched and kept at once.
+    pub source: String,
 }
 
 /// One thing that arrived, ready for the use cases.
@@ -69,10 +87,18 @@ impl Event {
         }
     }
 
-    /// The bot's own message this text replies to.
+    /// The bot's own message this text (or photo, or file) replies to.
     pub fn replied_to(&self) -> Option<i64> {
         match &self.kind {
-            EventKind::Text { replied_to, .. } => *replied_to,
+            EventKind::Text { replied_to, .. } | EventKind::Media { replied_to, .. } => *replied_to,
+            _ => None,
+        }
+    }
+
+    /// The photo or file of a media message.
+    pub fn attachment(&self) -> Option<&Attachment> {
+        match &self.kind {
+            EventKind::Media { attachment, .. } => attachment.as_ref(),
             _ => None,
         }
     }

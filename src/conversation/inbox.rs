@@ -9,6 +9,7 @@
 //! update handled again after a crash changes nothing twice. What differs per platform — how a
 //! stored payload reads back, what event it is, how replies go out — is the [`Adapter`].
 
+use super::fetch::{Fetch, Fetched, Fetcher};
 use super::{Ctx, Event, Handler, Platform, Replies, SharedCtx};
 use crate::store::{InboxItem, InboxSeq, Incoming, OutMessage, Role, Seen, Store, UpdateKey};
 use crate::wording::texts;
@@ -47,6 +48,13 @@ pub trait Adapter: Send + Sync + 'static {
         ctx: &Ctx,
         update: &Self::Update,
     ) -> impl Future<Output = anyhow::Result<Option<Event>>> + Send;
+    /// The bytes of a photo or a file the platform names by `source`, at most `max` of them.
+    fn fetch(
+        &self,
+        ctx: &Ctx,
+        source: &str,
+        max: u64,
+    ) -> impl Future<Output = anyhow::Result<Fetched>> + Send;
     /// Sends the replies to `event` in order.
     fn deliver(
         &self,
@@ -112,7 +120,7 @@ impl<A: Adapter> Processor<A> {
     pub fn new(ctx: SharedCtx, adapter: A, handoff: &Handoff<A::Update>) -> Arc<Self> {
         Arc::new(Processor {
             ctx,
-            adapter,
+            adapter: Arc::new(adapter),
             handler: super::schema::schema(),
             in_flight: handoff.in_flight.clone(),
             finished: Mutex::new(Vec::new()),
@@ -270,7 +278,7 @@ pub async fn sleep_or_stop(duration: Duration, stop: &mut watch::Receiver<bool>)
 
 pub struct Processor<A: Adapter> {
     ctx: SharedCtx,
-    adapter: A,
+    adapter: Arc<A>,
     handler: Handler,
     /// Updates claimed by a listener (see [`Handoff`]) or handed to a chat worker, and not yet
     /// seen finished by the processor.
@@ -501,7 +509,9 @@ impl<A: Adapter> Processor<A> {
             return Ok(());
         };
         let seq = InboxSeq(item.seq);
-        let replies = super::handle(&self.ctx, &self.handler, event.clone(), seq, seen).await?;
+        let fetcher = Fetcher(Arc::new(Via(self.adapter.clone())));
+        let replies =
+            super::handle(&self.ctx, &self.handler, event.clone(), seq, seen, fetcher).await?;
         self.adapter
             .deliver(&self.ctx, &update, &event, replies)
             .await
@@ -544,6 +554,20 @@ impl<A: Adapter> Processor<A> {
                 tracing::error!(error = %e, "could not tell the admins about a failed update")
             }
         }
+    }
+}
+
+/// An adapter's fetch, as the core's [`Fetch`].
+struct Via<A>(Arc<A>);
+
+impl<A: Adapter> Fetch for Via<A> {
+    fn fetch<'a>(
+        &'a self,
+        ctx: &'a Ctx,
+        source: &'a str,
+        max: u64,
+    ) -> std::pin::Pin<Box<dyn Future<Output = anyhow::Result<Fetched>> + Send + 'a>> {
+        Box::pin(self.0.fetch(ctx, source, max))
     }
 }
 

@@ -9,6 +9,7 @@
 mod cases;
 pub mod command;
 pub mod event;
+pub mod fetch;
 pub mod inbox;
 pub mod invites;
 pub mod reply;
@@ -16,14 +17,15 @@ pub mod schema;
 
 pub use crate::store::Platform;
 pub use command::Command;
-pub use event::{Chat, Event, EventKind, Sender};
+pub use event::{Attachment, Chat, Event, EventKind, Sender};
+pub use fetch::{Fetch, Fetched, Fetcher};
 pub use reply::{Replies, Reply, Say};
 
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::followup::Followup;
 use crate::progress::{Cycle, period_label};
-use crate::store::{CurrentTasks, InboxSeq, Member, Role, Seen, Store, StoreError};
+use crate::store::{CurrentTasks, InboxSeq, Keeping, Member, Role, Seen, Store, StoreError};
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
@@ -54,6 +56,45 @@ pub struct ChatSettings {
     /// The platforms the service runs on: an invite says how to bind on each.
     pub telegram: bool,
     pub dingtalk: bool,
+    pub evidence: EvidenceSettings,
+}
+
+/// What is taken as evidence (佐证材料), and where it is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceSettings {
+    pub keeping: Keeping,
+    pub max_bytes: u64,
+    /// File name endings, lower case, without the dot.
+    pub types: Vec<String>,
+}
+
+impl EvidenceSettings {
+    /// Whether a file of this name is of a type taken (a photo always is).
+    pub fn accepts(&self, name: &str) -> bool {
+        let Some((_, ending)) = name.rsplit_once('.') else {
+            return false;
+        };
+        let ending = ending.to_lowercase();
+        self.types.contains(&ending)
+    }
+}
+
+impl From<&Settings> for EvidenceSettings {
+    fn from(s: &Settings) -> Self {
+        EvidenceSettings {
+            keeping: if s.evidence_dir.trim().is_empty() {
+                Keeping::Database
+            } else {
+                Keeping::Folder(s.evidence_dir.trim().into())
+            },
+            max_bytes: u64::from(s.evidence_max_mb) * 1024 * 1024,
+            types: s
+                .evidence_types
+                .iter()
+                .map(|t| t.trim().trim_start_matches('.').to_lowercase())
+                .collect(),
+        }
+    }
 }
 
 impl From<&Settings> for ChatSettings {
@@ -67,6 +108,7 @@ impl From<&Settings> for ChatSettings {
             inbox_attempts: s.inbox_attempts,
             telegram: true,
             dingtalk: false,
+            evidence: EvidenceSettings::from(s),
         }
     }
 }
@@ -198,17 +240,19 @@ pub type Handler = dptree::Handler<'static, anyhow::Result<Replies>>;
 
 /// Runs one stored event through the dispatch tree: who sent it and where, then the use case
 /// its permissions lead to. `seq` is the event's number in the inbox (what makes a use case
-/// idempotent); `seen` what the database held when the event was taken from the inbox.
+/// idempotent); `seen` what the database held when the event was taken from the inbox;
+/// `fetcher` how the event's platform hands over the bytes of a photo or a file.
 pub async fn handle(
     ctx: &SharedCtx,
     handler: &Handler,
     event: Event,
     seq: InboxSeq,
     seen: Option<Seen>,
+    fetcher: Fetcher,
 ) -> anyhow::Result<Replies> {
     let actor = Actor::load(ctx, &event.sender, seen).await?;
     let place = Place::load(ctx, &event.chat).await?;
-    let deps = dptree::deps![ctx.clone(), seq, event, actor, place];
+    let deps = dptree::deps![ctx.clone(), seq, event, actor, place, fetcher];
     let handled = handler.dispatch(deps);
     let handled = match seen {
         Some(seen) => SEEN.scope(seen, handled).await,

@@ -31,6 +31,11 @@ pub enum Reply {
     },
     /// A bulletin: its text in the platform's own markup, then its Word, Excel and PNG files.
     Bulletin(Box<Bulletin>),
+    /// A file sent back (kept evidence): its name and bytes.
+    File {
+        name: String,
+        bytes: Vec<u8>,
+    },
 }
 
 pub type Replies = Vec<Reply>;

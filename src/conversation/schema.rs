@@ -3,6 +3,7 @@
 //! - unbound users get `/start`, `/help` and `/whoami`, and are told to bind for the rest;
 //! - a contact reports (only on tasks of their unit: checked where the task is known, in
 //!   `cases::reporting::authorize`) and reads their unit's tasks;
+//! - a contact attaches evidence (a photo or a file) to their unit's tasks, like a report;
 //! - supervisors read everything and write only reviews (确认, 退回);
 //! - admins may do everything;
 //! - in a group the bot answers only commands and messages meant for it, and shows task data
@@ -13,7 +14,8 @@
 //! its [`Actor`] and its [`Place`].
 
 use super::cases::{
-    self, RepliedTo, admin, binding, bulletins, extensions, reading, reporting, review, schedules,
+    self, RepliedTo, admin, binding, bulletins, evidence, extensions, reading, reporting, review,
+    schedules,
 };
 use super::command::{Command, Parsed};
 use super::{Actor, Ctx, Event, EventKind, Handler, Place, SharedCtx};
@@ -24,9 +26,15 @@ pub fn schema() -> Handler {
     dptree::entry()
         .branch(dptree::filter(|e: Event| matches!(e.kind, EventKind::Text { .. })).branch(texts()))
         .branch(
-            dptree::filter(|e: Event| e.kind == EventKind::Media)
+            dptree::filter(|e: Event| matches!(e.kind, EventKind::Media { .. }))
                 .branch(dptree::filter(overheard).endpoint(cases::ignore))
-                .endpoint(cases::media),
+                // Stickers, voice: answered, never stored.
+                .branch(dptree::filter(|e: Event| e.attachment().is_none()).endpoint(cases::media))
+                // A photo or a file may be evidence, under the rules of reporting.
+                .branch(dptree::filter(is_unbound).endpoint(binding::not_bound))
+                .branch(dptree::filter(hides_data).endpoint(cases::group_not_registered))
+                .branch(dptree::filter(can_report).endpoint(evidence::attach))
+                .endpoint(evidence::refuse_supervisor),
         )
         .branch(dptree::filter(|e: Event| e.kind == EventKind::Edited).endpoint(cases::edited))
         .branch(
@@ -172,6 +180,8 @@ fn commands() -> Handler {
             .branch(case![Command::Confirm(args)].endpoint(review::confirm_command))
             .branch(case![Command::Return(args)].endpoint(review::return_command)),
         )
+        // Any bound person; the use case checks the evidence is theirs to see.
+        .branch(case![Command::Evidence(args)].endpoint(evidence::send_back))
         .branch(dptree::filter(is_not_admin).endpoint(cases::admins_only))
         .branch(case![Command::Reopen(args)].endpoint(review::reopen))
         .branch(case![Command::Approve(args)].endpoint(extensions::approve_command))

@@ -23,6 +23,8 @@ pub enum Api {
     CardUpdate,
     /// `POST {oapi}/media/upload`
     MediaUpload,
+    /// `POST /v1.0/robot/messageFiles/download`
+    FileDownload,
 }
 
 impl Api {

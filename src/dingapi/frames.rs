@@ -102,7 +102,12 @@ pub(crate) struct BotMessageData {
     pub(crate) conversation_title: Option<String>,
     pub(crate) is_in_at_list: bool,
     pub(crate) session_webhook: String,
-    pub(crate) text: TextContent,
+    /// For `text` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) text: Option<TextContent>,
+    /// For `picture` and `file` (java-sdk `models/bot/MessageContent.java`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) content: Option<MessageContent>,
     pub(crate) robot_code: String,
     pub(crate) msgtype: String,
     /// The quoted message's id; sent with quoted replies (soimy/openclaw-channel-dingtalk
@@ -113,6 +118,19 @@ pub(crate) struct BotMessageData {
     /// (soimy/openclaw-channel-dingtalk `src/messaging/quoted-ref.ts`, PR #252).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) original_process_query_key: Option<String>,
+}
+
+/// `content` of a `picture` or a `file`: `downloadCode` (both; a picture also carries it as
+/// `pictureDownloadCode`) and `fileName` (a file). Source: java-sdk
+/// `models/bot/MessageContent.java` ("适用的类型：picture, video, audio, file"). No size.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct MessageContent {
+    pub(crate) download_code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) picture_download_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) file_name: Option<String>,
 }
 
 /// `text` of a robot message; `isReplyMsg` and `repliedMsg` come with quoted replies

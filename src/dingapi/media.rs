@@ -9,9 +9,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::error::ApiError;
 use super::error::oapi_error;
 use super::faults::Api;
-use super::openapi::token_valid;
+use super::openapi::{admit, body, check_robot, token_valid};
 use super::state::{Media, Shared};
 
 /// `POST {oapi}/media/upload?access_token=…&type=…` query. Source: py-sdk `stream.py`
@@ -74,4 +75,50 @@ pub(crate) async fn upload(
         "created_at": super::frames::now_millis(),
     }))
     .into_response()
+}
+
+/// `POST /v1.0/robot/messageFiles/download` body: `{downloadCode, robotCode}` (DingTalk's API
+/// reference, 下载机器人接收消息的文件内容; py-sdk `chatbot.py` `get_image_download_url`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct DownloadRequest {
+    download_code: Option<String>,
+    robot_code: Option<String>,
+}
+
+/// Answers `{downloadUrl}`, a URL of this server that serves the bytes without a token (as
+/// DingTalk's short-lived storage URL does); an unknown code is refused.
+pub(crate) async fn download_url(
+    State(shared): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+    bytes: axum::body::Bytes,
+) -> Response {
+    let answer = shared.with(|inner| {
+        admit(inner, &headers, Api::FileDownload)?;
+        let req: DownloadRequest = body(&bytes)?;
+        check_robot(inner, req.robot_code.as_deref())?;
+        let code = req.download_code.unwrap_or_default();
+        if !inner.received.contains_key(&code) {
+            return Err(ApiError::bad_request(
+                "invalidParameter.downloadCode.invalid",
+                "downloadCode无效或已过期",
+            ));
+        }
+        Ok(json!({ "downloadUrl": format!("{}files/{code}", inner.base_url) }))
+    });
+    match answer {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /files/{code}`: the bytes a person sent.
+pub(crate) async fn download(
+    State(shared): State<Arc<Shared>>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+) -> Response {
+    match shared.with(|inner| inner.received.get(&code).map(|m| m.bytes.clone())) {
+        Some(bytes) => bytes.into_response(),
+        None => axum::http::StatusCode::NOT_FOUND.into_response(),
+    }
 }

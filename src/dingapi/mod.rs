@@ -130,6 +130,7 @@ impl DingApiServer {
             chats: BTreeMap::new(),
             cards: HashMap::new(),
             media: HashMap::new(),
+            received: HashMap::new(),
             calls: HashMap::new(),
             faults: Faults::default(),
             next_id: 0,
@@ -184,6 +185,11 @@ fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/v1.0/card/instances", put(cards::update))
         .route("/media/upload", post(media::upload))
+        .route(
+            "/v1.0/robot/messageFiles/download",
+            post(media::download_url),
+        )
+        .route("/files/{code}", get(media::download))
         .fallback(|| async { ApiError::new(404, "NotFound", "请求的URI地址不存在") })
         .with_state(shared)
 }

@@ -252,6 +252,8 @@ pub(crate) struct Inner {
     pub(crate) chats: BTreeMap<Chat, Vec<SentMessage>>,
     pub(crate) cards: HashMap<String, (Chat, SentCard)>,
     pub(crate) media: HashMap<String, Media>,
+    /// Pictures and files people sent the robot, by their downloadCode.
+    pub(crate) received: HashMap<String, Media>,
     pub(crate) calls: HashMap<Api, u64>,
     pub(crate) faults: Faults,
     pub(crate) next_id: u64,

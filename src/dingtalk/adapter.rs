@@ -14,7 +14,7 @@ use super::incoming::Pushed;
 use super::outlet::{NotSent, Outlet};
 use crate::bulletin::render::{files_off_runtime, markdown};
 use crate::conversation::inbox::Adapter;
-use crate::conversation::{Ctx, Event, Platform, Replies, Reply};
+use crate::conversation::{Ctx, Event, Fetched, Platform, Replies, Reply};
 use crate::followup::sender::{Answer, Transport};
 use crate::store::Outgoing;
 use crate::wording::{Keyboard, texts};
@@ -38,6 +38,16 @@ impl Adapter for DingTalk {
 
     async fn event(&self, ctx: &Ctx, update: &Pushed) -> anyhow::Result<Option<Event>> {
         events::event(&ctx.store, update).await
+    }
+
+    async fn fetch(&self, _: &Ctx, source: &str, max: u64) -> anyhow::Result<Fetched> {
+        let bytes = self
+            .outlet
+            .api
+            .download(source, max)
+            .await
+            .context("download a file sent to the DingTalk robot")?;
+        Ok(bytes.map_or_else(Fetched::TooLarge, Fetched::Bytes))
     }
 
     async fn deliver(
@@ -75,6 +85,10 @@ impl Adapter for DingTalk {
                 }
                 Reply::Toast { alert: false, .. } => Ok(()),
                 Reply::Bulletin(b) => self.bulletin(ctx, chat, group, &b).await,
+                Reply::File { name, bytes } => {
+                    let _turn = ctx.followup.limiter.acquire(chat, group).await;
+                    self.outlet.file(chat, &name, bytes).await.map(|_| ())
+                }
             };
             match sent {
                 Ok(()) => {}

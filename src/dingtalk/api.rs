@@ -10,6 +10,7 @@
 
 mod cards;
 mod error;
+mod files;
 mod media;
 mod messages;
 mod token;

@@ -10,8 +10,8 @@
 
 use super::incoming::{CardPress, Pushed, RobotMessage};
 use crate::conversation::command::{Command, Parsed};
-use crate::conversation::{Chat, Event, EventKind, Platform, Sender};
-use crate::store::{DingName, Store, StoreError};
+use crate::conversation::{Attachment, Chat, Event, EventKind, Platform, Sender};
+use crate::store::{DingName, EvidenceKind, Store, StoreError};
 
 /// The sender and the chat of a push, as duban's numbers (given the first time a name is
 /// seen): what the inbox keys a chat's order by.
@@ -86,7 +86,10 @@ pub async fn event(store: &Store, pushed: &Pushed) -> anyhow::Result<Option<Even
                     let replied_to = answered(store, m, &sender, &chat, &text).await?;
                     EventKind::Text { text, replied_to }
                 }
-                _ => EventKind::Media,
+                _ => EventKind::Media {
+                    attachment: attachment(m),
+                    replied_to: quoted(store, m, &chat).await?,
+                },
             };
             (addressed, kind)
         }
@@ -112,6 +115,42 @@ async fn pressed(store: &Store, p: &CardPress) -> Result<EventKind, StoreError> 
     })
 }
 
+/// A `picture` or a `file` with its downloadCode (java-sdk `MessageContent`); DingTalk gives a
+/// picture no name, so duban makes one up.
+fn attachment(m: &RobotMessage) -> Option<Attachment> {
+    let content = m.content.as_ref()?;
+    let code = content.download_code.clone()?;
+    match &m.msgtype[..] {
+        "picture" => Some(Attachment {
+            kind: EvidenceKind::Photo,
+            name: format!("图片{}.jpg", m.create_at / 1000),
+            size: None,
+            source: code,
+        }),
+        "file" => Some(Attachment {
+            kind: EvidenceKind::File,
+            name: content
+                .file_name
+                .clone()
+                .unwrap_or_else(|| format!("文件{}", m.create_at / 1000)),
+            size: None,
+            source: code,
+        }),
+        _ => None,
+    }
+}
+
+/// The robot message of this chat that a message quotes, if DingTalk says so.
+async fn quoted(store: &Store, m: &RobotMessage, chat: &Chat) -> Result<Option<i64>, StoreError> {
+    if let Some(key) = &m.original_process_query_key
+        && let Some((quoted_chat, number)) = store.dingtalk_message(key).await?
+        && quoted_chat == chat.id
+    {
+        return Ok(Some(i64::from(number)));
+    }
+    Ok(None)
+}
+
 /// The robot message a text answers, if any (see the module's comment).
 async fn answered(
     store: &Store,
@@ -120,11 +159,8 @@ async fn answered(
     chat: &Chat,
     text: &str,
 ) -> Result<Option<i64>, StoreError> {
-    if let Some(key) = &m.original_process_query_key
-        && let Some((quoted_chat, number)) = store.dingtalk_message(key).await?
-        && quoted_chat == chat.id
-    {
-        return Ok(Some(i64::from(number)));
+    if let Some(number) = quoted(store, m, chat).await? {
+        return Ok(Some(number));
     }
     // A command is a command, prompt or not.
     if Command::parse(text, "", true) != Parsed::Text {

@@ -37,6 +37,10 @@ pub struct RobotMessage {
     pub msgtype: String,
     #[serde(default)]
     pub text: Option<TextContent>,
+    /// What a `picture` or a `file` carries (java-sdk `MessageContent`: `downloadCode` for
+    /// both, `fileName` for a file).
+    #[serde(default)]
+    pub content: Option<Box<MessageContent>>,
     /// Unix milliseconds.
     #[serde(default)]
     pub create_at: i64,
@@ -53,6 +57,20 @@ pub struct TextContent {
     pub content: String,
     #[serde(default)]
     pub is_reply_msg: bool,
+}
+
+/// The content of a robot message other than a text: the fields duban reads (java-sdk
+/// `models/bot/MessageContent.java`: `downloadCode` "适用的类型：picture, video, audio, file,
+/// richText[index]", `pictureDownloadCode` for a picture, `fileName` for a file). No size comes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageContent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub download_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture_download_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
 }
 
 /// A card button press (§4; py-sdk `card_callback.py`).

@@ -30,6 +30,12 @@ pub enum StoreError {
     /// The group commit that held a write was dropped before it finished (shutdown).
     #[error("a group commit was interrupted before it finished")]
     Interrupted,
+    /// A file of evidence kept in a folder could not be written or read.
+    #[error("failed to write or read the evidence file {}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl StoreError {

@@ -13,6 +13,7 @@ mod bulletins;
 mod cache;
 mod codes;
 mod error;
+mod evidence;
 mod extensions;
 mod fingerprint;
 mod group_commit;
@@ -38,6 +39,7 @@ pub use assign::{AssignRefusal, AssignRequest, Assignment, summary as units_summ
 pub use audit::AuditEntry;
 pub use cache::{CurrentTasks, Seen};
 pub use error::StoreError;
+pub use evidence::{Evidence, EvidenceKind, EvidenceOf, Keeping, Kept, NewEvidence, sha256_hex};
 pub use extensions::{Decided, Extension, ExtensionState, NewExtension, Requested};
 pub use group_commit::Activity;
 pub use import::ImportOutcome;

@@ -150,9 +150,22 @@ pub(super) async fn load(
     condition: &str,
     id: i64,
 ) -> Result<Option<Report>, StoreError> {
-    let sql = format!("{SELECT} WHERE {condition} = $1");
-    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
+    load_where(conn, &format!("{condition} = $1"), &[id]).await
+}
+
+/// The first report (with its figures) that `condition` (and what follows it: an order, a
+/// limit) selects, its parameters bound from `values`.
+async fn load_where(
+    conn: &mut AnyConnection,
+    condition: &str,
+    values: &[i64],
+) -> Result<Option<Report>, StoreError> {
+    let sql = format!("{SELECT} WHERE {condition}");
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for value in values {
+        query = query.bind(*value);
+    }
+    let Some(row) = query
         .fetch_optional(&mut *conn)
         .await
         .context("load a report")?
@@ -256,6 +269,23 @@ impl Store {
     pub async fn report(&self, id: i64) -> Result<Option<Report>, StoreError> {
         let mut conn = self.pool.acquire().await.context("acquire a connection")?;
         load(&mut conn, "r.id", id).await
+    }
+
+    /// The latest active report `user_id` stored at `since` or later: what evidence sent
+    /// within the edit window after a report belongs to.
+    pub async fn latest_report_of(
+        &self,
+        user_id: i64,
+        since: i64,
+    ) -> Result<Option<Report>, StoreError> {
+        let mut conn = self.pool.acquire().await.context("acquire a connection")?;
+        load_where(
+            &mut conn,
+            "r.user_id = $1 AND r.created_at >= $2 AND r.state = 'active' \
+             ORDER BY r.created_at DESC, r.id DESC LIMIT 1",
+            &[user_id, since],
+        )
+        .await
     }
 
     /// Withdraws an active report.

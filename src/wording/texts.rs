@@ -5,13 +5,13 @@ use crate::clock::office_offset;
 use crate::matrix::{LeaderRole, Target, UnitRole};
 use crate::progress::{Light, TaskState};
 use crate::refusal::{
-    BulletinRefusal, ExtensionRefusal, InviteRefusal, ReportRefusal, ReviewRefusal, ReviewUsage,
-    ScheduleRefusal,
+    BulletinRefusal, EvidenceRefusal, ExtensionRefusal, InviteRefusal, ReportRefusal,
+    ReviewRefusal, ReviewUsage, ScheduleRefusal,
 };
 use crate::schedule::{EXAMPLE, Kind, Plan, Shift, weekday_name};
 use crate::store::{
-    AssignRefusal, Assignment, Effective, Extension, ExtensionState, Member, Named, Origin, Report,
-    ReportState, Role, ScheduleDraft, TaskStatus, TaskView,
+    AssignRefusal, Assignment, Effective, Evidence, Extension, ExtensionState, Member, Named,
+    Origin, Report, ReportState, Role, ScheduleDraft, TaskStatus, TaskView,
 };
 use crate::wording::{Action, Keyboard};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -181,6 +181,8 @@ pub fn help(role: Option<Role>) -> String {
              /report 任务编号 内容 报告进展，例如：/report 3 黄：已完成2.1万亩\n\
              直接回复任务消息也可报告进展；报告后可在回执上撤回或修改。\n\
              /extend 任务编号 日期 理由 申请延期，例如 /extend 3 2022-04-15 等待省里批复\n\
+             回复任务消息发送图片或文件，或在报告后可修改的时限内发送，即作为佐证材料保存；\
+             /evidence 编号 取回\n\
              /whoami 我的身份  /unbind 解除绑定",
         ),
         Some(Role::Supervisor) => text.push_str(
@@ -189,12 +191,13 @@ pub fn help(role: Option<Role>) -> String {
              /status 任务编号 | 单位名 | 领导名 查看一项任务、一个单位或一位领导的任务\n\
              /bulletin [期号|报告期] 督查通报（文字和 Word、Excel、图表文件）\n\
              可以审核报告：/review 待审核的报告；/confirm 报告编号 确认；/return 报告编号 理由 退回\n\
+             /evidence 编号 取回佐证材料（编号见 /status 任务编号）\n\
              /whoami 我的身份  /unbind 解除绑定",
         ),
         Some(Role::Admin) => text.push_str(
             "您是管理员，可以：\n\
              /status [任务编号|单位|领导] 查看进展\n\
-             /bulletin [期号|报告期] 督查通报\n\
+             /bulletin [期号|报告期] 督查通报；/evidence 编号 取回佐证材料\n\
              /units 单位列表  /contacts [单位] 联络员名单\n\
              /invite 单位名 邀请联络员；/invite 督查 [领导名]；/invite 管理员\n\
              /remove 用户ID 解除某人的绑定\n\
@@ -260,6 +263,152 @@ pub fn unknown_command() -> String {
 pub fn media_not_supported() -> String {
     "暂不接收图片、语音、贴纸和文件：请用文字回复进展（可附数字，如“已完成2.1万亩”）。未记录任何内容。"
         .into()
+}
+
+// ---- evidence (佐证材料) -------------------------------------------------------------------
+
+/// A size in bytes as people read it: 856 B, 12.3 KB, 4.5 MB.
+pub fn file_size(bytes: i64) -> String {
+    let b = bytes as f64;
+    if bytes < 1024 {
+        format!("{bytes} B")
+    } else if b < 1024.0 * 1024.0 {
+        format!("{:.1} KB", b / 1024.0)
+    } else {
+        format!("{:.1} MB", b / 1024.0 / 1024.0)
+    }
+}
+
+/// The answer to evidence kept: what, for which task, unit and period, and how to get it back.
+pub fn evidence_kept(e: &Evidence) -> String {
+    let mut text = format!(
+        "已保存第{}项佐证材料（{}，{}）：{}（{}）\n佐证编号 #{}，取回请发送 /evidence {}。",
+        e.task_number,
+        e.unit,
+        e.period,
+        e.file_name,
+        file_size(e.size),
+        e.id,
+        e.id
+    );
+    if e.report_id.is_none() {
+        text.push_str("\n本期还没有报告：材料将随本单位本期的报告一并列出，请记得报告进展。");
+    }
+    text
+}
+
+/// The same bytes were kept before for this task, unit and period.
+pub fn evidence_duplicate(e: &Evidence) -> String {
+    format!(
+        "这份材料已保存过（第{}项，佐证编号 #{}：{}），未重复保存。",
+        e.task_number, e.id, e.file_name
+    )
+}
+
+pub fn evidence_refused(refusal: &EvidenceRefusal) -> String {
+    match refusal {
+        EvidenceRefusal::Report(ReportRefusal::SupervisorsDoNotReport) => {
+            "督查人员不能提交佐证材料，未保存。佐证材料由承办单位的联络员提交。".into()
+        }
+        EvidenceRefusal::Report(ReportRefusal::NotYourTask { number, unit }) => format!(
+            "第{number}项任务不由{unit}承办（主办或协办），不能提交佐证材料，未保存。\
+             发送 /tasks 查看本单位的任务。"
+        ),
+        EvidenceRefusal::Report(r) => format!("佐证材料未保存：{}", report_refused(r)),
+        EvidenceRefusal::NoReport(minutes) => format!(
+            "这份图片或文件没有对应的任务，未保存。请回复（引用）任务消息或报告回执发送佐证材料，\
+             或在报告后{minutes}分钟内发送。"
+        ),
+        EvidenceRefusal::NotAccepted(name) => format!(
+            "不接收这种类型的文件（{name}），未保存。可提交图片、PDF、Office/WPS 文档、文本或压缩包。"
+        ),
+        EvidenceRefusal::TooLarge { size, max_mb } => {
+            let size = size
+                .map(|size| format!("（{}）", file_size(i64::try_from(size).unwrap_or(i64::MAX))))
+                .unwrap_or_default();
+            format!("文件过大{size}，佐证材料最大 {max_mb} MB，未保存。请压缩或拆分后再发送。")
+        }
+        EvidenceRefusal::Usage => {
+            "请写明佐证编号，例如 /evidence 5。编号见 /status 任务编号 或任务卡片。".into()
+        }
+        EvidenceRefusal::NoSuchEvidence(number) => {
+            format!("没有编号为 {number} 的佐证材料，或您无权查看。")
+        }
+    }
+}
+
+pub fn export_no_such_task(number: u32) -> String {
+    format!("当前通知没有第{number}项任务，未导出任何文件。可运行 duban matrix 查看任务编号。")
+}
+
+pub fn export_no_evidence(number: u32) -> String {
+    format!("第{number}项还没有佐证材料，未导出任何文件。")
+}
+
+pub fn export_unwritable(path: &str, reason: &str) -> String {
+    format!("无法写入 {path}：{reason}。请换一个可写的目录（--out）。")
+}
+
+pub fn exported_evidence(number: u32, count: usize, dir: &str) -> String {
+    format!("已导出第{number}项的 {count} 份佐证材料到 {dir}。")
+}
+
+/// The evidence of a task in a bulletin's table: `2份：现场.jpg、台账.pdf`; empty without any.
+pub fn evidence_cell(names: &[String]) -> String {
+    if names.is_empty() {
+        return String::new();
+    }
+    format!("{}份：{}", names.len(), names.join("、"))
+}
+
+/// Evidence listed under a task: one line each (number, name, size, who, when).
+pub fn evidence_lines(evidence: &[Evidence]) -> Vec<String> {
+    if evidence.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![format!(
+        "佐证材料（{}份，取回请发送 /evidence 编号）：",
+        evidence.len()
+    )];
+    for e in evidence {
+        let who = e
+            .user_name
+            .as_deref()
+            .map(|name| format!(" {name}"))
+            .unwrap_or_default();
+        lines.push(format!(
+            "#{} {}（{}）{}{who} {} {}",
+            e.id,
+            e.file_name,
+            file_size(e.size),
+            e.unit,
+            e.period,
+            crate::wording::format_time(e.created_at)
+        ));
+    }
+    lines
+}
+
+/// The name of an exported evidence file: 第8项-区科技局-2022-03-18-#5-名称.jpg (the number
+/// keeps two files of one name and day apart).
+pub fn evidence_export_name(e: &Evidence) -> String {
+    let day = crate::wording::format_time(e.created_at)
+        .split(' ')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let name: String = e
+        .file_name
+        .chars()
+        .map(|c| {
+            if matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    format!("第{}项-{}-{day}-{}-{name}", e.task_number, e.unit, e.id)
 }
 
 pub fn edits_not_applied() -> String {
@@ -362,7 +511,7 @@ pub fn receipt(task: &TaskView, report: &Report, window_minutes: u32) -> String 
     writeln!(text, "内容：{}", report.text).unwrap();
     write!(
         text,
-        "报告编号 #{}。{window_minutes}分钟内可撤回或修改。",
+        "报告编号 #{}。{window_minutes}分钟内可撤回或修改；可回复本消息发送图片或文件作为佐证材料。",
         report.id
     )
     .unwrap();
@@ -874,10 +1023,11 @@ fn hosts_text(task: &TaskView) -> String {
 }
 
 /// `/status N`: the task, its state this period, every report (with 确认 / 退回 buttons under
-/// the last message for those waiting for review).
+/// the last message for those waiting for review), and its evidence.
 pub fn task_history(
     task: &TaskView,
     reports: &[Report],
+    evidence: &[Evidence],
     period: &str,
     status: &TaskStatus,
 ) -> Vec<String> {
@@ -915,6 +1065,7 @@ pub fn task_history(
             figures_or_empty(r)
         ));
     }
+    lines.extend(evidence_lines(evidence));
     split_lines(&lines)
 }
 
@@ -1472,6 +1623,7 @@ pub fn command_description(name: &str) -> &'static str {
         "extend" => "申请延期（主办单位联络员）：/extend 任务编号 日期 理由",
         "approve" => "批准延期申请（管理员）：/approve 申请编号",
         "refuse" => "不批准延期申请（管理员）：/refuse 申请编号 [理由]",
+        "evidence" => "取回佐证材料：/evidence 佐证编号",
         _ => "",
     }
 }

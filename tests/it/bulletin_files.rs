@@ -383,7 +383,7 @@ fn the_xlsx_has_a_task_sheet_and_a_ranking_sheet() {
     assert_eq!(book.sheet_names(), ["任务", "单位排名"]);
 
     let sheet = book.worksheet_range("任务").unwrap();
-    let header: Vec<String> = (0..12).map(|c| text(&sheet, 0, c)).collect();
+    let header: Vec<String> = (0..13).map(|c| text(&sheet, 0, c)).collect();
     assert_eq!(
         header,
         [
@@ -398,7 +398,8 @@ fn the_xlsx_has_a_task_sheet_and_a_ranking_sheet() {
             "指标完成情况",
             "完成率",
             "报告时间",
-            "完成时限"
+            "完成时限",
+            "佐证材料"
         ]
     );
     assert_eq!(sheet.height(), 7, "a header and six tasks");
@@ -617,6 +618,48 @@ fn the_docx_lists_overdue_tasks_with_their_deadline() {
     let lagging = section(&paras, "三、进度滞后");
     assert_eq!(lagging[6], "完成时限");
     assert!(paras.iter().any(|p| p == "五、未按时反馈"));
+}
+
+/// The evidence of the bulletin's period is listed under its task, by count and names; that of
+/// another period or task is not.
+#[test]
+fn the_xlsx_lists_each_tasks_evidence() {
+    use duban::store::{Evidence, EvidenceKind};
+    let mut b = bulletin();
+    let evidence = |id: i64, task_number: u32, period: &str, name: &str| Evidence {
+        id,
+        task_id: 100 + i64::from(task_number),
+        task_number,
+        unit_id: 1,
+        unit: "区财政局".into(),
+        period: period.into(),
+        report_id: None,
+        user_id: 1001,
+        user_name: None,
+        kind: EvidenceKind::File,
+        file_name: name.into(),
+        size: 10,
+        sha256: format!("{id:064}"),
+        inbox_seq: id,
+        created_at: 0,
+    };
+    let period = b.period.clone();
+    duban::bulletin::attach_evidence(
+        &mut b,
+        &[
+            evidence(1, 2, &period, "现场.jpg"),
+            evidence(2, 2, &period, "台账.pdf"),
+            evidence(3, 2, "2022-02", "上月.pdf"),
+            evidence(4, 3, &period, "别的任务.docx"),
+        ],
+    );
+
+    let mut book = workbook(xlsx(&b).unwrap());
+    let sheet = book.worksheet_range("任务").unwrap();
+
+    assert_eq!(text(&sheet, 2, 12), "2份：现场.jpg、台账.pdf");
+    assert_eq!(text(&sheet, 3, 12), "1份：别的任务.docx");
+    assert_eq!(text(&sheet, 1, 12), "");
 }
 
 #[test]

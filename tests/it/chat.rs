@@ -346,7 +346,12 @@ async fn photos_stickers_voice_and_edits_are_answered_and_not_stored() {
     let sticker = chat.expect(alice.id, 1).await.remove(0);
     chat.server.send_voice(&alice, alice.id, 5);
     let voice = chat.expect(alice.id, 1).await.remove(0);
-    for answer in [&photo, &sticker, &voice] {
+    // A photo about no task (no reply, no report in the window) is not kept either.
+    assert!(
+        text(&photo).starts_with("这份图片或文件没有对应的任务，未保存"),
+        "{photo:?}"
+    );
+    for answer in [&sticker, &voice] {
         assert!(
             text(answer).starts_with("暂不接收图片、语音、贴纸和文件"),
             "{answer:?}"

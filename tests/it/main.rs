@@ -35,6 +35,7 @@ mod dingapi;
 mod dingtalk_api;
 mod dingtalk_chat;
 mod dingtalk_stream;
+mod evidence;
 mod followup;
 mod outbox_sender;
 

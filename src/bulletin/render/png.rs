@@ -623,6 +623,7 @@ mod tests {
                 vec![host.to_owned()]
             },
             deadline: None,
+            evidence: Vec::new(),
             overdue: false,
         }
     }

@@ -1,16 +1,18 @@
 //! The bulletin as an Excel workbook (`.xlsx`) for offices that sort and filter: sheet 任务
 //! with one row per task (lights, latest report, figures, the lowest completion rate as a
 //! number, the report's time in Beijing time, the 完成时限 — shaded, with 逾期未完成, for a task
-//! past it), and sheet 单位排名 with the units' outcomes.
+//! past it, and the evidence its units sent this period: how many files, and their names), and
+//! sheet 单位排名 with the units' outcomes.
 //! Both have a bold frozen header row and an autofilter.
 
 use super::sections::figure_text;
 use crate::bulletin::{Bulletin, TaskStatus};
 use crate::progress::Light;
+use crate::wording::texts;
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
 /// The columns of sheet 任务, with their widths (in characters of the default font).
-const TASK_COLUMNS: [(&str, f64); 12] = [
+const TASK_COLUMNS: [(&str, f64); 13] = [
     ("编号", 6.0),
     ("任务", 40.0),
     ("牵头领导", 12.0),
@@ -23,6 +25,7 @@ const TASK_COLUMNS: [(&str, f64); 12] = [
     ("完成率", 9.0),
     ("报告时间", 17.0),
     ("完成时限", 20.0),
+    ("佐证材料", 30.0),
 ];
 
 const UNIT_COLUMNS: [(&str, f64); 8] = [
@@ -63,6 +66,7 @@ fn tasks_sheet(sheet: &mut Worksheet, b: &Bulletin) -> Result<(), XlsxError> {
             (4, task.co_organizers.join("、")),
             (7, latest_report(task)),
             (8, figures_text(task)),
+            (12, texts::evidence_cell(&task.evidence)),
         ];
         for (col, value) in &cells {
             sheet.write_string_with_format(row, *col, value, &text)?;

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod binding;
 pub mod bulletins;
+pub mod evidence;
 pub mod extensions;
 pub mod reading;
 pub mod reporting;

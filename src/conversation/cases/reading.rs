@@ -1,11 +1,14 @@
 //! Reading: `/tasks` for contacts (their unit's tasks and task cards), `/status` for
 //! supervisors and admins.
 
+use super::evidence;
 use super::reporting::task_with_notice;
 use super::{Outcome, alert, say, task_number};
 use crate::conversation::reply::lines;
 use crate::conversation::{Actor, Ctx, Reply, SharedCtx};
-use crate::store::{Anchor, Report, ReportFilter, ReportState, TaskSelection, TaskView};
+use crate::store::{
+    Anchor, EvidenceOf, Report, ReportFilter, ReportState, TaskSelection, TaskView,
+};
 use crate::wording::{actions, texts};
 
 pub async fn contacts_only() -> Outcome {
@@ -50,7 +53,7 @@ pub async fn tasks(ctx: SharedCtx, actor: Actor, args: String) -> Outcome {
             return say(texts::not_your_task(task.number, unit));
         }
         let reports = current_reports(&ctx, notice).await?;
-        return Ok(vec![card(&ctx, &task, &reports)]);
+        return Ok(vec![card(&ctx, &task, &reports).await?]);
     }
     let tasks = ctx
         .store
@@ -87,11 +90,20 @@ pub async fn which_task(ctx: SharedCtx, actor: Actor) -> Outcome {
     )])
 }
 
-/// A task card with its light buttons; replies to it report on the task.
-fn card(ctx: &Ctx, task: &TaskView, reports: &[Report]) -> Reply {
-    let text = texts::task_card(task, &ctx.period(), reports);
+/// A task card with its light buttons and its evidence; replies to it report on the task (or,
+/// with a photo or a file, add evidence).
+async fn card(ctx: &Ctx, task: &TaskView, reports: &[Report]) -> anyhow::Result<Reply> {
+    let mut text = texts::task_card(task, &ctx.period(), reports);
+    for line in evidence::lines_of_task(ctx, task.id).await? {
+        text.push('\n');
+        text.push_str(&line);
+    }
     let anchor = Anchor::Task { task_id: task.id };
-    Reply::with_buttons(text, actions::lights(task.id), Some(anchor))
+    Ok(Reply::with_buttons(
+        text,
+        actions::lights(task.id),
+        Some(anchor),
+    ))
 }
 
 /// A task button of the picker: sends that task's card.
@@ -105,7 +117,7 @@ pub async fn open_task(ctx: SharedCtx, actor: Actor, task_id: i64) -> Outcome {
         return alert(texts::not_your_task(task.number, unit));
     }
     let reports = current_reports(&ctx, notice).await?;
-    Ok(vec![card(&ctx, &task, &reports)])
+    Ok(vec![card(&ctx, &task, &reports).await?])
 }
 
 /// `/status`: the period's totals; `/status N`: one task's history; `/status 单位` or
@@ -139,7 +151,8 @@ pub async fn status(ctx: SharedCtx, args: String) -> Outcome {
             .map(|r| r.id)
             .collect();
         let buttons = (!waiting.is_empty()).then(|| actions::review(&waiting));
-        let history = texts::task_history(&task, &history, &period, &status);
+        let evidence = ctx.store.evidence_list(EvidenceOf::Task(task.id)).await?;
+        let history = texts::task_history(&task, &history, &evidence, &period, &status);
         return Ok(lines(history, buttons));
     }
     let period = ctx.period();

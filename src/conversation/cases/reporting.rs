@@ -213,7 +213,7 @@ struct Submission<'a> {
 /// The unit a report of `actor` on `task` is for, or why not. A contact reports for their own
 /// unit, which must host or co-organize the task; an admin reports for the task's host unit; a
 /// correction stays with the unit of the report it corrects.
-fn authorize(
+pub(crate) fn authorize(
     actor: &Actor,
     task: &TaskView,
     corrects: Option<&Report>,
@@ -337,6 +337,6 @@ pub(crate) async fn task_with_notice(
     Ok(task.map(|task| (notice, task)))
 }
 
-async fn task_by_id(ctx: &Ctx, task_id: i64) -> anyhow::Result<Option<TaskView>> {
+pub(crate) async fn task_by_id(ctx: &Ctx, task_id: i64) -> anyhow::Result<Option<TaskView>> {
     Ok(task_with_notice(ctx, task_id).await?.map(|(_, task)| task))
 }
