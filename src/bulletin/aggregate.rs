@@ -92,6 +92,7 @@ pub fn aggregate(
         leaders: leaders(period.tasks, &tasks),
         tasks,
         changes,
+        cycle: super::Cycle::default(),
     }
 }
 

@@ -1,11 +1,16 @@
 //! A period's bulletin from the database: the current tasks of the notice imported last, the
-//! period's and the previous period's active reports, and the bulletin's number.
+//! period's and the previous period's active reports, the bulletin's number, and what the
+//! supervision cycle did (tasks closed, extensions, reports sent back).
 
-use super::{Bulletin, Heading, PeriodData, Thresholds, aggregate, attach_evidence};
+use super::{
+    Bulletin, Closed, Cycle, Extended, Heading, PeriodData, Returned, Thresholds, aggregate,
+    attach_evidence,
+};
+use crate::clock::office_offset;
 use crate::config::Settings;
-use crate::progress::{due_date, parse_period, period_bounds, period_label};
+use crate::progress::{TaskState, due_date, parse_period, period_bounds, period_label};
 use crate::refusal::BulletinRefusal;
-use crate::store::{EvidenceOf, ReportFilter, Store, TaskSelection};
+use crate::store::{EvidenceOf, ReportFilter, ReportState, Store, TaskSelection, TaskView};
 use chrono::NaiveDate;
 
 /// Which bulletin: `None` the current period's; `2022-03` a period's; `3` or `第3期` the
@@ -93,5 +98,79 @@ pub async fn compile(
     );
     let evidence = store.evidence_list(EvidenceOf::Notice(notice)).await?;
     attach_evidence(&mut bulletin, &evidence);
+    bulletin.cycle = supervision(store, &tasks, &period).await?;
     Ok(Ok(bulletin))
+}
+
+/// 已办结, 延期, 退回 of `period`, from the tasks' states, the approved extensions and the
+/// reports sent back.
+async fn supervision(store: &Store, tasks: &[TaskView], period: &str) -> anyhow::Result<Cycle> {
+    let day = |unix: i64| {
+        chrono::DateTime::from_timestamp(unix, 0)
+            .unwrap_or_default()
+            .with_timezone(&office_offset())
+            .date_naive()
+    };
+    let hosts = |task: &TaskView| task.hosts().map(|u| u.name.clone()).collect();
+    let states = store.task_states(period).await?;
+    let closed = tasks
+        .iter()
+        .filter_map(|task| {
+            let status = states.get(&task.id)?;
+            (status.state == TaskState::Closed).then(|| Closed {
+                number: task.number,
+                text: task.text.clone(),
+                hosts: hosts(task),
+                on: day(status.since.unwrap_or_default()),
+            })
+        })
+        .collect();
+    let text_of = |number: u32| {
+        tasks
+            .iter()
+            .find(|t| t.number == number)
+            .map(|t| t.text.clone())
+            .unwrap_or_default()
+    };
+    let extended = store
+        .extensions(period, true)
+        .await?
+        .into_iter()
+        .map(|e| Extended {
+            number: e.task_number,
+            text: text_of(e.task_number),
+            unit: e.unit,
+            until: e.until,
+            reason: e.reason,
+        })
+        .collect();
+    let all = store
+        .reports(&ReportFilter {
+            period: Some(period.to_owned()),
+            ..ReportFilter::default()
+        })
+        .await?;
+    let returned = all
+        .iter()
+        .filter(|r| r.state == ReportState::Returned)
+        .map(|r| Returned {
+            number: r.task_number,
+            unit: r.unit.clone(),
+            report_id: r.id,
+            on: day(r.reviewed_at.unwrap_or(r.created_at)),
+            reason: r.review_note.clone().unwrap_or_default(),
+            // A report the unit stored after this one (ids grow with time).
+            answered: all.iter().any(|later| {
+                later.task_id == r.task_id
+                    && later.unit_id == r.unit_id
+                    && later.id > r.id
+                    && matches!(later.state, ReportState::Active | ReportState::Returned)
+            }),
+        })
+        .collect();
+    Ok(Cycle {
+        closed,
+        extended,
+        returned,
+    })
 }

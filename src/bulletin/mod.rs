@@ -13,5 +13,6 @@ pub use aggregate::{
 };
 pub use compile::compile;
 pub use model::{
-    Bulletin, Changes, FigureStatus, LastReport, LeaderView, TaskStatus, Totals, UnitStatus,
+    Bulletin, Changes, Closed, Cycle, Extended, FigureStatus, LastReport, LeaderView, Returned,
+    TaskStatus, Totals, UnitStatus,
 };

@@ -31,6 +31,49 @@ pub struct Bulletin {
     pub leaders: Vec<LeaderView>,
     /// Against the previous period's bulletin; `None` for the first.
     pub changes: Option<Changes>,
+    /// What the supervision cycle did this period: tasks closed, extensions, reports sent back.
+    pub cycle: Cycle,
+}
+
+/// 已办结, 延期, 退回: the supervision cycle's period, in the order things happened.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Cycle {
+    /// Tasks closed (已办结), by number: in this period or before (a closed task stays so).
+    pub closed: Vec<Closed>,
+    /// Extensions approved for this period.
+    pub extended: Vec<Extended>,
+    /// Reports sent back this period.
+    pub returned: Vec<Returned>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Closed {
+    pub number: u32,
+    pub text: String,
+    pub hosts: Vec<String>,
+    /// The day it was closed (Beijing time).
+    pub on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Extended {
+    pub number: u32,
+    pub text: String,
+    pub unit: String,
+    pub until: NaiveDate,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Returned {
+    pub number: u32,
+    pub unit: String,
+    pub report_id: i64,
+    /// The day it was sent back (Beijing time).
+    pub on: NaiveDate,
+    pub reason: String,
+    /// The unit reported again since.
+    pub answered: bool,
 }
 
 /// 总体情况.

@@ -215,3 +215,76 @@ on_both_backends! {
         assert!(store.outbox(None).await.unwrap().is_empty());
     }
 }
+
+on_both_backends! {
+    async fn the_bulletin_lists_what_was_closed_extended_and_sent_back(db) {
+        use duban::bulletin::render::{docx, markdown, text, xlsx};
+        let store = &db.store;
+        let (task, host, _) = task8(store).await;
+        let notice = store.latest_notice_id().await.unwrap().unwrap();
+        let task9 = store.task(notice, 9).await.unwrap().unwrap();
+        let host9 = task9.hosts().next().unwrap().unit_id;
+        // 10 March 2022 (Beijing): returned, answered again; task 9 closed; task 8 extended.
+        let day = 1_646_874_000;
+        let first = report(store, &task, host, 1, MARCH, Light::Yellow).await;
+        review(store, first.id, back("没有写明研发投入"), day).await;
+        report(store, &task, host, 2, MARCH, Light::Blue).await;
+        let done = report(store, &task9, host9, 3, MARCH, Light::Done).await;
+        review(store, done.id, Verdict::Confirm, day + 60).await;
+        let new = duban::store::NewExtension {
+            task_id: task.id,
+            task_number: 8,
+            unit_id: host,
+            unit: "区科技局".into(),
+            period: MARCH.into(),
+            until: chrono::NaiveDate::from_ymd_opt(2022, 4, 15).unwrap(),
+            reason: "等待省里批复".into(),
+            requested_by: 1001,
+            inbox_seq: 50,
+        };
+        store.request_extension(&new, &|_| Vec::new(), day).await.unwrap();
+        store.decide_extension(1, true, 9001, None, &|_| Vec::new(), day + 5).await.unwrap();
+
+        let settings = duban::config::Settings::default();
+        let today = chrono::NaiveDate::from_ymd_opt(2022, 3, 28).unwrap();
+        let b = duban::bulletin::compile(store, &settings, Some(MARCH), today, day + 100)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(b.cycle.closed.len(), 1);
+        assert_eq!(b.cycle.closed[0].number, 9);
+        assert_eq!(b.cycle.extended[0].reason, "等待省里批复");
+        assert!(b.cycle.returned[0].answered);
+
+        let md = markdown::markdown(&b);
+        for line in [
+            "已办结",
+            "2022年3月10日",
+            "延期",
+            "2022年4月15日",
+            "等待省里批复",
+            "退回",
+            "没有写明研发投入",
+            "已重新报送",
+        ] {
+            assert!(md.contains(line), "{line} not in the Markdown:\n{md}");
+        }
+        let chat = text::telegram(&b).join("\n");
+        assert!(chat.contains("、已办结") && chat.contains("、延期") && chat.contains("、退回"));
+        let word = docx::docx(&b).unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(word)).unwrap();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name("word/document.xml").unwrap(), &mut xml)
+            .unwrap();
+        for heading in ["已办结", "延期", "退回", "等待省里批复"] {
+            assert!(xml.contains(heading), "{heading} not in the Word file");
+        }
+        let mut workbook: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx::xlsx(&b).unwrap())).unwrap();
+        use calamine::Reader;
+        assert!(workbook.sheet_names().contains(&"办结·延期·退回".to_owned()));
+        let sheet = workbook.worksheet_range("办结·延期·退回").unwrap();
+        let kinds: Vec<String> = sheet.rows().skip(1).map(|r| r[0].to_string()).collect();
+        assert_eq!(kinds, ["已办结", "延期", "退回"]);
+    }
+}

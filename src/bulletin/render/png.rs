@@ -643,6 +643,7 @@ mod tests {
             units: Vec::new(),
             leaders: Vec::new(),
             changes: None,
+            cycle: Default::default(),
         }
     }
 

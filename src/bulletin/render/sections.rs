@@ -1,7 +1,8 @@
 //! The bulletin's wording, once, for the text renderers (Telegram, Markdown, HTML): the heading
 //! and six sections — 总体情况, 已完成, 进度滞后, 未按时反馈, 量化指标完成情况, 单位排名, and
-//! 逾期未完成 after 进度滞后 when the notice gives tasks a 完成时限 — plus the lead leaders'
-//! view. Each section has lines (for chat) and, where the content is a list
+//! 逾期未完成 after 进度滞后 when the notice gives tasks a 完成时限, and 已办结, 延期 and 退回
+//! where the supervision cycle closed tasks, granted more time or sent reports back — plus the
+//! lead leaders' view. Each section has lines (for chat) and, where the content is a list
 //! of like rows, a table (for documents).
 
 use crate::bulletin::{Bulletin, FigureStatus, TaskStatus};
@@ -117,6 +118,16 @@ pub fn sections(b: &Bulletin) -> Vec<Section> {
     // Only a notice that gives its tasks a 完成时限 can have tasks past it.
     if b.tasks.iter().any(|t| t.deadline.is_some()) {
         numbered.push(overdue(b));
+    }
+    // The supervision cycle's sections, where it did something.
+    if !b.cycle.closed.is_empty() {
+        numbered.push(closed(b));
+    }
+    if !b.cycle.extended.is_empty() {
+        numbered.push(extended(b));
+    }
+    if !b.cycle.returned.is_empty() {
+        numbered.push(returned(b));
     }
     numbered.extend([silent(b), figures(b), ranking(b)]);
     for (section, numeral) in numbered.iter_mut().zip(NUMERALS) {
@@ -282,6 +293,116 @@ fn overdue(b: &Bulletin) -> Section {
         table,
         notes: Vec::new(),
     }
+}
+
+/// A section that lists `items`, each as a line (chat) and as a table row (documents).
+fn listed<T>(
+    title: &str,
+    header: Vec<&'static str>,
+    items: &[T],
+    line: impl Fn(&T) -> String,
+    row: impl Fn(&T) -> Vec<String>,
+) -> Section {
+    Section {
+        title: title.into(),
+        lines: items.iter().map(line).collect(),
+        table: Some(Table {
+            header,
+            rows: items.iter().map(row).collect(),
+        }),
+        notes: Vec::new(),
+    }
+}
+
+/// 已办结: tasks reported done and confirmed, with the day.
+fn closed(b: &Bulletin) -> Section {
+    listed(
+        "已办结",
+        vec!["编号", "任务", "主办单位", "办结日期"],
+        &b.cycle.closed,
+        |t| {
+            format!(
+                "第{}项 {}（主办：{}）{}办结",
+                t.number,
+                short(&t.text),
+                t.hosts.join("、"),
+                chinese_date(t.on)
+            )
+        },
+        |t| {
+            vec![
+                t.number.to_string(),
+                short(&t.text),
+                t.hosts.join("、"),
+                chinese_date(t.on),
+            ]
+        },
+    )
+}
+
+/// 延期: the extensions approved for the period.
+fn extended(b: &Bulletin) -> Section {
+    listed(
+        "延期",
+        vec!["编号", "任务", "单位", "延期至", "理由"],
+        &b.cycle.extended,
+        |x| {
+            format!(
+                "第{}项 {}（{}）延期至{}：{}",
+                x.number,
+                short(&x.text),
+                x.unit,
+                chinese_date(x.until),
+                x.reason
+            )
+        },
+        |x| {
+            vec![
+                x.number.to_string(),
+                short(&x.text),
+                x.unit.clone(),
+                chinese_date(x.until),
+                x.reason.clone(),
+            ]
+        },
+    )
+}
+
+/// 退回: the reports sent back, why, and whether the unit has reported again.
+fn returned(b: &Bulletin) -> Section {
+    let again = |answered: bool| {
+        if answered {
+            "已重新报送"
+        } else {
+            "未重新报送"
+        }
+    };
+    listed(
+        "退回",
+        vec!["编号", "单位", "报告", "退回日期", "理由", "重新报送"],
+        &b.cycle.returned,
+        |x| {
+            format!(
+                "第{}项 {} 报告 #{}（{}退回：{}）{}",
+                x.number,
+                x.unit,
+                x.report_id,
+                chinese_date(x.on),
+                x.reason,
+                again(x.answered)
+            )
+        },
+        |x| {
+            vec![
+                x.number.to_string(),
+                x.unit.clone(),
+                format!("#{}", x.report_id),
+                chinese_date(x.on),
+                x.reason.clone(),
+                again(x.answered).to_owned(),
+            ]
+        },
+    )
 }
 
 fn silent(b: &Bulletin) -> Section {

@@ -44,7 +44,72 @@ pub fn xlsx(b: &Bulletin) -> anyhow::Result<Vec<u8>> {
     let mut workbook = Workbook::new();
     tasks_sheet(workbook.add_worksheet(), b)?;
     units_sheet(workbook.add_worksheet(), b)?;
+    let c = &b.cycle;
+    if !(c.closed.is_empty() && c.extended.is_empty() && c.returned.is_empty()) {
+        cycle_sheet(workbook.add_worksheet(), b)?;
+    }
     Ok(workbook.save_to_buffer()?)
+}
+
+/// 办结·延期·退回: a row for each task closed, extension approved and report sent back.
+const CYCLE_COLUMNS: [(&str, f64); 6] = [
+    ("类别", 8.0),
+    ("编号", 6.0),
+    ("任务或报告", 40.0),
+    ("单位", 18.0),
+    ("日期", 14.0),
+    ("说明", 40.0),
+];
+
+fn cycle_sheet(sheet: &mut Worksheet, b: &Bulletin) -> Result<(), XlsxError> {
+    use super::sections::chinese_date;
+    sheet.set_name("办结·延期·退回")?;
+    header(sheet, &CYCLE_COLUMNS)?;
+    let cell = Format::new().set_text_wrap().set_border(FormatBorder::Thin);
+    let c = &b.cycle;
+    let closed = c.closed.iter().map(|t| {
+        let row = [
+            t.text.clone(),
+            t.hosts.join("、"),
+            chinese_date(t.on),
+            String::new(),
+        ];
+        ("已办结", t.number, row)
+    });
+    let extended = c.extended.iter().map(|x| {
+        let row = [
+            x.text.clone(),
+            x.unit.clone(),
+            chinese_date(x.until),
+            format!("延期至{}：{}", chinese_date(x.until), x.reason),
+        ];
+        ("延期", x.number, row)
+    });
+    let returned = c.returned.iter().map(|x| {
+        let again = if x.answered {
+            "已重新报送"
+        } else {
+            "未重新报送"
+        };
+        let row = [
+            format!("报告 #{}", x.report_id),
+            x.unit.clone(),
+            chinese_date(x.on),
+            format!("{}（{again}）", x.reason),
+        ];
+        ("退回", x.number, row)
+    });
+    let rows: Vec<_> = closed.chain(extended).chain(returned).collect();
+    for (row, (kind, number, cells)) in (1u32..).zip(&rows) {
+        sheet.write_string_with_format(row, 0, *kind, &cell)?;
+        sheet.write_number_with_format(row, 1, *number, &cell)?;
+        for (col, value) in (2u16..).zip(cells) {
+            sheet.write_string_with_format(row, col, value, &cell)?;
+        }
+    }
+    let last = u32::try_from(rows.len()).unwrap_or(u32::MAX - 1);
+    sheet.autofilter(0, 0, last.max(1), (CYCLE_COLUMNS.len() - 1) as u16)?;
+    Ok(())
 }
 
 fn tasks_sheet(sheet: &mut Worksheet, b: &Bulletin) -> Result<(), XlsxError> {
