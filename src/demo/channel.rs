@@ -231,8 +231,14 @@ fn string(v: &Value) -> String {
 pub enum Press {
     /// Telegram's callback query id: answered by answerCallbackQuery.
     Telegram(String),
-    /// DingTalk: answered once the robot sent something after the `before`th message.
-    DingTalk { person: i64, before: usize },
+    /// DingTalk: answered once the robot sent something after the `before`th message, or
+    /// updated the card (an edit), which had `updates` updates.
+    DingTalk {
+        person: i64,
+        before: usize,
+        card: String,
+        updates: u32,
+    },
 }
 
 /// The local server of the platform, with the people who joined it.
@@ -432,6 +438,7 @@ impl Channel {
             ) => {
                 let user = users.get(&person).ok_or_else(|| unknown(person))?;
                 let before = server.sent_to_user(&user.staff_id).len();
+                let updates = server.card(card).map_or(0, |c| c.updates);
                 server
                     .press_button(
                         user,
@@ -440,7 +447,12 @@ impl Channel {
                         serde_json::json!({ "action": action }),
                     )
                     .map_err(|e| format!("无法点击卡片按钮：{e:#}"))?;
-                Ok(Press::DingTalk { person, before })
+                Ok(Press::DingTalk {
+                    person,
+                    before,
+                    card: card.clone(),
+                    updates,
+                })
             }
             _ => Err(format!("这条消息没有可点击的按钮（{on:?}）")),
         }
@@ -482,11 +494,30 @@ impl Channel {
                     }
                 }
             }
-            (_, Press::DingTalk { person, before }) => self
-                .wait_for(person, before + 1, timeout)
-                .await
-                .map_err(|_| "机器人没有回应".to_owned()),
-            (_, Press::Telegram(_)) => Err("按钮不属于这个平台".into()),
+            (
+                Channel::DingTalk { server, .. },
+                Press::DingTalk {
+                    person,
+                    before,
+                    card,
+                    updates,
+                },
+            ) => {
+                let deadline = tokio::time::Instant::now() + timeout;
+                let staff = staff_id(person);
+                loop {
+                    let said = server.sent_to_user(&staff).len() > before;
+                    let edited = server.card(&card).is_some_and(|c| c.updates > updates);
+                    if said || edited {
+                        return Ok(());
+                    }
+                    if tokio::time::Instant::now() >= deadline {
+                        return Err("机器人没有回应".into());
+                    }
+                    tokio::time::sleep(Duration::from_millis(3)).await;
+                }
+            }
+            _ => Err("按钮不属于这个平台".into()),
         }
     }
 

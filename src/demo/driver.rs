@@ -30,6 +30,8 @@ pub enum Find {
     ButtonPrefix(&'static str),
     /// The latest message asking for a reply (ForceReply).
     Prompt,
+    /// The latest message whose text starts so (a notice: 【退回】…).
+    Latest(&'static str),
 }
 
 /// One thing a person does.
@@ -379,6 +381,10 @@ fn locate(sent: &[Shown], find: &Find) -> Option<(usize, Option<(String, String)
         Find::Button(action) => button_where(&|a| a == action),
         Find::ButtonPrefix(prefix) => button_where(&|a| a.starts_with(prefix)),
         Find::Prompt => sent.iter().rposition(|m| m.prompt).map(|i| (i, None)),
+        Find::Latest(prefix) => sent
+            .iter()
+            .rposition(|m| m.text.starts_with(prefix))
+            .map(|i| (i, None)),
     }
 }
 

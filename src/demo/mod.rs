@@ -19,6 +19,7 @@
 //! "on the 25th" is stored on the 25th, and a correction falls inside its 30-minute window.
 
 pub mod channel;
+mod cycle;
 pub mod driver;
 pub mod script;
 pub mod summary;
@@ -295,6 +296,7 @@ fn stops(script: &Script) -> Vec<DateTime<Utc>> {
         stops.insert(march(day, 9, 1));
     }
     stops.extend(script.visits.iter().map(|v| v.at));
+    stops.extend(cycle::stops());
     stops.into_iter().collect()
 }
 
@@ -326,6 +328,9 @@ async fn live(
             })
             .collect();
         driver.act(sequences).await;
+        if let Err(e) = cycle::act(driver, script, *at).await {
+            driver.failures.push(format!("{e:#}"));
+        }
         on_event(Event::Progress(&Progress {
             at: *at,
             step: i + 1,
@@ -420,12 +425,21 @@ async fn check(driver: &Driver, script: &Script, admin: i64) -> Result<Vec<Strin
         .iter()
         .filter(|r| r.correction.is_some())
         .count();
-    if active != script.reports.len() || reports.len() != script.reports.len() + corrections {
+    // A report sent back is answered by a new one.
+    let returned = reports
+        .iter()
+        .filter(|r| r.state == ReportState::Returned)
+        .count();
+    let expected = script.reports.len() + corrections + returned;
+    if active != script.reports.len() || reports.len() != expected {
         failures.push(format!(
-            "数据库中有 {} 条报告（有效 {active} 条），脚本发出 {} 条、更正 {corrections} 次",
+            "数据库中有 {} 条报告（有效 {active} 条），脚本发出 {} 条、更正 {corrections} 次、退回 {returned} 次",
             reports.len(),
             script.reports.len()
         ));
+    }
+    if script.cycle.returned.is_some() && returned != 1 {
+        failures.push(format!("应有 1 条报告被退回，数据库中有 {returned} 条"));
     }
     let outbox = store.outbox(None).await?;
     for row in outbox.iter().filter(|r| r.state != "sent") {
@@ -477,6 +491,31 @@ async fn check(driver: &Driver, script: &Script, admin: i64) -> Result<Vec<Strin
                 "{}（{}）没有收到第1期通报",
                 reader.name,
                 reader.title()
+            ));
+        }
+    }
+    let states = store.task_states(PERIOD).await?;
+    if let Some(i) = script.cycle.closed {
+        let task = script.reports[i].task_id;
+        if states
+            .get(&task)
+            .is_none_or(|s| s.state != crate::progress::TaskState::Closed)
+        {
+            failures.push(format!(
+                "第{}项确认后没有办结",
+                script.reports[i].task_number
+            ));
+        }
+    }
+    if let Some(i) = script.cycle.extended {
+        let approved = store.extensions(PERIOD, true).await?;
+        if !approved
+            .iter()
+            .any(|e| e.task_id == script.reports[i].task_id)
+        {
+            failures.push(format!(
+                "第{}项的延期申请没有批准",
+                script.reports[i].task_number
             ));
         }
     }

@@ -250,7 +250,44 @@ pub struct Script {
     pub reports: Vec<PlannedReport>,
     /// By time, then contact.
     pub visits: Vec<Visit>,
+    /// What the supervision office does this period.
+    pub cycle: CyclePlan,
 }
+
+/// The supervision cycle in the demo (each only where the script has a fitting report or unit):
+/// a supervisor sends a report back on the 22nd and its contact answers again on the 23rd; the
+/// admin confirms a ✅ report on the 22nd, which closes its task; a late unit asks for more time
+/// on the 24th and the admin approves it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CyclePlan {
+    /// The report sent back (an index into [`Script::reports`]) and who sends it back.
+    pub returned: Option<(usize, i64)>,
+    /// The ✅ report the admin confirms.
+    pub closed: Option<usize>,
+    /// The host unit's report whose task gets more time: its contact asks.
+    pub extended: Option<usize>,
+}
+
+/// When the cycle's steps happen: each at least an hour from every other stop of the clock (the
+/// scheduler records a stop only then).
+pub fn review_time() -> DateTime<Utc> {
+    march(22, 17, 0)
+}
+pub fn answer_time() -> DateTime<Utc> {
+    march(23, 13, 0)
+}
+pub fn extension_time() -> DateTime<Utc> {
+    march(24, 12, 0)
+}
+pub fn approval_time() -> DateTime<Utc> {
+    march(24, 14, 0)
+}
+
+/// The until-date and the reason of the demo's extension.
+pub const EXTENDED_UNTIL: &str = "2022-04-08";
+pub const EXTENSION_REASON: &str = "需等待上级部门批复，申请延期报送";
+/// Why the supervisor sends the report back.
+pub const RETURN_REASON: &str = "请补充具体数字和下一步时间节点";
 
 /// `d` March 2022 at `h`:30, Beijing time.
 pub fn march(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
@@ -427,20 +464,76 @@ pub fn script(tasks: &[TaskView], limit: Option<usize>) -> Script {
         );
     }
     plan.correct_one();
+    let visits: Vec<Visit> = plan
+        .visits
+        .into_iter()
+        .map(|((at, contact), reports)| Visit {
+            at,
+            contact,
+            reports,
+        })
+        .collect();
+    let cycle = cycle(tasks, &people, &plan.reports, &visits);
     Script {
         people,
         hosts: host_plans,
         units: units.len(),
         reports: plan.reports,
-        visits: plan
-            .visits
-            .into_iter()
-            .map(|((at, contact), reports)| Visit {
-                at,
-                contact,
-                reports,
-            })
-            .collect(),
+        visits,
+        cycle,
+    }
+}
+
+/// Picks the reports the supervision cycle acts on (see [`CyclePlan`]).
+fn cycle(
+    tasks: &[TaskView],
+    people: &[Person],
+    reports: &[PlannedReport],
+    visits: &[Visit],
+) -> CyclePlan {
+    let sent_at = |i: usize| visits.iter().find(|v| v.reports.contains(&i)).map(|v| v.at);
+    let before_review = |i: usize| sent_at(i).is_some_and(|at| at < review_time());
+    // Nobody reports on the task after the review (a closed task takes no more reports).
+    let quiet_after = |task_id: i64| {
+        reports
+            .iter()
+            .enumerate()
+            .all(|(i, r)| r.task_id != task_id || before_review(i))
+    };
+    let plain = |i: usize, r: &PlannedReport| r.host && r.correction.is_none() && before_review(i);
+    let returned = reports
+        .iter()
+        .enumerate()
+        .find(|(i, r)| plain(*i, r) && r.light != Light::Done)
+        .map(|(i, r)| {
+            let leads = tasks
+                .iter()
+                .find(|t| t.id == r.task_id)
+                .map(|t| t.leaders.iter().map(|l| l.name.clone()).collect::<Vec<_>>())
+                .unwrap_or_default();
+            let reviewer = people
+                .iter()
+                .find(|p| matches!(&p.role, Role::Supervisor { leader } if leads.contains(leader)))
+                .map_or(ADMIN, |p| p.id);
+            (i, reviewer)
+        });
+    let closed = reports
+        .iter()
+        .enumerate()
+        .find(|(i, r)| {
+            plain(*i, r)
+                && r.light == Light::Done
+                && quiet_after(r.task_id)
+                && returned.is_none_or(|(j, _)| reports[j].task_id != r.task_id)
+        })
+        .map(|(i, _)| i);
+    let extended = reports
+        .iter()
+        .position(|r| r.host && r.timing == Timing::Late && r.correction.is_none());
+    CyclePlan {
+        returned,
+        closed,
+        extended,
     }
 }
 

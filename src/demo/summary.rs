@@ -47,6 +47,16 @@ pub struct Reports {
     pub units: usize,
 }
 
+/// What the supervision office did: reports sent back (and answered again), extensions
+/// approved, tasks closed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CycleCounts {
+    pub returned: usize,
+    pub answered: usize,
+    pub extended: usize,
+    pub closed: usize,
+}
+
 /// The bulletin the demo wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BulletinFacts {
@@ -81,6 +91,7 @@ pub struct Summary {
     pub nudges: Fanout,
     pub escalations: Fanout,
     pub reports: Reports,
+    pub cycle: CycleCounts,
     /// How the reports reached the bot (from the script): path name and count.
     pub paths: Vec<(&'static str, usize)>,
     pub bulletin: Option<BulletinFacts>,
@@ -176,6 +187,28 @@ pub async fn collect(
         }
     }
     reports.units = reporting_units.len();
+    let returned: Vec<_> = all
+        .iter()
+        .filter(|r| r.state == ReportState::Returned)
+        .collect();
+    let cycle = CycleCounts {
+        returned: returned.len(),
+        answered: returned
+            .iter()
+            .filter(|r| {
+                all.iter().any(|later| {
+                    later.id > r.id && later.task_id == r.task_id && later.unit_id == r.unit_id
+                })
+            })
+            .count(),
+        extended: store.extensions(period, true).await?.len(),
+        closed: store
+            .task_states(period)
+            .await?
+            .values()
+            .filter(|s| s.state == crate::progress::TaskState::Closed)
+            .count(),
+    };
     let mut paths = Vec::new();
     for path in [
         ReplyPath::ReplyToReminder,
@@ -219,6 +252,7 @@ pub async fn collect(
         nudges: fanout(&outbox, "nudge", Some(3)),
         escalations: fanout(&outbox, "escalation", None),
         reports,
+        cycle,
         paths,
         bulletin: bulletin.map(|b| BulletinFacts {
             number: b.number,
@@ -300,6 +334,12 @@ impl fmt::Display for Summary {
             f,
             "  督促：{} 条，发给 {} 位督查和管理员（截止日后，3月28日）",
             self.escalations.messages, self.escalations.chats
+        )?;
+        let c = &self.cycle;
+        writeln!(
+            f,
+            "  督办：退回 {} 条（已重新报送 {} 条），延期 {} 项，办结 {} 项",
+            c.returned, c.answered, c.extended, c.closed
         )?;
         match &self.bulletin {
             Some(b) => writeln!(

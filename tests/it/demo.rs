@@ -169,6 +169,23 @@ async fn the_demo_lives_through_march_and_its_summary_agrees_with_the_database()
     }
     let md = std::fs::read_to_string(out.join("督查通报第1期-2022-03.md")).unwrap();
     assert!(md.contains("第1期"), "{md}");
+    // The supervision cycle: a report sent back and answered again, an extension, a closed task
+    // — in the summary, the database, the bulletin and the chats.
+    let c = summary.cycle;
+    assert_eq!(
+        (c.returned, c.answered, c.extended, c.closed),
+        (1, 1, 1, 1),
+        "{summary}"
+    );
+    assert_eq!(summary.reports.returned, 1);
+    assert!(
+        summary
+            .to_string()
+            .contains("督办：退回 1 条（已重新报送 1 条），延期 1 项，办结 1 项")
+    );
+    for heading in ["、已办结", "、延期", "、退回", "已重新报送"] {
+        assert!(md.contains(heading), "{heading} not in the bulletin");
+    }
 
     // The transcript: both sides of the chats, the three ways of reporting, the follow-up.
     transcript_shows(
@@ -184,6 +201,11 @@ async fn the_demo_lives_through_march_and_its_summary_agrees_with_the_database()
             "回复：【督办提醒】",
             "点击按钮「",
             "督查通报第1期-2022-03.docx",
+            "已退回报告 #",
+            "【退回】您报送的第",
+            "已批准延期申请 #",
+            "【延期】您的第",
+            "【办结】第",
             "class=\"msg user\"",
             "class=\"msg bot\"",
         ],
