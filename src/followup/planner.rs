@@ -219,6 +219,8 @@ fn escalations(fire: &Fire, s: &Situation) -> Vec<OutMessage> {
         return Vec::new();
     }
     let mut out = Vec::new();
+    // Reviewers also learn how many reports wait for them.
+    let waiting = s.reports.iter().filter(|r| r.reviewed_at.is_none()).count();
     let mut send = |user: i64, texts: Vec<String>| {
         for (i, text) in texts.into_iter().enumerate() {
             let key = format!("{}:{user}:{}", fire.prefix, i + 1);
@@ -240,7 +242,7 @@ fn escalations(fire: &Fire, s: &Situation) -> Vec<OutMessage> {
         if !theirs.is_empty() {
             send(
                 member.user_id,
-                texts::escalation(Some(&leader.name), &theirs, s.period, s.due),
+                texts::escalation(Some(&leader.name), &theirs, s.period, s.due, waiting),
             );
         }
     }
@@ -252,7 +254,10 @@ fn escalations(fire: &Fire, s: &Situation) -> Vec<OutMessage> {
         .chain(s.config_admins.iter().copied())
         .collect();
     for admin in admins {
-        send(admin, texts::escalation(None, &silent, s.period, s.due));
+        send(
+            admin,
+            texts::escalation(None, &silent, s.period, s.due, waiting),
+        );
     }
     out
 }
@@ -445,6 +450,13 @@ mod tests {
         assert!(escalated.iter().all(|m| {
             let text = m.payload["text"].as_str().unwrap();
             !text.contains("任务2") && !text.contains("区科技局")
+        }));
+        // The reports of the world wait for review: the digest says so.
+        assert!(escalated.iter().all(|m| {
+            m.payload["text"]
+                .as_str()
+                .unwrap()
+                .contains("另有 2 条报告待审核")
         }));
         // The extension ran out: chased again.
         w.extended = vec![(2, 1, day(27))];

@@ -1373,6 +1373,7 @@ pub fn escalation(
     silent: &[(&TaskView, Vec<&str>)],
     period: &str,
     due: NaiveDate,
+    waiting_review: usize,
 ) -> Vec<String> {
     let whose = leader.map_or("全部".to_owned(), |l| format!("{l}牵头的"));
     let mut lines = vec![format!(
@@ -1390,6 +1391,12 @@ pub fn escalation(
             task.number,
             short(&task.text, SHORT_TASK_CHARS),
             units.join("、")
+        ));
+    }
+    // Reviewers also learn how many reports wait for them.
+    if waiting_review > 0 {
+        lines.push(format!(
+            "另有 {waiting_review} 条报告待审核：发送 /review 逐条确认或退回。"
         ));
     }
     split_lines(&lines)

@@ -224,7 +224,7 @@ fn reminders_and_the_escalation_show_the_deadline() {
         "{list:?}"
     );
     assert!(
-        escalation(None, &[(&task, vec!["区住建局"])], "2022-03", due)[0]
+        escalation(None, &[(&task, vec!["区住建局"])], "2022-03", due, 0)[0]
             .contains("第4项 改造老旧小区22个。（主办：区住建局；完成时限：3月15日前）")
     );
 }
