@@ -115,7 +115,8 @@ async fn insert_reports(
     for (_, report, now) in &stored {
         let task = (report.task_id, report.task_number);
         let actor = report.user_id.to_string();
-        super::review::refresh(&mut tx, task, &report.period, &actor, *now).await?;
+        let period = &report.period;
+        super::review::reported(&mut tx, task, report.unit_id, period, &actor, *now).await?;
     }
     tx.commit().await.context("commit reports")?;
     Ok(outcome)

@@ -185,7 +185,29 @@ async fn write(
     Ok(())
 }
 
-/// After a report was stored, withdrawn, corrected or reviewed: the task's state as its host
+/// After a report was stored (or a correction): a host unit's new report, not reviewed yet,
+/// makes its task 已反馈 whatever the other reports say (see [`TaskState::derive`]), unless it
+/// is closed. Two point lookups, no scan of the task's reports: this runs for every report in
+/// the group commit.
+pub(super) async fn reported(
+    conn: &mut AnyConnection,
+    task: (i64, u32),
+    unit_id: i64,
+    period: &str,
+    actor: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    if !is_host(conn, task.0, unit_id).await? {
+        return Ok(());
+    }
+    let from = status(conn, task.0, period).await?.state;
+    if from.is_open() && from != TaskState::Reported {
+        set(conn, task, period, TaskState::Reported, actor, now).await?;
+    }
+    Ok(())
+}
+
+/// After a report was withdrawn or reviewed: the task's state as its host
 /// reports give it, unless it is closed (only reopening ends that).
 pub(super) async fn refresh(
     conn: &mut AnyConnection,
