@@ -421,6 +421,7 @@ async fn reports_are_listed_as_table_json_and_csv() {
     let report = NewReport {
         task_id: task.id,
         task_number: 8,
+        item: false,
         unit_id: unit.id,
         unit_name: "区科技局".into(),
         period: "2022-03".into(),

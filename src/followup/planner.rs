@@ -17,7 +17,7 @@
 
 use crate::matrix::UnitRole;
 use crate::schedule::Kind;
-use crate::store::{Member, OutMessage, Report, Role, TaskView};
+use crate::store::{Member, OutMessage, Report, Role, TaskRef, TaskView};
 use crate::wording::{Keyboard, actions, texts};
 use chrono::NaiveDate;
 use serde_json::json;
@@ -141,7 +141,7 @@ fn parts(
     tasks: &[&TaskView],
 ) -> impl Iterator<Item = OutMessage> {
     let last = texts.len().saturating_sub(1);
-    let picker: Vec<(i64, u32)> = tasks.iter().map(|t| (t.id, t.number)).collect();
+    let picker: Vec<(i64, TaskRef)> = tasks.iter().map(|t| (t.id, t.task_ref())).collect();
     texts.into_iter().enumerate().map(move |(i, text)| {
         let markup = (i == last).then(|| actions::task_picker(&picker));
         message(format!("{key}:{}", i + 1), chat_id, text, markup)
@@ -289,6 +289,7 @@ mod tests {
                 .collect(),
             targets: Vec::new(),
             deadline: None,
+            item: None,
         }
     }
 
@@ -314,6 +315,7 @@ mod tests {
             id: task_id * 100 + unit_id,
             task_id,
             task_number: task_id as u32,
+            item: false,
             unit_id,
             unit: String::new(),
             period: "2022-03".into(),

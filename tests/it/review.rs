@@ -43,6 +43,7 @@ async fn report(
     let new = NewReport {
         task_id: task.id,
         task_number: task.number,
+        item: false,
         unit_id,
         unit_name: "单位".into(),
         period: period.into(),

@@ -176,7 +176,7 @@ async fn about_report(
     if !own_unit && !actor.is_admin() {
         return Ok(Err(match actor.unit() {
             Some((_, unit)) => EvidenceRefusal::Report(ReportRefusal::NotYourTask {
-                number: task.number,
+                task: task.task_ref(),
                 unit: unit.to_owned(),
             }),
             None => EvidenceRefusal::Report(ReportRefusal::SupervisorsDoNotReport),
