@@ -9,6 +9,8 @@
 //! - escalation: only after the due date; each supervisor linked to a lead leader gets that
 //!   leader's unreported tasks and their silent host units, admins get the whole list.
 //! - bulletin: compiled by the bulletin issue; nothing is sent yet.
+//! - items (督办件) are on no schedule: [`item_reminders`] reminds each open item's host units'
+//!   contacts on its own cadence.
 //!
 //! A task counts as reported for a unit when the unit has an active report on it this period;
 //! a task whose unit was given more time (an approved extension) is not chased before then.
@@ -170,6 +172,71 @@ fn reminders(fire: &Fire, s: &Situation) -> Vec<OutMessage> {
                 let text = texts::reminder_list(unit, &tasks, s.period, s.due);
                 out.extend(parts(&key, chat, text, &tasks));
             }
+        }
+    }
+    out
+}
+
+/// Items' reminders go out on their cadence days from this hour (office time) on.
+pub const ITEM_REMINDER_HOUR: u32 = 9;
+
+/// The day of an item's latest reminder on or before `today`: its creation day, then every
+/// `every_days`; None for an item without a cadence.
+pub fn item_cadence_day(
+    created: NaiveDate,
+    every_days: Option<u32>,
+    today: NaiveDate,
+) -> Option<NaiveDate> {
+    let every = i64::from(every_days?);
+    let since = (today - created).num_days();
+    if since < 0 || every == 0 {
+        return None;
+    }
+    Some(created + chrono::Duration::days(since / every * every))
+}
+
+/// The reminders of `items` due on `today` at `hour` (office time): each open item (`open`
+/// says which) on a cadence day, from [`ITEM_REMINDER_HOUR`], to its host units' contacts, with
+/// the light buttons, anchored to the item so that a reply reports on it. After its due date
+/// the reminder says it is overdue. Keyed `item:{task}:{cadence day}:{chat}`: a reminder
+/// planned again (a restart, the next tick) enqueues nothing new; one missed (downtime) goes
+/// out once when the bot is back, while its cadence day is still the latest.
+pub fn item_reminders(
+    items: &[TaskView],
+    open: impl Fn(i64) -> bool,
+    members: &[Member],
+    today: NaiveDate,
+    hour: u32,
+) -> Vec<OutMessage> {
+    let mut out = Vec::new();
+    if hour < ITEM_REMINDER_HOUR {
+        return out;
+    }
+    for task in items.iter().filter(|t| open(t.id)) {
+        let Some(item) = &task.item else {
+            continue;
+        };
+        let created = chrono::DateTime::from_timestamp(item.created_at, 0)
+            .unwrap_or_default()
+            .with_timezone(&crate::clock::office_offset())
+            .date_naive();
+        let Some(day) = item_cadence_day(created, item.every_days, today) else {
+            continue;
+        };
+        let hosts: BTreeSet<i64> = task.hosts().map(|u| u.unit_id).collect();
+        let chats = members.iter().filter(|m| {
+            m.role == Role::Contact && m.unit.as_ref().is_some_and(|u| hosts.contains(&u.id))
+        });
+        for contact in chats {
+            let chat = contact.user_id;
+            let mut m = message(
+                format!("item:{}:{day}:{chat}", task.id),
+                chat,
+                texts::item_reminder(task, today),
+                Some(actions::lights(task.id)),
+            );
+            m.anchor_task = Some(task.id);
+            out.push(m);
         }
     }
     out

@@ -182,6 +182,15 @@ impl Store {
             .ok_or_else(|| StoreError::Corrupt("the item just saved is missing".into()))
     }
 
+    /// Whether the units an item names exist (for a preview): None, or why not.
+    pub async fn check_item_units(
+        &self,
+        item: &NewItem,
+    ) -> Result<Option<AssignRefusal>, StoreError> {
+        let mut conn = self.pool.acquire().await.context("acquire a connection")?;
+        Ok(resolve_units(&mut conn, &item.hosts, &item.co).await?.err())
+    }
+
     /// Keeps an item previewed in chat until its confirm button; returns the draft's id.
     pub async fn draft_item(
         &self,

@@ -181,6 +181,7 @@ pub fn help(role: Option<Role>) -> String {
              /report 任务编号 内容 报告进展，例如：/report 3 黄：已完成2.1万亩\n\
              直接回复任务消息也可报告进展；报告后可在回执上撤回或修改。\n\
              /extend 任务编号 日期 理由 申请延期，例如 /extend 3 2022-04-15 等待省里批复\n\
+             督办件的编号写作 督-1，例如 /report 督-1 内容\n\
              回复任务消息发送图片或文件，或在报告后可修改的时限内发送，即作为佐证材料保存；\
              /evidence 编号 取回\n\
              /whoami 我的身份  /unbind 解除绑定",
@@ -207,6 +208,7 @@ pub fn help(role: Option<Role>) -> String {
              /tasks 待明确承办单位的任务；/assign 任务编号 主办单位 [协办：单位…] 指定承办单位\n\
              /register 在群里登记本群；/unregister 取消登记\n\
              /schedule 时间表；/schedule set|pause|resume 种类 … 修改；/remind now [单位] 补发提醒\n\
+             /item 主办单位 办理时限 [每N天] [来源：]内容 新建督办件（编号 督-1、督-2 …）\n\
              /whoami 我的身份",
         ),
     }
@@ -1299,6 +1301,10 @@ pub fn item_added(task: &TaskView) -> String {
             item.every_days
         )
     )
+}
+
+pub fn item_saved_toast() -> String {
+    "已立项".into()
 }
 
 pub fn item_draft_gone() -> String {

@@ -1,9 +1,10 @@
 //! Items beyond the notice (督办件): stored as tasks of a notice of their own, numbered 督-1,
 //! 督-2 …, never the current notice, untouched by a re-import of the notice; on both backends.
 
-use crate::support::chat::{import_seed, seed_matrix};
+use crate::support::chat::{ADMIN, Chat, button, import_seed, seed_matrix, settle_at, text};
+use crate::support::dingtalk::{self as ding, Ding};
 use crate::support::on_both_backends;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, TimeZone, Utc};
 use duban::matrix::UnitRole;
 use duban::store::{AssignRefusal, NewItem, TaskRef};
 
@@ -94,4 +95,140 @@ on_both_backends! {
         assert!(store.items().await.unwrap().is_empty());
         assert_eq!(store.items_notice_id().await.unwrap(), None);
     }
+}
+
+fn march(day: u32, hour: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2022, 3, day, hour - 8, 1, 0).unwrap()
+}
+
+/// The keys of the items' reminders in the outbox, by cadence day.
+async fn item_keys(store: &duban::store::Store) -> Vec<String> {
+    let mut keys: Vec<String> = store
+        .outbox(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.key.starts_with("item:"))
+        .map(|r| r.key)
+        .collect();
+    keys.sort();
+    keys
+}
+
+on_both_backends! {
+    async fn an_item_created_in_chat_is_reminded_on_its_cadence_reported_and_closed(db) {
+        let mut chat = Chat::start(&db.store).await;
+        let alice = chat.contact(1001, "张三", "区科技局").await;
+        let admin = chat.user(ADMIN, "管理员");
+        // The 10th of March, 09:00: the item is due on the 20th, reminded every 7 days.
+        let ask = "/item 区科技局 3月20日 每7天 领导批示：尽快完成科技企业孵化器建设方案";
+        let refused = chat.send(&alice, ask).await;
+        assert!(text(&refused).contains("管理员"), "{refused:?}");
+        let usage = chat.send(&admin, "/item 区科技局").await;
+        assert!(text(&usage).starts_with("用法：/item"), "{usage:?}");
+        let unknown = chat.send(&admin, "/item 区科技 3月20日 内容").await;
+        assert!(text(&unknown).starts_with("找不到单位或分组“区科技”"), "{unknown:?}");
+
+        let preview = chat.send(&admin, ask).await;
+        assert!(text(&preview).starts_with("新建督办件（预览"), "{preview:?}");
+        assert!(text(&preview).contains("来源：领导批示\n主办：区科技局"), "{preview:?}");
+        assert!(db.store.items().await.unwrap().is_empty(), "nothing stored before 确认");
+        let confirm = button(&preview, "确认");
+        let forged = chat.press(&alice, alice.id, preview.message_id, &confirm).await;
+        assert!(forged.show_alert, "{forged:?}");
+        let saved = chat.press(&admin, ADMIN, preview.message_id, &confirm).await;
+        assert_eq!(saved.text.as_deref(), Some("已立项"));
+        let edited = chat.server.sent(ADMIN).into_iter().find(|m| m.message_id == preview.message_id).unwrap();
+        assert!(text(&edited).starts_with("已立项督办件督-1。"), "{edited:?}");
+        let again = chat.press(&admin, ADMIN, preview.message_id, &confirm).await;
+        assert!(again.show_alert, "confirmed before: {again:?}");
+        let items = db.store.items().await.unwrap();
+        assert_eq!(items.iter().map(|t| t.label()).collect::<Vec<_>>(), ["督-1"]);
+        let id = items[0].id;
+
+        // Day 0: reminded at once, with the light buttons; a reply reports on the item.
+        chat.seen_all(alice.id);
+        settle_at(&chat.store, &chat.clock, march(10, 9)).await;
+        assert_eq!(item_keys(&chat.store).await, [format!("item:{id}:2022-03-10:1001")]);
+        let reminder = chat.server.sent(alice.id).into_iter().rev()
+            .find(|m| text(m).starts_with("【督办件提醒】")).unwrap();
+        assert!(
+            text(&reminder).starts_with("【督办件提醒】督办件督-1（领导批示）办理时限2022年3月20日"),
+            "{reminder:?}"
+        );
+        assert_eq!(reminder.buttons().len(), 4, "the light buttons");
+        chat.seen_all(alice.id);
+        let receipt = chat.reply(&alice, reminder.message_id, "已完成方案初稿").await;
+        assert!(text(&receipt).starts_with("已记录督-1进展（2022-03）"), "{receipt:?}");
+        let by_command = chat.send(&alice, "/report 督-1 黄：资金尚未落实").await;
+        assert!(text(&by_command).starts_with("已记录督-1进展"), "{by_command:?}");
+        let unknown = chat.send(&alice, "报告 督-2 内容").await;
+        assert!(text(&unknown).starts_with("没有督办件督-2"), "{unknown:?}");
+        let reports = chat.reports().await;
+        assert_eq!(reports.len(), 2);
+        assert!(reports.iter().all(|r| r.task_id == id && r.task_label() == "督-1"));
+        // The unit's list and a card name it.
+        let card = chat.send(&alice, "任务 督-1").await;
+        assert!(text(&card).starts_with("督办件督-1\n尽快完成"), "{card:?}");
+
+        // Days 7 and 14 (then past its due date); a restart of the same tick plans nothing twice.
+        settle_at(&chat.store, &chat.clock, march(16, 9)).await;
+        assert_eq!(item_keys(&chat.store).await.len(), 1, "not before day 7");
+        settle_at(&chat.store, &chat.clock, march(17, 9)).await;
+        settle_at(&chat.store, &chat.clock, march(17, 15)).await;
+        settle_at(&chat.store, &chat.clock, march(24, 9)).await;
+        assert_eq!(
+            item_keys(&chat.store).await,
+            ["2022-03-10", "2022-03-17", "2022-03-24"].map(|d| format!("item:{id}:{d}:1001"))
+        );
+        let overdue = chat.server.sent(alice.id).into_iter().rev()
+            .find(|m| text(m).starts_with("【督办件提醒】")).unwrap();
+        assert!(text(&overdue).contains("已超过办理时限（2022年3月20日）4天"), "{overdue:?}");
+
+        // Reported done and confirmed: closed, and no reminder afterwards.
+        chat.seen_all(alice.id);
+        let done = chat.send(&alice, "/report 督-1 完成：方案已印发").await;
+        assert!(text(&done).starts_with("已记录督-1进展"), "{done:?}");
+        let closed = chat.send(&admin, "/confirm 3").await;
+        assert_eq!(text(&closed), "已确认报告 #3（督-1 区科技局）。\n督-1现为：已办结。");
+        let told = chat.expect(alice.id, 1).await.remove(0);
+        assert!(text(&told).starts_with("【办结】督-1已确认办结"), "{told:?}");
+        let late = chat.send(&alice, "/report 督-1 补充").await;
+        assert!(text(&late).starts_with("督-1已办结，无需再报送"), "{late:?}");
+        settle_at(&chat.store, &chat.clock, march(31, 9)).await;
+        settle_at(&chat.store, &chat.clock, Utc.with_ymd_and_hms(2022, 4, 7, 1, 1, 0).unwrap()).await;
+        assert_eq!(item_keys(&chat.store).await.len(), 3, "closed: no more reminders");
+    }
+}
+
+#[tokio::test]
+async fn on_dingtalk_an_item_is_reported_in_words_and_listed_with_the_unit_s_tasks() {
+    let db = crate::support::TestDb::sqlite().await;
+    let mut d = Ding::start(&db.store).await;
+    let alice = d.contact("alice01", "张三", "区科技局").await;
+    let item = item("尽快完成科技企业孵化器建设方案", &["区科技局"], &[]);
+    let added = d
+        .store
+        .add_item(&item, "cli", 1_646_874_000)
+        .await
+        .unwrap()
+        .unwrap();
+    let listed = d.says(&alice, "任务").await;
+    assert!(
+        ding::body(&listed).contains("督-1【主办】尽快完成"),
+        "{listed:?}"
+    );
+    let receipt = d.says(&alice, "报告 督-1 黄：资金尚未落实").await;
+    assert!(
+        ding::body(&receipt).starts_with("已记录督-1进展（2022-03）"),
+        "{receipt:?}"
+    );
+    let reports = d.store.reports(&Default::default()).await.unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(
+        (reports[0].task_id, reports[0].task_label()),
+        (added.id, "督-1".into())
+    );
+    d.stop().await;
+    db.finish().await;
 }

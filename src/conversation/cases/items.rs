@@ -96,6 +96,9 @@ pub async fn item(ctx: SharedCtx, actor: Actor, args: String) -> Outcome {
         Ok(item) => item,
         Err(refusal) => return say(texts::item_refused(&refusal)),
     };
+    if let Some(refusal) = ctx.store.check_item_units(&item).await? {
+        return say(texts::item_refused(&ItemRefusal::Units(refusal)));
+    }
     let draft = ctx
         .store
         .draft_item(&item, actor.user_id, ctx.clock.unix())
@@ -121,7 +124,7 @@ pub async fn confirm(ctx: SharedCtx, actor: Actor, draft_id: i64) -> Outcome {
     match added {
         Ok(task) => Ok(vec![
             Reply::Edit(texts::item_added(&task)),
-            Reply::toast(texts::button_confirm(), false),
+            Reply::toast(texts::item_saved_toast(), false),
         ]),
         Err(refusal) => Ok(vec![Reply::Edit(texts::item_refused(&ItemRefusal::Units(
             refusal,
