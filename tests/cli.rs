@@ -1010,6 +1010,7 @@ async fn evidence_is_exported_with_names_that_do_not_collide_and_bad_input_is_re
     let new = |seq: i64, name: &str| NewEvidence {
         task_id: task.id,
         task_number: 8,
+        item: false,
         unit_id: unit.id,
         unit_name: "区科技局".into(),
         period: "2022-03".into(),

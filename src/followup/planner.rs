@@ -196,7 +196,8 @@ pub fn item_cadence_day(
 }
 
 /// The reminders of `items` due on `today` at `hour` (office time): each open item (`open`
-/// says which) on a cadence day, from [`ITEM_REMINDER_HOUR`], to its host units' contacts, with
+/// says which; due on its own date or the latest an approved extension in `extended` gave) on
+/// a cadence day, from [`ITEM_REMINDER_HOUR`], to its host units' contacts, with
 /// the light buttons, anchored to the item so that a reply reports on it. After its due date
 /// the reminder says it is overdue. Keyed `item:{task}:{cadence day}:{chat}`: a reminder
 /// planned again (a restart, the next tick) enqueues nothing new; one missed (downtime) goes
@@ -204,6 +205,7 @@ pub fn item_cadence_day(
 pub fn item_reminders(
     items: &[TaskView],
     open: impl Fn(i64) -> bool,
+    extended: &[(i64, i64, NaiveDate)],
     members: &[Member],
     today: NaiveDate,
     hour: u32,
@@ -223,6 +225,11 @@ pub fn item_reminders(
         let Some(day) = item_cadence_day(created, item.every_days, today) else {
             continue;
         };
+        let due = extended
+            .iter()
+            .filter(|(id, _, _)| *id == task.id)
+            .map(|(_, _, until)| *until)
+            .fold(item.due, NaiveDate::max);
         let hosts: BTreeSet<i64> = task.hosts().map(|u| u.unit_id).collect();
         let chats = members.iter().filter(|m| {
             m.role == Role::Contact && m.unit.as_ref().is_some_and(|u| hosts.contains(&u.id))
@@ -232,7 +239,7 @@ pub fn item_reminders(
             let mut m = message(
                 format!("item:{}:{day}:{chat}", task.id),
                 chat,
-                texts::item_reminder(task, today),
+                texts::item_reminder(task, due, today),
                 Some(actions::lights(task.id)),
             );
             m.anchor_task = Some(task.id);

@@ -192,6 +192,18 @@ impl Scheduler {
         Ok(added)
     }
 
+    /// The approved extensions of `period`: (task, unit, until).
+    async fn extended(&self, period: &str) -> Result<Vec<(i64, i64, NaiveDate)>> {
+        Ok(self
+            .0
+            .store
+            .extensions(period, true)
+            .await?
+            .into_iter()
+            .map(|e| (e.task_id, e.unit_id, e.until))
+            .collect())
+    }
+
     /// The reminders of the open items (督办件) due now, each on its own cadence.
     async fn item_reminders(&self, now: DateTime<Utc>) -> Result<Vec<OutMessage>> {
         let inner = &self.0;
@@ -208,9 +220,11 @@ impl Scheduler {
         let states = inner.store.task_states(&period).await?;
         let members = inner.store.members(None).await?;
         let open = |id: i64| states.get(&id).is_none_or(|s| s.state.is_open());
+        let extended = self.extended(&period).await?;
         Ok(planner::item_reminders(
             &items,
             open,
+            &extended,
             &members,
             today,
             chrono::Timelike::hour(&local),
@@ -340,13 +354,7 @@ impl Scheduler {
             })
             .await?;
         let members = inner.store.members(None).await?;
-        let extended: Vec<(i64, i64, NaiveDate)> = inner
-            .store
-            .extensions(&period, true)
-            .await?
-            .into_iter()
-            .map(|e| (e.task_id, e.unit_id, e.until))
-            .collect();
+        let extended = self.extended(&period).await?;
         let situation = Situation {
             period: &period,
             due: due_date(inner.cycle, today, inner.due_day),

@@ -284,8 +284,8 @@ pub fn file_size(bytes: i64) -> String {
 /// The answer to evidence kept: what, for which task, unit and period, and how to get it back.
 pub fn evidence_kept(e: &Evidence) -> String {
     let mut text = format!(
-        "已保存第{}项佐证材料（{}，{}）：{}（{}）\n佐证编号 #{}，取回请发送 /evidence {}。",
-        e.task_number,
+        "已保存{}佐证材料（{}，{}）：{}（{}）\n佐证编号 #{}，取回请发送 /evidence {}。",
+        e.task_label(),
         e.unit,
         e.period,
         e.file_name,
@@ -302,8 +302,10 @@ pub fn evidence_kept(e: &Evidence) -> String {
 /// The same bytes were kept before for this task, unit and period.
 pub fn evidence_duplicate(e: &Evidence) -> String {
     format!(
-        "这份材料已保存过（第{}项，佐证编号 #{}：{}），未重复保存。",
-        e.task_number, e.id, e.file_name
+        "这份材料已保存过（{}，佐证编号 #{}：{}），未重复保存。",
+        e.task_label(),
+        e.id,
+        e.file_name
     )
 }
 
@@ -411,7 +413,7 @@ pub fn evidence_export_name(e: &Evidence) -> String {
             }
         })
         .collect();
-    format!("第{}项-{}-{day}-{}-{name}", e.task_number, e.unit, e.id)
+    format!("{}-{}-{day}-{}-{name}", e.task_label(), e.unit, e.id)
 }
 
 pub fn edits_not_applied() -> String {
@@ -723,9 +725,9 @@ pub fn date(day: NaiveDate) -> String {
 /// What the admins get: the request, with 批准 / 不批准.
 pub fn extension_request(e: &Extension, due: NaiveDate) -> String {
     format!(
-        "【延期申请】{}申请第{}项（{}）延期至{}（原截止{}）：{}\n申请编号 #{}",
+        "【延期申请】{}申请{}（{}）延期至{}（原截止{}）：{}\n申请编号 #{}",
         e.unit,
-        e.task_number,
+        e.task_label(),
         e.period,
         date(e.until),
         date(due),
@@ -737,9 +739,9 @@ pub fn extension_request(e: &Extension, due: NaiveDate) -> String {
 /// What the contact is told when the request is stored.
 pub fn extension_requested(e: &Extension) -> String {
     format!(
-        "已提交延期申请 #{}：第{}项延期至{}，等待管理员审批。",
+        "已提交延期申请 #{}：{}延期至{}，等待管理员审批。",
         e.id,
-        e.task_number,
+        e.task_label(),
         date(e.until)
     )
 }
@@ -751,9 +753,9 @@ pub fn extension_decided(e: &Extension) -> String {
         _ => "已不批准",
     };
     format!(
-        "{word}延期申请 #{}（第{}项 {} 至{}）。",
+        "{word}延期申请 #{}（{} {} 至{}）。",
         e.id,
-        e.task_number,
+        e.task_label(),
         e.unit,
         date(e.until)
     )
@@ -763,14 +765,14 @@ pub fn extension_decided(e: &Extension) -> String {
 pub fn extension_answer(e: &Extension) -> String {
     match e.state {
         ExtensionState::Approved => format!(
-            "【延期】您的第{}项延期申请（#{}）已批准：本期截止日期改为{}。",
-            e.task_number,
+            "【延期】您的{}延期申请（#{}）已批准：本期截止日期改为{}。",
+            e.task_label(),
             e.id,
             date(e.until)
         ),
         _ => format!(
-            "【延期】您的第{}项延期申请（#{}）未获批准{}。请按原截止日期报送。",
-            e.task_number,
+            "【延期】您的{}延期申请（#{}）未获批准{}。请按原截止日期报送。",
+            e.task_label(),
             e.id,
             e.decision_note
                 .as_deref()
@@ -801,8 +803,8 @@ pub fn extension_refused(refusal: &ExtensionRefusal) -> String {
         }
         ExtensionRefusal::Closed(task) => format!("{}已办结，无需延期。", task.label()),
         ExtensionRefusal::AlreadyPending(e) => format!(
-            "第{}项已有待审批的延期申请 #{}（至{}），请等待管理员答复。",
-            e.task_number,
+            "{}已有待审批的延期申请 #{}（至{}），请等待管理员答复。",
+            e.task_label(),
             e.id,
             date(e.until)
         ),
@@ -1337,19 +1339,20 @@ pub fn item_list(items: &[TaskView]) -> String {
     crate::text::table(&["编号", "来源", "主办", "办理时限", "提醒", "内容"], &rows)
 }
 
-/// The reminder of an item on its own cadence; `today` after its due date says it is overdue.
-pub fn item_reminder(task: &TaskView, today: NaiveDate) -> String {
+/// The reminder of an item on its own cadence, due on `due` (its own date, or the date an
+/// approved extension gave); `today` after it says it is overdue.
+pub fn item_reminder(task: &TaskView, due: NaiveDate, today: NaiveDate) -> String {
     let Some(item) = &task.item else {
         return task.text.clone();
     };
-    let when = if today > item.due {
+    let when = if today > due {
         format!(
             "已超过办理时限（{}）{}天，请尽快办结并报送",
-            date(item.due),
-            (today - item.due).num_days()
+            date(due),
+            (today - due).num_days()
         )
     } else {
-        format!("办理时限{}，请报送办理进展", date(item.due))
+        format!("办理时限{}，请报送办理进展", date(due))
     };
     format!(
         "【督办件提醒】督办件{}（{}）{when}。\n\n{}\n\n直接回复本消息报告进展，或点下方按钮选择状态。",

@@ -176,6 +176,18 @@ on_both_backends! {
         assert_eq!(item_keys(&chat.store).await.len(), 1, "not before day 7");
         settle_at(&chat.store, &chat.clock, march(17, 9)).await;
         settle_at(&chat.store, &chat.clock, march(17, 15)).await;
+        // More time, asked against the item's own due date and approved: the reminders count
+        // from the new date.
+        chat.seen_all(alice.id);
+        let early = chat.send(&alice, "/extend 督-1 3月19日 等待资金批复").await;
+        assert!(text(&early).contains("（2022年3月20日）"), "{early:?}");
+        chat.seen_all(ADMIN);
+        let asked = chat.send(&alice, "/extend 督-1 3月22日 等待资金批复").await;
+        assert_eq!(text(&asked), "已提交延期申请 #1：督-1延期至2022年3月22日，等待管理员审批。");
+        let request = chat.expect(ADMIN, 1).await.remove(0);
+        assert!(text(&request).starts_with("【延期申请】区科技局申请督-1（2022-03）延期至2022年3月22日（原截止2022年3月20日）"), "{request:?}");
+        let approved = chat.send(&admin, "/approve 1").await;
+        assert!(text(&approved).starts_with("已批准延期申请 #1（督-1 区科技局"), "{approved:?}");
         settle_at(&chat.store, &chat.clock, march(24, 9)).await;
         assert_eq!(
             item_keys(&chat.store).await,
@@ -183,7 +195,7 @@ on_both_backends! {
         );
         let overdue = chat.server.sent(alice.id).into_iter().rev()
             .find(|m| text(m).starts_with("【督办件提醒】")).unwrap();
-        assert!(text(&overdue).contains("已超过办理时限（2022年3月20日）4天"), "{overdue:?}");
+        assert!(text(&overdue).contains("已超过办理时限（2022年3月22日）2天"), "{overdue:?}");
 
         // Reported done and confirmed: closed, and no reminder afterwards.
         chat.seen_all(alice.id);

@@ -82,6 +82,7 @@ pub async fn attach(
     let new = NewEvidence {
         task_id: target.task.id,
         task_number: target.task.number,
+        item: target.task.item.is_some(),
         unit_id: target.unit_id,
         unit_name: target.unit_name,
         period: target.period,

@@ -60,13 +60,18 @@ pub async fn extend(ctx: SharedCtx, actor: Actor, update: InboxSeq, args: String
     {
         return refuse(ExtensionRefusal::Closed(named));
     }
-    let due = ctx.due();
+    // An item (督办件) has its own due date; a notice task, the period's.
+    let due = task
+        .item
+        .as_ref()
+        .map_or_else(|| ctx.due(), |item| item.due);
     if until <= due {
         return refuse(ExtensionRefusal::NotLater(due));
     }
     let new = NewExtension {
         task_id: task.id,
         task_number: number,
+        item: task.item.is_some(),
         unit_id,
         unit: unit.to_owned(),
         period,

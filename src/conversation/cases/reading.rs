@@ -66,17 +66,16 @@ pub async fn which_task(ctx: SharedCtx, actor: Actor) -> Outcome {
     let Some((unit_id, unit)) = actor.unit() else {
         return say(texts::plain_text_hint());
     };
-    let Some(notice) = ctx.notice().await? else {
+    let Some(current) = ctx.current_tasks().await? else {
         return say(texts::plain_text_hint());
     };
-    let tasks = ctx
-        .store
-        .tasks(notice, TaskSelection::Unit(unit_id))
-        .await?;
-    if tasks.is_empty() {
+    let picker: Vec<(i64, TaskRef)> = current
+        .of_unit(unit_id)
+        .map(|t| (t.id, t.task_ref()))
+        .collect();
+    if picker.is_empty() {
         return say(texts::plain_text_hint());
     }
-    let picker: Vec<(i64, TaskRef)> = tasks.iter().map(|t| (t.id, t.task_ref())).collect();
     Ok(vec![Reply::with_buttons(
         texts::which_task(unit),
         actions::task_picker(&picker),
