@@ -342,6 +342,79 @@ mod tests {
         NaiveDate::from_ymd_opt(2022, 3, d).unwrap()
     }
 
+    #[test]
+    fn an_item_is_reminded_on_its_creation_day_then_every_n_days_from_nine() {
+        assert_eq!(item_cadence_day(day(10), Some(7), day(10)), Some(day(10)));
+        assert_eq!(item_cadence_day(day(10), Some(7), day(16)), Some(day(10)));
+        assert_eq!(item_cadence_day(day(10), Some(7), day(17)), Some(day(17)));
+        assert_eq!(item_cadence_day(day(10), Some(7), day(30)), Some(day(24)));
+        assert_eq!(item_cadence_day(day(10), None, day(17)), None);
+        assert_eq!(item_cadence_day(day(10), Some(7), day(9)), None);
+
+        let mut item = task(7, &[(1, "区科技局")], "张锐");
+        item.item = Some(crate::store::ItemInfo {
+            number: 1,
+            source: "领导批示".into(),
+            due: day(20),
+            every_days: Some(7),
+            // 2022-03-10 09:00 in Beijing.
+            created_at: 1_646_874_000,
+        });
+        let members = [
+            member(1001, Role::Contact, Some((1, "区科技局")), None),
+            member(1002, Role::Contact, Some((2, "区财政局")), None),
+        ];
+        let at = |today, hour| {
+            item_reminders(
+                std::slice::from_ref(&item),
+                |_| true,
+                &[],
+                &members,
+                today,
+                hour,
+            )
+        };
+        assert!(at(day(17), 8).is_empty(), "not before nine");
+        let sent = at(day(17), 9);
+        assert_eq!(sent.len(), 1, "the host unit's contact only");
+        assert_eq!(sent[0].key, "item:7:2022-03-17:1001");
+        assert_eq!(sent[0].anchor_task, Some(7));
+        assert!(
+            at(day(17), 9).iter().all(|m| m.key == sent[0].key),
+            "the same key again"
+        );
+        let closed = item_reminders(
+            std::slice::from_ref(&item),
+            |_| false,
+            &[],
+            &members,
+            day(17),
+            9,
+        );
+        assert!(closed.is_empty());
+        let late = at(day(24), 10);
+        assert!(
+            late[0].payload["text"]
+                .as_str()
+                .unwrap()
+                .contains("已超过办理时限（2022年3月20日）4天")
+        );
+        let extended = item_reminders(
+            std::slice::from_ref(&item),
+            |_| true,
+            &[(7, 1, day(31))],
+            &members,
+            day(24),
+            10,
+        );
+        assert!(
+            extended[0].payload["text"]
+                .as_str()
+                .unwrap()
+                .contains("办理时限2022年3月31日，请报送")
+        );
+    }
+
     fn task(id: i64, hosts: &[(i64, &str)], lead: &str) -> TaskView {
         TaskView {
             id,
