@@ -156,6 +156,11 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// 督办件：领导批示、会议议定事项等通知以外的督办事项（新建、列出）
+    Item {
+        #[command(subcommand)]
+        action: ItemAction,
+    },
     /// 时间表：提醒、催报、督促、通报（查看、修改、暂停、恢复）
     Schedule {
         #[command(subcommand)]
@@ -171,6 +176,14 @@ enum Command {
         #[arg(long, value_enum)]
         only: Option<duban::bench::Part>,
     },
+}
+
+#[derive(Subcommand)]
+enum ItemAction {
+    /// 新建督办件（编号 督-1、督-2 …），记入审计
+    Add(commands::item::AddArgs),
+    /// 列出督办件
+    List,
 }
 
 #[derive(Subcommand)]
@@ -321,6 +334,12 @@ fn main() -> ExitCode {
             } => {
                 commands::bulletin::run(&settings, period.as_deref(), format, out.as_deref()).await
             }
+            Command::Item {
+                action: ItemAction::Add(args),
+            } => commands::item::add(&settings, &args).await,
+            Command::Item {
+                action: ItemAction::List,
+            } => commands::item::list(&settings).await,
             Command::Schedule { action } => {
                 let action = match action {
                     ScheduleAction::List => schedule::Action::List,

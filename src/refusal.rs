@@ -5,7 +5,7 @@
 
 use crate::progress::TaskState;
 use crate::schedule::Kind;
-use crate::store::{Extension, Report};
+use crate::store::{AssignRefusal, Extension, Report, TaskRef};
 use chrono::NaiveDate;
 
 /// Why an invite was not made.
@@ -29,11 +29,11 @@ pub enum ReportRefusal {
     NoSuchTask(String),
     /// The person's unit neither hosts nor co-organizes the task.
     NotYourTask {
-        number: u32,
+        task: TaskRef,
         unit: String,
     },
     /// An admin reporting on a task that has no unit yet.
-    NoHostUnit(u32),
+    NoHostUnit(TaskRef),
     SupervisorsDoNotReport,
     Empty,
     /// Longer than the limit; how many characters it had.
@@ -51,7 +51,7 @@ pub enum ReportRefusal {
     /// The button refers to something that is gone.
     ButtonExpired,
     /// The task is closed (已办结): nothing more to report until an admin reopens it.
-    Closed(u32),
+    Closed(TaskRef),
 }
 
 /// Why a review (确认, 退回) or a reopening did not happen.
@@ -69,7 +69,7 @@ pub enum ReviewRefusal {
     NoSuchTask(String),
     /// `/reopen` of a task that is not closed; its state.
     NotClosed {
-        number: u32,
+        task: TaskRef,
         state: TaskState,
     },
     /// Only supervisors and admins review.
@@ -85,7 +85,7 @@ pub enum ExtensionRefusal {
     NoSuchTask(String),
     /// Only a contact of the task's host unit asks.
     NotHost {
-        number: u32,
+        task: TaskRef,
         unit: String,
     },
     /// Not a date (as written).
@@ -93,13 +93,26 @@ pub enum ExtensionRefusal {
     /// The date is not after the period's due date.
     NotLater(NaiveDate),
     /// The task is closed.
-    Closed(u32),
+    Closed(TaskRef),
     /// The unit waits for an answer already: that request.
     AlreadyPending(Box<Extension>),
     NoSuchRequest(String),
     /// Approved or refused before.
     AlreadyDecided(Box<Extension>),
     ReasonTooLong(usize),
+}
+
+/// Why an item (督办件) was not previewed or created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemRefusal {
+    /// `/item` without a host, a date or a content.
+    Usage,
+    /// The due date is not a date (as written).
+    BadDue(String),
+    /// The cadence is not a number of days (as written).
+    BadEvery(String),
+    /// No host, or names not a unit or group word.
+    Units(AssignRefusal),
 }
 
 /// Which review command was used wrongly.

@@ -189,6 +189,7 @@ async fn evidence_killed_at_then_restarted(point: &str) {
     let report = NewReport {
         task_id: task.id,
         task_number: 8,
+        item: false,
         unit_id: unit.id,
         unit_name: unit.name.clone(),
         period: "2022-03".into(),

@@ -421,6 +421,7 @@ async fn reports_are_listed_as_table_json_and_csv() {
     let report = NewReport {
         task_id: task.id,
         task_number: 8,
+        item: false,
         unit_id: unit.id,
         unit_name: "区科技局".into(),
         period: "2022-03".into(),
@@ -1009,6 +1010,7 @@ async fn evidence_is_exported_with_names_that_do_not_collide_and_bad_input_is_re
     let new = |seq: i64, name: &str| NewEvidence {
         task_id: task.id,
         task_number: 8,
+        item: false,
         unit_id: unit.id,
         unit_name: "区科技局".into(),
         period: "2022-03".into(),
@@ -1091,5 +1093,74 @@ async fn evidence_is_exported_with_names_that_do_not_collide_and_bad_input_is_re
         stdout(&none).contains("第9项还没有佐证材料"),
         "{}",
         stdout(&none)
+    );
+}
+
+#[test]
+fn item_add_numbers_items_on_their_own_and_refuses_an_unknown_unit() {
+    let env = Env::new();
+    assert!(env.run(&["import", SEED]).status.success());
+    let tasks = task_count(&env);
+    let list = stdout(&env.run(&["item", "list"]));
+    assert!(list.contains("还没有督办件"), "{list}");
+
+    // Refused: an unknown unit (with suggestions), a bad date, a bad cadence; exit 2, nothing
+    // stored.
+    for (args, says) in [
+        (
+            "--host 区科技 --due 2022-04-15",
+            "找不到单位或分组“区科技”（您是不是要找：区科技局？）",
+        ),
+        ("--host 区科技局 --due 下月", "“下月”不是日期"),
+        (
+            "--host 区科技局 --due 2022-04-15 --every 常常",
+            "“常常”不是提醒间隔",
+        ),
+    ] {
+        let args = format!("item add --text 某事项 {args}");
+        let args: Vec<&str> = args.split_whitespace().collect();
+        let args = &args[..];
+        let out = env.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+    assert!(stdout(&env.run(&["item", "list"])).contains("还没有督办件"));
+    assert!(stdout(&env.run(&["audit"])).contains("没有审计记录"));
+
+    let args = "item add --text 尽快完成科技企业孵化器建设方案 --host 区科技局 --co 区财政局 \
+                --leader 张锐 --due 2022-04-15 --every 7d --source 领导批示";
+    let out = env.run(&args.split_whitespace().collect::<Vec<_>>());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(said.starts_with("已立项督办件督-1。"), "{said}");
+    assert!(said.contains("来源：领导批示\n主办：区科技局\n协办：区财政局\n牵头领导：张锐\n办理时限：2022年4月15日\n提醒：自立项起每7天提醒"), "{said}");
+    let out = env.run(&[
+        "item",
+        "add",
+        "--text",
+        "会议议定：人才公寓",
+        "--host",
+        "区发展改革局",
+        "--due",
+        "5月1日",
+    ]);
+    assert!(
+        stdout(&out).starts_with("已立项督办件督-2。"),
+        "{}",
+        stderr(&out)
+    );
+
+    let list = stdout(&env.run(&["item", "list"]));
+    assert!(
+        list.contains("督-1") && list.contains("领导批示") && list.contains("每7天"),
+        "{list}"
+    );
+    assert!(list.contains("督-2") && list.contains("督办事项"), "{list}");
+    // Not the notice: its tasks are as before, and the audit names the items.
+    assert_eq!(task_count(&env), tasks);
+    let audit = stdout(&env.run(&["audit"]));
+    assert!(
+        audit.contains("item add") && audit.contains("督-1"),
+        "{audit}"
     );
 }

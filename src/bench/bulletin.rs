@@ -103,6 +103,7 @@ fn tasks(scale: &Scale) -> Vec<TaskView> {
                 source: "完成投资10亿元".into(),
             }],
             deadline: None,
+            item: None,
         })
         .collect()
 }
@@ -121,6 +122,7 @@ fn reports(tasks: &[TaskView], periods: usize) -> Vec<Vec<Report>> {
                         id,
                         task_id: task.id,
                         task_number: task.number,
+                        item: false,
                         unit_id: task.units[0].unit_id,
                         unit: task.units[0].name.clone(),
                         period: format!("2022-{:02}", p + 1),

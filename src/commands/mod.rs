@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod import;
 pub mod inbox;
 pub mod invite;
+pub mod item;
 pub mod matrix;
 pub mod periods;
 pub mod reports;

@@ -31,10 +31,11 @@ pub enum Command {
     Approve(String),
     Refuse(String),
     Evidence(String),
+    Item(String),
 }
 
 /// The command names, in the order a command menu lists them.
-pub const NAMES: [&str; 25] = [
+pub const NAMES: [&str; 26] = [
     "start",
     "help",
     "whoami",
@@ -60,6 +61,7 @@ pub const NAMES: [&str; 25] = [
     "approve",
     "refuse",
     "evidence",
+    "item",
 ];
 
 /// What a text is, as a command.
@@ -115,6 +117,7 @@ impl Command {
             "register" => Command::Register(args),
             "unregister" => Command::Unregister(args),
             "schedule" => Command::Schedule(args),
+            "item" => Command::Item(args),
             "remind" => Command::Remind(args),
             "review" => Command::Review(args),
             "confirm" => Command::Confirm(args),
@@ -137,16 +140,21 @@ impl Command {
             let (number, _) = split_first(args);
             crate::conversation::cases::task_number(number).is_some()
         };
+        // A task of the notice or an item (督-1).
+        let first_is_task = || {
+            let (number, _) = split_first(args);
+            crate::conversation::cases::task_ref(number).is_some()
+        };
         Some(match word {
-            "报告" | "汇报" if first_is_number() => Command::Report(args.to_owned()),
+            "报告" | "汇报" if first_is_task() => Command::Report(args.to_owned()),
             "绑定" if !args.is_empty() => Command::Start(args.to_owned()),
             "帮助" if args.is_empty() => Command::Help(String::new()),
             "我是谁" if args.is_empty() => Command::Whoami(String::new()),
-            "任务" if args.is_empty() || first_is_number() => Command::Tasks(args.to_owned()),
+            "任务" if args.is_empty() || first_is_task() => Command::Tasks(args.to_owned()),
             "审核" if args.is_empty() => Command::Review(String::new()),
             "确认" if first_is_number() => Command::Confirm(args.to_owned()),
             "退回" if first_is_number() => Command::Return(args.to_owned()),
-            "延期" if first_is_number() => Command::Extend(args.to_owned()),
+            "延期" if first_is_task() => Command::Extend(args.to_owned()),
             "批准" if first_is_number() => Command::Approve(args.to_owned()),
             "不批准" if first_is_number() => Command::Refuse(args.to_owned()),
             _ => return None,

@@ -16,6 +16,8 @@ pub mod reply;
 pub mod schema;
 
 pub use crate::store::Platform;
+pub use cases::extensions::parse_date;
+pub use cases::items::parse_every;
 pub use command::Command;
 pub use event::{Attachment, Chat, Event, EventKind, Sender};
 pub use fetch::{Fetch, Fetched, Fetcher};

@@ -14,8 +14,8 @@
 //! its [`Actor`] and its [`Place`].
 
 use super::cases::{
-    self, RepliedTo, admin, binding, bulletins, evidence, extensions, reading, reporting, review,
-    schedules,
+    self, RepliedTo, admin, binding, bulletins, evidence, extensions, items, reading, reporting,
+    review, schedules,
 };
 use super::command::{Command, Parsed};
 use super::{Actor, Ctx, Event, EventKind, Handler, Place, SharedCtx};
@@ -192,6 +192,7 @@ fn commands() -> Handler {
         .branch(case![Command::Remove(args)].endpoint(admin::remove))
         .branch(case![Command::Assign(args)].endpoint(admin::assign))
         .branch(case![Command::Schedule(args)].endpoint(schedules::schedule))
+        .branch(case![Command::Item(args)].endpoint(items::item))
         .branch(case![Command::Remind(args)].endpoint(schedules::remind))
 }
 
@@ -209,6 +210,14 @@ fn buttons() -> Handler {
                     .branch(dptree::filter(is_not_admin).endpoint(cases::admins_only_button))
                     .branch(case![Action::ConfirmSchedule(draft)].endpoint(schedules::confirm))
                     .branch(case![Action::CancelSchedule(draft)].endpoint(schedules::cancel)),
+                )
+                .branch(
+                    dptree::filter(|a: Action| {
+                        matches!(a, Action::ConfirmItem(_) | Action::CancelItem(_))
+                    })
+                    .branch(dptree::filter(is_not_admin).endpoint(cases::admins_only_button))
+                    .branch(case![Action::ConfirmItem(draft)].endpoint(items::confirm))
+                    .branch(case![Action::CancelItem(draft)].endpoint(items::cancel)),
                 )
                 .branch(
                     dptree::filter(|a: Action| {

@@ -989,6 +989,7 @@ mod tests {
             }],
             targets: extract_targets(text, Some(2022)),
             deadline: None,
+            item: None,
         }
     }
 

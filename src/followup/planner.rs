@@ -9,6 +9,8 @@
 //! - escalation: only after the due date; each supervisor linked to a lead leader gets that
 //!   leader's unreported tasks and their silent host units, admins get the whole list.
 //! - bulletin: compiled by the bulletin issue; nothing is sent yet.
+//! - items (督办件) are on no schedule: [`item_reminders`] reminds each open item's host units'
+//!   contacts on its own cadence.
 //!
 //! A task counts as reported for a unit when the unit has an active report on it this period;
 //! a task whose unit was given more time (an approved extension) is not chased before then.
@@ -17,7 +19,7 @@
 
 use crate::matrix::UnitRole;
 use crate::schedule::Kind;
-use crate::store::{Member, OutMessage, Report, Role, TaskView};
+use crate::store::{Member, OutMessage, Report, Role, TaskRef, TaskView};
 use crate::wording::{Keyboard, actions, texts};
 use chrono::NaiveDate;
 use serde_json::json;
@@ -141,7 +143,7 @@ fn parts(
     tasks: &[&TaskView],
 ) -> impl Iterator<Item = OutMessage> {
     let last = texts.len().saturating_sub(1);
-    let picker: Vec<(i64, u32)> = tasks.iter().map(|t| (t.id, t.number)).collect();
+    let picker: Vec<(i64, TaskRef)> = tasks.iter().map(|t| (t.id, t.task_ref())).collect();
     texts.into_iter().enumerate().map(move |(i, text)| {
         let markup = (i == last).then(|| actions::task_picker(&picker));
         message(format!("{key}:{}", i + 1), chat_id, text, markup)
@@ -170,6 +172,78 @@ fn reminders(fire: &Fire, s: &Situation) -> Vec<OutMessage> {
                 let text = texts::reminder_list(unit, &tasks, s.period, s.due);
                 out.extend(parts(&key, chat, text, &tasks));
             }
+        }
+    }
+    out
+}
+
+/// Items' reminders go out on their cadence days from this hour (office time) on.
+pub const ITEM_REMINDER_HOUR: u32 = 9;
+
+/// The day of an item's latest reminder on or before `today`: its creation day, then every
+/// `every_days`; None for an item without a cadence.
+pub fn item_cadence_day(
+    created: NaiveDate,
+    every_days: Option<u32>,
+    today: NaiveDate,
+) -> Option<NaiveDate> {
+    let every = i64::from(every_days?);
+    let since = (today - created).num_days();
+    if since < 0 || every == 0 {
+        return None;
+    }
+    Some(created + chrono::Duration::days(since / every * every))
+}
+
+/// The reminders of `items` due on `today` at `hour` (office time): each open item (`open`
+/// says which; due on its own date or the latest an approved extension in `extended` gave) on
+/// a cadence day, from [`ITEM_REMINDER_HOUR`], to its host units' contacts, with
+/// the light buttons, anchored to the item so that a reply reports on it. After its due date
+/// the reminder says it is overdue. Keyed `item:{task}:{cadence day}:{chat}`: a reminder
+/// planned again (a restart, the next tick) enqueues nothing new; one missed (downtime) goes
+/// out once when the bot is back, while its cadence day is still the latest.
+pub fn item_reminders(
+    items: &[TaskView],
+    open: impl Fn(i64) -> bool,
+    extended: &[(i64, i64, NaiveDate)],
+    members: &[Member],
+    today: NaiveDate,
+    hour: u32,
+) -> Vec<OutMessage> {
+    let mut out = Vec::new();
+    if hour < ITEM_REMINDER_HOUR {
+        return out;
+    }
+    for task in items.iter().filter(|t| open(t.id)) {
+        let Some(item) = &task.item else {
+            continue;
+        };
+        let created = chrono::DateTime::from_timestamp(item.created_at, 0)
+            .unwrap_or_default()
+            .with_timezone(&crate::clock::office_offset())
+            .date_naive();
+        let Some(day) = item_cadence_day(created, item.every_days, today) else {
+            continue;
+        };
+        let due = extended
+            .iter()
+            .filter(|(id, _, _)| *id == task.id)
+            .map(|(_, _, until)| *until)
+            .fold(item.due, NaiveDate::max);
+        let hosts: BTreeSet<i64> = task.hosts().map(|u| u.unit_id).collect();
+        let chats = members.iter().filter(|m| {
+            m.role == Role::Contact && m.unit.as_ref().is_some_and(|u| hosts.contains(&u.id))
+        });
+        for contact in chats {
+            let chat = contact.user_id;
+            let mut m = message(
+                format!("item:{}:{day}:{chat}", task.id),
+                chat,
+                texts::item_reminder(task, due, today),
+                Some(actions::lights(task.id)),
+            );
+            m.anchor_task = Some(task.id);
+            out.push(m);
         }
     }
     out
@@ -273,6 +347,79 @@ mod tests {
         NaiveDate::from_ymd_opt(2022, 3, d).unwrap()
     }
 
+    #[test]
+    fn an_item_is_reminded_on_its_creation_day_then_every_n_days_from_nine() {
+        assert_eq!(item_cadence_day(day(10), Some(7), day(10)), Some(day(10)));
+        assert_eq!(item_cadence_day(day(10), Some(7), day(16)), Some(day(10)));
+        assert_eq!(item_cadence_day(day(10), Some(7), day(17)), Some(day(17)));
+        assert_eq!(item_cadence_day(day(10), Some(7), day(30)), Some(day(24)));
+        assert_eq!(item_cadence_day(day(10), None, day(17)), None);
+        assert_eq!(item_cadence_day(day(10), Some(7), day(9)), None);
+
+        let mut item = task(7, &[(1, "区科技局")], "张锐");
+        item.item = Some(crate::store::ItemInfo {
+            number: 1,
+            source: "领导批示".into(),
+            due: day(20),
+            every_days: Some(7),
+            // 2022-03-10 09:00 in Beijing.
+            created_at: 1_646_874_000,
+        });
+        let members = [
+            member(1001, Role::Contact, Some((1, "区科技局")), None),
+            member(1002, Role::Contact, Some((2, "区财政局")), None),
+        ];
+        let at = |today, hour| {
+            item_reminders(
+                std::slice::from_ref(&item),
+                |_| true,
+                &[],
+                &members,
+                today,
+                hour,
+            )
+        };
+        assert!(at(day(17), 8).is_empty(), "not before nine");
+        let sent = at(day(17), 9);
+        assert_eq!(sent.len(), 1, "the host unit's contact only");
+        assert_eq!(sent[0].key, "item:7:2022-03-17:1001");
+        assert_eq!(sent[0].anchor_task, Some(7));
+        assert!(
+            at(day(17), 9).iter().all(|m| m.key == sent[0].key),
+            "the same key again"
+        );
+        let closed = item_reminders(
+            std::slice::from_ref(&item),
+            |_| false,
+            &[],
+            &members,
+            day(17),
+            9,
+        );
+        assert!(closed.is_empty());
+        let late = at(day(24), 10);
+        assert!(
+            late[0].payload["text"]
+                .as_str()
+                .unwrap()
+                .contains("已超过办理时限（2022年3月20日）4天")
+        );
+        let extended = item_reminders(
+            std::slice::from_ref(&item),
+            |_| true,
+            &[(7, 1, day(31))],
+            &members,
+            day(24),
+            10,
+        );
+        assert!(
+            extended[0].payload["text"]
+                .as_str()
+                .unwrap()
+                .contains("办理时限2022年3月31日，请报送")
+        );
+    }
+
     fn task(id: i64, hosts: &[(i64, &str)], lead: &str) -> TaskView {
         TaskView {
             id,
@@ -294,6 +441,7 @@ mod tests {
                 .collect(),
             targets: Vec::new(),
             deadline: None,
+            item: None,
         }
     }
 
@@ -319,6 +467,7 @@ mod tests {
             id: task_id * 100 + unit_id,
             task_id,
             task_number: task_id as u32,
+            item: false,
             unit_id,
             unit: String::new(),
             period: "2022-03".into(),

@@ -165,7 +165,8 @@ impl Scheduler {
         for (period, day) in &bulletins {
             self.issue_bulletin(period, *day).await?;
         }
-        if fires.is_empty() {
+        let mut messages = self.item_reminders(now).await?;
+        if fires.is_empty() && messages.is_empty() {
             // A bulletin issued must not be issued again at the next tick: record the progress.
             if !bulletins.is_empty() || now - last >= CHECKPOINT_EVERY {
                 inner
@@ -175,7 +176,9 @@ impl Scheduler {
             }
             return Ok(0);
         }
-        let messages = self.plan(&fires, today).await?;
+        if !fires.is_empty() {
+            messages.extend(self.plan(&fires, today).await?);
+        }
         let added = inner
             .store
             .enqueue_scheduled(&messages, now.timestamp(), now.timestamp())
@@ -187,6 +190,45 @@ impl Scheduler {
             "scheduled"
         );
         Ok(added)
+    }
+
+    /// The approved extensions of `period`: (task, unit, until).
+    async fn extended(&self, period: &str) -> Result<Vec<(i64, i64, NaiveDate)>> {
+        Ok(self
+            .0
+            .store
+            .extensions(period, true)
+            .await?
+            .into_iter()
+            .map(|e| (e.task_id, e.unit_id, e.until))
+            .collect())
+    }
+
+    /// The reminders of the open items (督办件) due now, each on its own cadence.
+    async fn item_reminders(&self, now: DateTime<Utc>) -> Result<Vec<OutMessage>> {
+        let inner = &self.0;
+        let items = inner.store.items().await?;
+        if items
+            .iter()
+            .all(|t| t.item.as_ref().is_none_or(|i| i.every_days.is_none()))
+        {
+            return Ok(Vec::new());
+        }
+        let local = now.with_timezone(&office_offset());
+        let today = local.date_naive();
+        let period = period_label(inner.cycle, today);
+        let states = inner.store.task_states(&period).await?;
+        let members = inner.store.members(None).await?;
+        let open = |id: i64| states.get(&id).is_none_or(|s| s.state.is_open());
+        let extended = self.extended(&period).await?;
+        Ok(planner::item_reminders(
+            &items,
+            open,
+            &extended,
+            &members,
+            today,
+            chrono::Timelike::hour(&local),
+        ))
     }
 
     /// The bulletin of `period` to every supervisor and admin through the outbox (the Telegram
@@ -312,13 +354,7 @@ impl Scheduler {
             })
             .await?;
         let members = inner.store.members(None).await?;
-        let extended: Vec<(i64, i64, NaiveDate)> = inner
-            .store
-            .extensions(&period, true)
-            .await?
-            .into_iter()
-            .map(|e| (e.task_id, e.unit_id, e.until))
-            .collect();
+        let extended = self.extended(&period).await?;
         let situation = Situation {
             period: &period,
             due: due_date(inner.cycle, today, inner.due_day),

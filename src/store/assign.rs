@@ -106,24 +106,11 @@ impl Store {
         let Some(task_id) = task_id(conn, notice_id, request.number).await? else {
             return Ok(Err(AssignRefusal::NoSuchTask(request.number)));
         };
-        let mut wanted = Vec::new();
-        let mut unknown = Vec::new();
-        for (names, role) in [
-            (&request.hosts, UnitRole::Host),
-            (&request.co, UnitRole::Co),
-        ] {
-            for name in names {
-                match resolve(conn, name).await? {
-                    Some(named) => wanted.push((name.as_str(), role, named)),
-                    None => unknown.push((name.clone(), suggestions(conn, name).await?)),
-                }
-            }
-        }
-        if !unknown.is_empty() {
-            return Ok(Err(AssignRefusal::Unknown(unknown)));
-        }
+        let (rows, groups) = match resolve_units(conn, &request.hosts, &request.co).await? {
+            Ok(resolved) => resolved,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
         let (before, groups_before) = current(conn, task_id).await?;
-        let (rows, groups) = rows_of(&wanted);
         replace(conn, task_id, &rows, &groups).await?;
         units::link_task_units_and_groups(conn, notice_id).await?;
         let (after, groups_after) = current(conn, task_id).await?;
@@ -221,6 +208,32 @@ async fn task_id(
         .context("find the task to assign")
 }
 
+/// The task_units and task_groups rows of the hosts and co-organizers named (units, their
+/// aliases, group words), or why not: no host, or names unknown (with suggestions).
+pub(crate) async fn resolve_units(
+    conn: &mut AnyConnection,
+    hosts: &[String],
+    co: &[String],
+) -> Result<Result<(Vec<Chosen>, Vec<(i64, UnitRole)>), AssignRefusal>, StoreError> {
+    if hosts.is_empty() {
+        return Ok(Err(AssignRefusal::NoHost));
+    }
+    let mut wanted = Vec::new();
+    let mut unknown = Vec::new();
+    for (names, role) in [(hosts, UnitRole::Host), (co, UnitRole::Co)] {
+        for name in names {
+            match resolve(conn, name).await? {
+                Some(named) => wanted.push((name.as_str(), role, named)),
+                None => unknown.push((name.clone(), suggestions(conn, name).await?)),
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        return Ok(Err(AssignRefusal::Unknown(unknown)));
+    }
+    Ok(Ok(rows_of(&wanted)))
+}
+
 async fn resolve(conn: &mut AnyConnection, name: &str) -> Result<Option<Named>, StoreError> {
     let unit: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM units WHERE name = $1 \
@@ -270,7 +283,7 @@ async fn suggestions(conn: &mut AnyConnection, name: &str) -> Result<Vec<String>
 }
 
 /// A task_units row: unit id, role, the group word it came from.
-type Chosen = (i64, UnitRole, Option<String>);
+pub(crate) type Chosen = (i64, UnitRole, Option<String>);
 
 /// The rows for the names asked for: each unit once, in the order named, with the first role
 /// it was named in; each group word once.

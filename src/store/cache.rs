@@ -12,60 +12,116 @@
 //! stored, without a query of its own. Changes this process makes drop the copies at once.
 
 use super::error::Context;
-use super::{Member, Store, StoreError, TaskSelection, TaskView};
+use super::items::ITEMS_NOTICE_KEY;
+use super::{Member, Store, StoreError, TaskRef, TaskSelection, TaskView};
 use sqlx::Row;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
-/// The revisions of the current notice and of the members at one moment.
+/// The revisions of the current notice, of the items and of the members at one moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Seen {
     /// The notice imported most recently and its revision; None before the first import.
     pub notice: Option<(i64, i64)>,
+    /// The revision of the items (督办件), which each new item bumps; 0 before the first.
+    pub items: i64,
     pub members: i64,
 }
 
-/// The current tasks of one revision of a notice.
+/// The current tasks of one revision of a notice, and the items (督办件) of one revision.
 #[derive(Debug)]
 pub struct CurrentTasks {
     pub notice_id: i64,
     revision: i64,
+    items_revision: i64,
     tasks: Vec<TaskView>,
+    items: Vec<TaskView>,
     by_number: HashMap<u32, usize>,
+    by_item: HashMap<u32, usize>,
+    /// Into `tasks`, then `items` (an index past the tasks).
     by_id: HashMap<i64, usize>,
 }
 
 impl CurrentTasks {
-    fn new(notice_id: i64, revision: i64, tasks: Vec<TaskView>) -> Self {
+    fn new(
+        notice_id: i64,
+        (revision, items_revision): (i64, i64),
+        tasks: Vec<TaskView>,
+        items: Vec<TaskView>,
+    ) -> Self {
         let by_number = tasks
             .iter()
             .enumerate()
             .map(|(i, t)| (t.number, i))
             .collect();
-        let by_id = tasks.iter().enumerate().map(|(i, t)| (t.id, i)).collect();
+        let by_item = items
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.number, i))
+            .collect();
+        let by_id = tasks
+            .iter()
+            .chain(&items)
+            .enumerate()
+            .map(|(i, t)| (t.id, i))
+            .collect();
         CurrentTasks {
             notice_id,
             revision,
+            items_revision,
             tasks,
+            items,
             by_number,
+            by_item,
             by_id,
         }
     }
 
-    /// Every current task, by number.
+    /// Every current task of the notice, by number (not the items).
     pub fn all(&self) -> &[TaskView] {
         &self.tasks
     }
 
-    /// A current (not retired) task by its number.
+    /// Every item (督办件), by number.
+    pub fn items(&self) -> &[TaskView] {
+        &self.items
+    }
+
+    /// A current (not retired) task of the notice by its number.
     pub fn number(&self, number: u32) -> Option<&TaskView> {
         self.by_number.get(&number).map(|&i| &self.tasks[i])
     }
 
-    /// A current task by its id; None for a retired task or one of another notice.
+    /// An item by its number (1 for 督-1).
+    pub fn item(&self, number: u32) -> Option<&TaskView> {
+        self.by_item.get(&number).map(|&i| &self.items[i])
+    }
+
+    /// The task or item people named.
+    pub fn get(&self, task: TaskRef) -> Option<&TaskView> {
+        match task {
+            TaskRef::Notice(n) => self.number(n),
+            TaskRef::Item(n) => self.item(n),
+        }
+    }
+
+    /// A current task or an item by its id; None for a retired task or one of another notice.
     pub fn id(&self, id: i64) -> Option<&TaskView> {
-        self.by_id.get(&id).map(|&i| &self.tasks[i])
+        self.by_id
+            .get(&id)
+            .map(|&i| match i.checked_sub(self.tasks.len()) {
+                Some(item) => &self.items[item],
+                None => &self.tasks[i],
+            })
+    }
+
+    /// The current tasks of the notice and the items a unit hosts or co-organizes.
+    pub fn of_unit(&self, unit_id: i64) -> impl Iterator<Item = &TaskView> {
+        self.tasks
+            .iter()
+            .chain(&self.items)
+            .filter(move |t| t.role_of(unit_id).is_some())
     }
 }
 
@@ -90,10 +146,14 @@ impl Store {
         let row = sqlx::query(
             "SELECT (SELECT CAST(value AS BIGINT) FROM revisions WHERE name = 'members') \
              AS members, \
-             (SELECT id FROM notices ORDER BY id DESC LIMIT 1) AS notice_id, \
-             (SELECT CAST(revision AS BIGINT) FROM notices ORDER BY id DESC LIMIT 1) \
-             AS notice_revision",
+             (SELECT id FROM notices WHERE notice_key <> $1 ORDER BY id DESC LIMIT 1) \
+             AS notice_id, \
+             (SELECT CAST(revision AS BIGINT) FROM notices WHERE notice_key <> $1 \
+             ORDER BY id DESC LIMIT 1) AS notice_revision, \
+             (SELECT CAST(revision AS BIGINT) FROM notices WHERE notice_key = $1) \
+             AS items_revision",
         )
+        .bind(ITEMS_NOTICE_KEY)
         .fetch_one(&self.pool)
         .await
         .context(WHAT)?;
@@ -101,6 +161,10 @@ impl Store {
         let revision: Option<i64> = row.try_get("notice_revision").context(WHAT)?;
         Ok(Seen {
             notice: notice_id.zip(revision),
+            items: row
+                .try_get::<Option<i64>, _>("items_revision")
+                .context(WHAT)?
+                .unwrap_or_default(),
             members: row
                 .try_get::<Option<i64>, _>("members")
                 .context(WHAT)?
@@ -153,11 +217,14 @@ impl Store {
         &self,
         seen: Option<Seen>,
     ) -> Result<Option<Arc<CurrentTasks>>, StoreError> {
-        if let Some((notice_id, revision)) = seen.and_then(|s| s.notice) {
+        if let Some(seen) = seen
+            && let Some((notice_id, revision)) = seen.notice
+        {
             let held = self.task_cache.0.lock().await;
             if let Some(current) = held.as_ref()
                 && current.notice_id == notice_id
                 && current.revision >= revision
+                && current.items_revision >= seen.items
             {
                 return Ok(Some(current.clone()));
             }
@@ -165,30 +232,48 @@ impl Store {
         self.current_tasks().await
     }
 
-    /// The tasks of the notice imported most recently, or None before the first import.
+    /// Drops the tasks kept in memory: this process added an item.
+    pub(super) async fn items_changed(&self) {
+        *self.task_cache.0.lock().await = None;
+    }
+
+    /// The tasks of the notice imported most recently with the items, or None before the
+    /// first import.
     pub async fn current_tasks(&self) -> Result<Option<Arc<CurrentTasks>>, StoreError> {
-        let row = sqlx::query("SELECT id, revision FROM notices ORDER BY id DESC LIMIT 1")
-            .fetch_optional(&self.pool)
-            .await
-            .context("find the current notice")?;
+        const WHAT: &str = "find the current notice";
+        let row = sqlx::query(
+            "SELECT id, revision, \
+             (SELECT CAST(revision AS BIGINT) FROM notices WHERE notice_key = $1) \
+             AS items_revision FROM notices WHERE notice_key <> $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(ITEMS_NOTICE_KEY)
+        .fetch_optional(&self.pool)
+        .await
+        .context(WHAT)?;
         let Some(row) = row else {
             return Ok(None);
         };
-        let notice_id: i64 = row.try_get("id").context("read the current notice")?;
-        let revision: i64 = row.try_get("revision").context("read the current notice")?;
+        let notice_id: i64 = row.try_get("id").context(WHAT)?;
+        let revision: i64 = row.try_get("revision").context(WHAT)?;
+        let items_revision = row
+            .try_get::<Option<i64>, _>("items_revision")
+            .context(WHAT)?
+            .unwrap_or_default();
+        let revisions = (revision, items_revision);
         // One reload at a time: the replies that find the copy stale together wait for the
         // first one's reload instead of each loading the tasks again.
         let mut held = self.task_cache.0.lock().await;
         if let Some(current) = held.as_ref()
             && current.notice_id == notice_id
-            && current.revision == revision
+            && (current.revision, current.items_revision) == revisions
         {
             return Ok(Some(current.clone()));
         }
         // Read after the revision: what is loaded is at least as new as the revision it is
         // kept under, so an import in between only causes one more reload.
         let tasks = self.tasks(notice_id, TaskSelection::All).await?;
-        let fresh = Arc::new(CurrentTasks::new(notice_id, revision, tasks));
+        let items = self.items().await?;
+        let fresh = Arc::new(CurrentTasks::new(notice_id, revisions, tasks, items));
         *held = Some(fresh.clone());
         Ok(Some(fresh))
     }

@@ -43,6 +43,8 @@ pub struct NewEvidence {
     pub task_id: i64,
     /// The task's number and the unit's name, for the audit trail.
     pub task_number: u32,
+    /// The task is an item (督办件): its number is 督-N.
+    pub item: bool,
     pub unit_id: i64,
     pub unit_name: String,
     pub period: String,
@@ -54,12 +56,21 @@ pub struct NewEvidence {
     pub inbox_seq: i64,
 }
 
+impl Evidence {
+    /// How people name its task: `第8项`, `督-1`.
+    pub fn task_label(&self) -> String {
+        super::task_label(self.task_number, self.item)
+    }
+}
+
 /// Evidence kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Evidence {
     pub id: i64,
     pub task_id: i64,
     pub task_number: u32,
+    /// The task is an item (督办件): its number is 督-N.
+    pub item: bool,
     pub unit_id: i64,
     pub unit: String,
     pub period: String,
@@ -102,7 +113,9 @@ pub enum Keeping {
 
 const SELECT: &str = "SELECT e.id, e.task_id, t.number AS task_number, e.unit_id, u.name AS unit, \
     e.period, e.report_id, e.user_id, m.display_name AS user_name, e.kind, e.file_name, e.size, \
-    e.sha256, e.inbox_seq, e.created_at FROM evidence e JOIN tasks t ON t.id = e.task_id \
+    e.sha256, e.inbox_seq, e.created_at, \
+    (SELECT COUNT(*) FROM task_items i WHERE i.task_id = e.task_id) AS is_item \
+    FROM evidence e JOIN tasks t ON t.id = e.task_id \
     JOIN units u ON u.id = e.unit_id LEFT JOIN members m ON m.user_id = e.user_id";
 
 fn read(row: &AnyRow) -> Result<Evidence, StoreError> {
@@ -111,6 +124,7 @@ fn read(row: &AnyRow) -> Result<Evidence, StoreError> {
         id: row.try_get("id").context(WHAT)?,
         task_id: row.try_get("task_id").context(WHAT)?,
         task_number: narrow(row.try_get("task_number").context(WHAT)?, "number")?,
+        item: row.try_get::<i64, _>("is_item").context(WHAT)? > 0,
         unit_id: row.try_get("unit_id").context(WHAT)?,
         unit: row.try_get("unit").context(WHAT)?,
         period: row.try_get("period").context(WHAT)?,
@@ -284,6 +298,7 @@ impl Store {
             id,
             task_id: new.task_id,
             task_number: new.task_number,
+            item: new.item,
             unit_id: new.unit_id,
             unit: new.unit_name.clone(),
             period: new.period.clone(),

@@ -41,6 +41,8 @@ pub struct Extension {
     pub id: i64,
     pub task_id: i64,
     pub task_number: u32,
+    /// The task is an item (督办件): its number is 督-N.
+    pub item: bool,
     pub unit_id: i64,
     pub unit: String,
     pub period: String,
@@ -56,11 +58,19 @@ pub struct Extension {
     pub created_at: i64,
 }
 
+impl Extension {
+    /// How people name its task: `第8项`, `督-1`.
+    pub fn task_label(&self) -> String {
+        super::task_label(self.task_number, self.item)
+    }
+}
+
 /// A request to store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewExtension {
     pub task_id: i64,
     pub task_number: u32,
+    pub item: bool,
     pub unit_id: i64,
     pub unit: String,
     pub period: String,
@@ -95,7 +105,8 @@ pub enum Decided {
 
 const SELECT: &str = "SELECT e.id, e.task_id, t.number AS task_number, e.unit_id, \
     u.name AS unit, e.period, e.until_date, e.reason, e.state, e.requested_by, e.decided_by, \
-    e.decided_at, e.decision_note, e.created_at FROM extensions e \
+    e.decided_at, e.decision_note, e.created_at, \
+    (SELECT COUNT(*) FROM task_items i WHERE i.task_id = e.task_id) AS is_item FROM extensions e \
     JOIN tasks t ON t.id = e.task_id JOIN units u ON u.id = e.unit_id";
 
 fn read(row: &AnyRow) -> Result<Extension, StoreError> {
@@ -105,6 +116,7 @@ fn read(row: &AnyRow) -> Result<Extension, StoreError> {
         id: row.try_get("id").context(WHAT)?,
         task_id: row.try_get("task_id").context(WHAT)?,
         task_number: super::codes::narrow(row.try_get("task_number").context(WHAT)?, "number")?,
+        item: row.try_get::<i64, _>("is_item").context(WHAT)? > 0,
         unit_id: row.try_get("unit_id").context(WHAT)?,
         unit: row.try_get("unit").context(WHAT)?,
         period: row.try_get("period").context(WHAT)?,
@@ -205,6 +217,7 @@ impl Store {
             id: row.try_get("id").context("read the id of an extension")?,
             task_id: new.task_id,
             task_number: new.task_number,
+            item: new.item,
             unit_id: new.unit_id,
             unit: new.unit.clone(),
             period: new.period.clone(),

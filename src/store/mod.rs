@@ -19,6 +19,7 @@ mod fingerprint;
 mod group_commit;
 mod import;
 mod inbox;
+mod items;
 mod load;
 mod members;
 mod migrations;
@@ -44,6 +45,7 @@ pub use extensions::{Decided, Extension, ExtensionState, NewExtension, Requested
 pub use group_commit::Activity;
 pub use import::ImportOutcome;
 pub use inbox::{InboxItem, InboxSeq, Incoming, Platform, UpdateKey};
+pub use items::{DEFAULT_SOURCE as ITEM_SOURCE, ItemInfo, NewItem, TaskRef, task_label};
 pub use members::{InviteSpec, Member, Named, Redeemed, Role};
 pub use outbox::{OutFile, OutMessage, OutboxEntry, Outgoing};
 pub use platforms::{DINGTALK_BASE, DingName, platform_of};

@@ -85,8 +85,10 @@ pub(crate) async fn load_info(conn: &mut AnyConnection, id: i64) -> Result<Notic
     })
 }
 
+/// The notice imported most recently: never the notice of the items (督办件).
 pub(crate) async fn latest_id(conn: &mut AnyConnection) -> Result<Option<i64>, StoreError> {
-    sqlx::query_scalar("SELECT MAX(id) FROM notices")
+    sqlx::query_scalar("SELECT MAX(id) FROM notices WHERE notice_key <> $1")
+        .bind(super::items::ITEMS_NOTICE_KEY)
         .fetch_one(&mut *conn)
         .await
         .context("find the latest notice")

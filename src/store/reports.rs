@@ -42,6 +42,8 @@ pub struct NewReport {
     pub task_id: i64,
     /// The task's number and the unit's name, for the audit trail.
     pub task_number: u32,
+    /// The task is an item (督办件): its number is 督-N.
+    pub item: bool,
     pub unit_id: i64,
     pub unit_name: String,
     pub period: String,
@@ -61,6 +63,8 @@ pub struct Report {
     pub id: i64,
     pub task_id: i64,
     pub task_number: u32,
+    /// The task is an item (督办件): its number is 督-N.
+    pub item: bool,
     pub unit_id: i64,
     pub unit: String,
     pub period: String,
@@ -83,6 +87,19 @@ pub struct Report {
 }
 
 impl Report {
+    /// How people name the report's task: `第8项`, `督-1`.
+    pub fn task_label(&self) -> String {
+        super::task_label(self.task_number, self.item)
+    }
+
+    /// The report's task, typed.
+    pub fn task_ref(&self) -> super::TaskRef {
+        match self.item {
+            true => super::TaskRef::Item(self.task_number),
+            false => super::TaskRef::Notice(self.task_number),
+        }
+    }
+
     /// Confirmed by a supervisor or admin (and not sent back).
     pub fn is_confirmed(&self) -> bool {
         self.state == ReportState::Active && self.reviewed_at.is_some()
@@ -112,7 +129,8 @@ pub enum Withdrawal {
 
 const SELECT: &str = "SELECT r.id, r.task_id, t.number AS task_number, r.unit_id, u.name AS unit, \
     r.period, r.user_id, m.display_name AS user_name, r.light, r.text, r.inbox_seq, r.corrects, \
-    r.state, r.created_at, r.changed_at, r.reviewed_by, r.reviewed_at, r.review_note \
+    r.state, r.created_at, r.changed_at, r.reviewed_by, r.reviewed_at, r.review_note, \
+    (SELECT COUNT(*) FROM task_items i WHERE i.task_id = r.task_id) AS is_item \
     FROM reports r JOIN tasks t ON t.id = r.task_id \
     JOIN units u ON u.id = r.unit_id LEFT JOIN members m ON m.user_id = r.user_id";
 
@@ -122,6 +140,7 @@ fn read(row: &AnyRow) -> Result<Report, StoreError> {
         id: row.try_get("id").context(WHAT)?,
         task_id: row.try_get("task_id").context(WHAT)?,
         task_number: narrow(row.try_get("task_number").context(WHAT)?, "number")?,
+        item: row.try_get::<i64, _>("is_item").context(WHAT)? > 0,
         unit_id: row.try_get("unit_id").context(WHAT)?,
         unit: row.try_get("unit").context(WHAT)?,
         period: row.try_get("period").context(WHAT)?,
@@ -237,6 +256,7 @@ impl Store {
                     id,
                     task_id: report.task_id,
                     task_number: report.task_number,
+                    item: report.item,
                     unit_id: report.unit_id,
                     unit: report.unit_name.clone(),
                     period: report.period.clone(),

@@ -3,6 +3,7 @@
 
 use super::codes::{deadline, narrow, parse_code};
 use super::error::Context;
+use super::items::{ItemInfo, TaskRef, task_label};
 use super::{Store, StoreError};
 use crate::matrix::{Deadline, LeaderRef, Target, UnitRole};
 use sqlx::{AnyConnection, Row};
@@ -20,6 +21,8 @@ pub struct TaskView {
     pub targets: Vec<Target>,
     /// 完成时限, when the notice gives one.
     pub deadline: Option<Deadline>,
+    /// What only an item beyond the notice (督办件) has; None for a task of a notice.
+    pub item: Option<ItemInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +39,19 @@ impl TaskView {
             .iter()
             .find(|u| u.unit_id == unit_id)
             .map(|u| u.role)
+    }
+
+    /// How people name the task: `第8项`, or `督-1` for an item.
+    pub fn label(&self) -> String {
+        task_label(self.number, self.item.is_some())
+    }
+
+    /// How people name the task, typed.
+    pub fn task_ref(&self) -> TaskRef {
+        match self.item {
+            Some(_) => TaskRef::Item(self.number),
+            None => TaskRef::Notice(self.number),
+        }
     }
 
     pub fn hosts(&self) -> impl Iterator<Item = &TaskUnit> {
@@ -66,9 +82,12 @@ impl Store {
     ) -> Result<Vec<TaskView>, StoreError> {
         let mut conn = self.pool.acquire().await.context("acquire a connection")?;
         let base = "SELECT t.id, t.number, t.text, t.deadline_text, t.deadline, \
-                    s.label AS section_label, s.title AS section_title FROM tasks t \
+                    s.label AS section_label, s.title AS section_title, \
+                    i.source AS item_source, i.due_date AS item_due, i.every_days AS item_every, \
+                    i.created_at AS item_created_at FROM tasks t \
                     LEFT JOIN sections s \
-                    ON s.notice_id = t.notice_id AND s.ordinal = t.section_ordinal";
+                    ON s.notice_id = t.notice_id AND s.ordinal = t.section_ordinal \
+                    LEFT JOIN task_items i ON i.task_id = t.id";
         let current = "t.notice_id = $1 AND t.retired = 0";
         let sql = match selection {
             TaskSelection::All => format!("{base} WHERE {current}"),
@@ -107,9 +126,10 @@ impl Store {
         let mut tasks = Vec::with_capacity(rows.len());
         for row in &rows {
             const WHAT: &str = "read a task";
+            let number = narrow(row.try_get("number").context(WHAT)?, "number")?;
             tasks.push(TaskView {
                 id: row.try_get("id").context(WHAT)?,
-                number: narrow(row.try_get("number").context(WHAT)?, "number")?,
+                number,
                 text: row.try_get("text").context(WHAT)?,
                 section: match (
                     row.try_get::<Option<String>, _>("section_label")
@@ -124,6 +144,7 @@ impl Store {
                 units: Vec::new(),
                 targets: Vec::new(),
                 deadline: deadline(row)?,
+                item: super::items::read(row, number)?,
             });
         }
         fill(&mut conn, &mut tasks).await?;

@@ -7,6 +7,7 @@
 
 use super::texts;
 use crate::progress::Light;
+use crate::store::TaskRef;
 use serde::{Deserialize, Serialize};
 
 /// What a button press asks for.
@@ -25,6 +26,9 @@ pub enum Action {
     /// 批准 / 不批准 a request for more time (admins).
     ApproveExtension(i64),
     RefuseExtension(i64),
+    /// Store or drop a previewed item (督办件) (admins).
+    ConfirmItem(i64),
+    CancelItem(i64),
 }
 
 fn light_code(light: Light) -> char {
@@ -49,6 +53,8 @@ impl Action {
             Action::ReturnReport(id) => format!("b:{id}"),
             Action::ApproveExtension(id) => format!("e:{id}"),
             Action::RefuseExtension(id) => format!("n:{id}"),
+            Action::ConfirmItem(id) => format!("i:{id}"),
+            Action::CancelItem(id) => format!("j:{id}"),
         }
     }
 
@@ -67,6 +73,8 @@ impl Action {
             "b" => Action::ReturnReport(id),
             "e" => Action::ApproveExtension(id),
             "n" => Action::RefuseExtension(id),
+            "i" => Action::ConfirmItem(id),
+            "j" => Action::CancelItem(id),
             "l" => {
                 let code = parts.next()?;
                 let light = Light::ALL
@@ -160,12 +168,22 @@ pub fn decide_extension(id: i64) -> Keyboard {
 }
 
 /// One button per task, five per row.
-pub fn task_picker(tasks: &[(i64, u32)]) -> Keyboard {
+pub fn task_picker(tasks: &[(i64, TaskRef)]) -> Keyboard {
     let buttons = tasks
         .iter()
         .map(|(id, number)| Action::OpenTask(*id).button(texts::button_task(*number)))
         .collect();
     Keyboard::in_rows(buttons, 5)
+}
+
+/// Store or drop a previewed item.
+pub fn confirm_item(draft_id: i64) -> Keyboard {
+    Keyboard {
+        rows: vec![vec![
+            Action::ConfirmItem(draft_id).button(texts::button_confirm()),
+            Action::CancelItem(draft_id).button(texts::button_cancel()),
+        ]],
+    }
 }
 
 /// Confirm or cancel a previewed schedule change.

@@ -5,13 +5,13 @@ use crate::clock::office_offset;
 use crate::matrix::{LeaderRole, Target, UnitRole};
 use crate::progress::{Light, TaskState};
 use crate::refusal::{
-    BulletinRefusal, EvidenceRefusal, ExtensionRefusal, InviteRefusal, ReportRefusal,
+    BulletinRefusal, EvidenceRefusal, ExtensionRefusal, InviteRefusal, ItemRefusal, ReportRefusal,
     ReviewRefusal, ReviewUsage, ScheduleRefusal,
 };
 use crate::schedule::{EXAMPLE, Kind, Plan, Shift, weekday_name};
 use crate::store::{
     AssignRefusal, Assignment, Effective, Evidence, Extension, ExtensionState, Member, Named,
-    Origin, Report, ReportState, Role, ScheduleDraft, TaskStatus, TaskView,
+    NewItem, Origin, Report, ReportState, Role, ScheduleDraft, TaskRef, TaskStatus, TaskView,
 };
 use crate::wording::{Action, Keyboard};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -181,6 +181,7 @@ pub fn help(role: Option<Role>) -> String {
              /report 任务编号 内容 报告进展，例如：/report 3 黄：已完成2.1万亩\n\
              直接回复任务消息也可报告进展；报告后可在回执上撤回或修改。\n\
              /extend 任务编号 日期 理由 申请延期，例如 /extend 3 2022-04-15 等待省里批复\n\
+             督办件的编号写作 督-1，例如 /report 督-1 内容\n\
              回复任务消息发送图片或文件，或在报告后可修改的时限内发送，即作为佐证材料保存；\
              /evidence 编号 取回\n\
              /whoami 我的身份  /unbind 解除绑定",
@@ -207,6 +208,7 @@ pub fn help(role: Option<Role>) -> String {
              /tasks 待明确承办单位的任务；/assign 任务编号 主办单位 [协办：单位…] 指定承办单位\n\
              /register 在群里登记本群；/unregister 取消登记\n\
              /schedule 时间表；/schedule set|pause|resume 种类 … 修改；/remind now [单位] 补发提醒\n\
+             /item 主办单位 办理时限 [每N天] [来源：]内容 新建督办件（编号 督-1、督-2 …）\n\
              /whoami 我的身份",
         ),
     }
@@ -282,8 +284,8 @@ pub fn file_size(bytes: i64) -> String {
 /// The answer to evidence kept: what, for which task, unit and period, and how to get it back.
 pub fn evidence_kept(e: &Evidence) -> String {
     let mut text = format!(
-        "已保存第{}项佐证材料（{}，{}）：{}（{}）\n佐证编号 #{}，取回请发送 /evidence {}。",
-        e.task_number,
+        "已保存{}佐证材料（{}，{}）：{}（{}）\n佐证编号 #{}，取回请发送 /evidence {}。",
+        e.task_label(),
         e.unit,
         e.period,
         e.file_name,
@@ -300,8 +302,10 @@ pub fn evidence_kept(e: &Evidence) -> String {
 /// The same bytes were kept before for this task, unit and period.
 pub fn evidence_duplicate(e: &Evidence) -> String {
     format!(
-        "这份材料已保存过（第{}项，佐证编号 #{}：{}），未重复保存。",
-        e.task_number, e.id, e.file_name
+        "这份材料已保存过（{}，佐证编号 #{}：{}），未重复保存。",
+        e.task_label(),
+        e.id,
+        e.file_name
     )
 }
 
@@ -310,9 +314,10 @@ pub fn evidence_refused(refusal: &EvidenceRefusal) -> String {
         EvidenceRefusal::Report(ReportRefusal::SupervisorsDoNotReport) => {
             "督查人员不能提交佐证材料，未保存。佐证材料由承办单位的联络员提交。".into()
         }
-        EvidenceRefusal::Report(ReportRefusal::NotYourTask { number, unit }) => format!(
-            "第{number}项任务不由{unit}承办（主办或协办），不能提交佐证材料，未保存。\
-             发送 /tasks 查看本单位的任务。"
+        EvidenceRefusal::Report(ReportRefusal::NotYourTask { task, unit }) => format!(
+            "{}不由{unit}承办（主办或协办），不能提交佐证材料，未保存。\
+             发送 /tasks 查看本单位的任务。",
+            task.named()
         ),
         EvidenceRefusal::Report(r) => format!("佐证材料未保存：{}", report_refused(r)),
         EvidenceRefusal::NoReport(minutes) => format!(
@@ -408,7 +413,7 @@ pub fn evidence_export_name(e: &Evidence) -> String {
             }
         })
         .collect();
-    format!("第{}项-{}-{day}-{}-{name}", e.task_number, e.unit, e.id)
+    format!("{}-{}-{day}-{}-{name}", e.task_label(), e.unit, e.id)
 }
 
 pub fn edits_not_applied() -> String {
@@ -447,7 +452,11 @@ pub fn report_usage() -> String {
     "用法：/report 任务编号 内容，例如：/report 3 已完成2.1万亩。\n可在内容前加状态：蓝、黄、红、完成（如“/report 3 黄：用地未落实”）。".into()
 }
 
+/// `number` as written: `8`, or an item's `督-3`.
 pub fn no_such_task(number: &str) -> String {
+    if number.starts_with('督') {
+        return format!("没有督办件{number}。发送 /tasks 查看本单位的任务。");
+    }
     format!("没有第{number}项任务。发送 /tasks 查看本单位的任务。")
 }
 
@@ -455,14 +464,15 @@ pub fn no_notice() -> String {
     "还没有导入任务分解通知。".into()
 }
 
-pub fn not_your_task(number: u32, unit: &str) -> String {
+pub fn not_your_task(task: TaskRef, unit: &str) -> String {
     format!(
-        "第{number}项任务不由{unit}承办（主办或协办），不能报告。发送 /tasks 查看本单位的任务。"
+        "{}不由{unit}承办（主办或协办），不能报告。发送 /tasks 查看本单位的任务。",
+        task.named()
     )
 }
 
-pub fn no_host_unit(number: u32) -> String {
-    format!("第{number}项任务还没有承办单位，无法记录报告。")
+pub fn no_host_unit(task: TaskRef) -> String {
+    format!("{}还没有承办单位，无法记录报告。", task.named())
 }
 
 pub fn empty_report() -> String {
@@ -473,9 +483,10 @@ pub fn report_too_long(chars: usize) -> String {
     format!("报告内容过长（{chars}字），请控制在{MAX_REPORT_CHARS}字以内后重新发送。未记录。")
 }
 
-pub fn light_prompt(number: u32, light: Light) -> String {
+pub fn light_prompt(task: TaskRef, light: Light) -> String {
     format!(
-        "第{number}项：{}。\n请回复本消息，用一两句话说明进展（可附数字，如“已完成2.1万亩”）。",
+        "{}：{}。\n请回复本消息，用一两句话说明进展（可附数字，如“已完成2.1万亩”）。",
+        task.label(),
         light_button(light)
     )
 }
@@ -486,18 +497,20 @@ pub fn reply_prompt_toast() -> String {
 
 pub fn correction_prompt(report: &Report) -> String {
     format!(
-        "请回复本消息，发送第{}项报告的更正内容（将替换报告 #{}）。",
-        report.task_number, report.id
+        "请回复本消息，发送{}报告的更正内容（将替换报告 #{}）。",
+        report.task_label(),
+        report.id
     )
 }
 
 pub fn receipt(task: &TaskView, report: &Report, window_minutes: u32) -> String {
     let mut text = match report.corrects {
         Some(old) => format!(
-            "已更正第{}项进展（{}，替换报告 #{old}）\n",
-            task.number, report.period
+            "已更正{}进展（{}，替换报告 #{old}）\n",
+            task.label(),
+            report.period
         ),
-        None => format!("已记录第{}项进展（{}）\n", task.number, report.period),
+        None => format!("已记录{}进展（{}）\n", task.label(), report.period),
     };
     writeln!(text, "单位：{}", report.unit).unwrap();
     writeln!(text, "状态：{}", light_text(report.light)).unwrap();
@@ -520,8 +533,8 @@ pub fn receipt(task: &TaskView, report: &Report, window_minutes: u32) -> String 
 
 pub fn withdrawn_receipt(report: &Report) -> String {
     format!(
-        "已撤回第{}项报告 #{}（{}）：{}",
-        report.task_number,
+        "已撤回{}报告 #{}（{}）：{}",
+        report.task_label(),
         report.id,
         report.period,
         short(&report.text, SHORT_REPORT_CHARS)
@@ -558,8 +571,8 @@ pub fn report_refused(refusal: &ReportRefusal) -> String {
         ReportRefusal::Usage => report_usage(),
         ReportRefusal::NoNotice => no_notice(),
         ReportRefusal::NoSuchTask(number) => no_such_task(number),
-        ReportRefusal::NotYourTask { number, unit } => not_your_task(*number, unit),
-        ReportRefusal::NoHostUnit(number) => no_host_unit(*number),
+        ReportRefusal::NotYourTask { task, unit } => not_your_task(*task, unit),
+        ReportRefusal::NoHostUnit(task) => no_host_unit(*task),
         ReportRefusal::SupervisorsDoNotReport => supervisors_do_not_report(),
         ReportRefusal::Empty => empty_report(),
         ReportRefusal::TooLong(chars) => report_too_long(*chars),
@@ -570,8 +583,10 @@ pub fn report_refused(refusal: &ReportRefusal) -> String {
         ReportRefusal::NotActive(report) => not_active(report),
         ReportRefusal::WindowClosed(minutes) => window_closed(*minutes),
         ReportRefusal::ButtonExpired => button_expired(),
-        ReportRefusal::Closed(number) => format!(
-            "第{number}项已办结，无需再报送。如情况有变，请联系管理员重新打开（/reopen {number} 理由）。"
+        ReportRefusal::Closed(task) => format!(
+            "{}已办结，无需再报送。如情况有变，请联系管理员重新打开（/reopen {} 理由）。",
+            task.label(),
+            task.arg()
         ),
     }
 }
@@ -597,9 +612,9 @@ pub fn button_return_report(report_id: i64, only: bool) -> String {
 /// One report waiting for review, as `/review` and `/status N` show it.
 pub fn report_for_review(r: &Report) -> String {
     format!(
-        "报告 #{}  第{}项  {}  {}\n{} {}：{}{}",
+        "报告 #{}  {}  {}  {}\n{} {}：{}{}",
         r.id,
-        r.task_number,
+        r.task_label(),
         r.unit,
         r.period,
         crate::wording::format_time(r.created_at),
@@ -620,23 +635,23 @@ pub fn review_queue(shown: usize, more: usize) -> String {
     }
 }
 
-pub fn review_state(task_number: u32, state: TaskState) -> String {
-    format!("第{task_number}项现为：{}。", state.name())
+pub fn review_state(task: TaskRef, state: TaskState) -> String {
+    format!("{}现为：{}。", task.label(), state.name())
 }
 
 /// What the reviewer is told, and what the message with the buttons becomes.
 pub fn reviewed(r: &Report, state: TaskState) -> String {
     let what = match r.state {
         ReportState::Returned => format!(
-            "已退回报告 #{}（第{}项 {}）：{}",
+            "已退回报告 #{}（{} {}）：{}",
             r.id,
-            r.task_number,
+            r.task_label(),
             r.unit,
             r.review_note.as_deref().unwrap_or_default()
         ),
-        _ => format!("已确认报告 #{}（第{}项 {}）。", r.id, r.task_number, r.unit),
+        _ => format!("已确认报告 #{}（{} {}）。", r.id, r.task_label(), r.unit),
     };
-    format!("{what}\n{}", review_state(r.task_number, state))
+    format!("{what}\n{}", review_state(r.task_ref(), state))
 }
 
 pub fn reviewed_toast(r: &Report) -> String {
@@ -648,17 +663,19 @@ pub fn reviewed_toast(r: &Report) -> String {
 
 pub fn return_prompt(r: &Report) -> String {
     format!(
-        "请回复本消息，写明退回报告 #{}（第{}项 {}）的理由，联络员会收到。",
-        r.id, r.task_number, r.unit
+        "请回复本消息，写明退回报告 #{}（{} {}）的理由，联络员会收到。",
+        r.id,
+        r.task_label(),
+        r.unit
     )
 }
 
 /// The contact's notice: their report went back, with the reason; replying reports anew.
 pub fn returned_notice(r: &Report) -> String {
     format!(
-        "【退回】您报送的第{}项进展（报告 #{}，{}）被退回：{}\n\
+        "【退回】您报送的{}进展（报告 #{}，{}）被退回：{}\n\
          请补充后重新报告：直接回复本消息，或点下方按钮选择状态。",
-        r.task_number,
+        r.task_label(),
         r.id,
         crate::wording::format_time(r.created_at),
         r.review_note.as_deref().unwrap_or_default()
@@ -668,21 +685,24 @@ pub fn returned_notice(r: &Report) -> String {
 /// The contact's notice: the task is closed.
 pub fn closed_notice(r: &Report) -> String {
     format!(
-        "【办结】第{}项已确认办结（报告 #{}），此后不再提醒。感谢！",
-        r.task_number, r.id
+        "【办结】{}已确认办结（报告 #{}），此后不再提醒。感谢！",
+        r.task_label(),
+        r.id
     )
 }
 
 /// The host unit's contacts' notice: an admin reopened the task.
-pub fn reopened_notice(task_number: u32, reason: &str) -> String {
+pub fn reopened_notice(task: TaskRef, reason: &str) -> String {
     format!(
-        "【重新打开】第{task_number}项已重新打开：{reason}\n请继续报告进展：直接回复本消息，或点下方按钮选择状态。"
+        "【重新打开】{}已重新打开：{reason}\n请继续报告进展：直接回复本消息，或点下方按钮选择状态。",
+        task.label()
     )
 }
 
-pub fn reopened(task_number: u32, state: TaskState, notified: usize) -> String {
+pub fn reopened(task: TaskRef, state: TaskState, notified: usize) -> String {
     format!(
-        "已重新打开第{task_number}项，现为：{}；已通知主办单位联络员 {notified} 人。",
+        "已重新打开{}，现为：{}；已通知主办单位联络员 {notified} 人。",
+        task.label(),
         state.name()
     )
 }
@@ -705,9 +725,9 @@ pub fn date(day: NaiveDate) -> String {
 /// What the admins get: the request, with 批准 / 不批准.
 pub fn extension_request(e: &Extension, due: NaiveDate) -> String {
     format!(
-        "【延期申请】{}申请第{}项（{}）延期至{}（原截止{}）：{}\n申请编号 #{}",
+        "【延期申请】{}申请{}（{}）延期至{}（原截止{}）：{}\n申请编号 #{}",
         e.unit,
-        e.task_number,
+        e.task_label(),
         e.period,
         date(e.until),
         date(due),
@@ -719,9 +739,9 @@ pub fn extension_request(e: &Extension, due: NaiveDate) -> String {
 /// What the contact is told when the request is stored.
 pub fn extension_requested(e: &Extension) -> String {
     format!(
-        "已提交延期申请 #{}：第{}项延期至{}，等待管理员审批。",
+        "已提交延期申请 #{}：{}延期至{}，等待管理员审批。",
         e.id,
-        e.task_number,
+        e.task_label(),
         date(e.until)
     )
 }
@@ -733,9 +753,9 @@ pub fn extension_decided(e: &Extension) -> String {
         _ => "已不批准",
     };
     format!(
-        "{word}延期申请 #{}（第{}项 {} 至{}）。",
+        "{word}延期申请 #{}（{} {} 至{}）。",
         e.id,
-        e.task_number,
+        e.task_label(),
         e.unit,
         date(e.until)
     )
@@ -745,14 +765,14 @@ pub fn extension_decided(e: &Extension) -> String {
 pub fn extension_answer(e: &Extension) -> String {
     match e.state {
         ExtensionState::Approved => format!(
-            "【延期】您的第{}项延期申请（#{}）已批准：本期截止日期改为{}。",
-            e.task_number,
+            "【延期】您的{}延期申请（#{}）已批准：本期截止日期改为{}。",
+            e.task_label(),
             e.id,
             date(e.until)
         ),
         _ => format!(
-            "【延期】您的第{}项延期申请（#{}）未获批准{}。请按原截止日期报送。",
-            e.task_number,
+            "【延期】您的{}延期申请（#{}）未获批准{}。请按原截止日期报送。",
+            e.task_label(),
             e.id,
             e.decision_note
                 .as_deref()
@@ -769,8 +789,11 @@ pub fn extension_refused(refusal: &ExtensionRefusal) -> String {
             .into(),
         ExtensionRefusal::NoNotice => no_notice(),
         ExtensionRefusal::NoSuchTask(number) => no_such_task(number),
-        ExtensionRefusal::NotHost { number, unit } => {
-            format!("第{number}项不是{unit}主办的任务：延期由主办单位的联络员申请。")
+        ExtensionRefusal::NotHost { task, unit } => {
+            format!(
+                "{}不是{unit}主办的任务：延期由主办单位的联络员申请。",
+                task.label()
+            )
         }
         ExtensionRefusal::BadDate(word) => {
             format!("“{word}”不是日期。日期写作 2022-04-15 或 4月15日。")
@@ -778,10 +801,10 @@ pub fn extension_refused(refusal: &ExtensionRefusal) -> String {
         ExtensionRefusal::NotLater(due) => {
             format!("延期日期须晚于本期截止日期（{}）。", date(*due))
         }
-        ExtensionRefusal::Closed(number) => format!("第{number}项已办结，无需延期。"),
+        ExtensionRefusal::Closed(task) => format!("{}已办结，无需延期。", task.label()),
         ExtensionRefusal::AlreadyPending(e) => format!(
-            "第{}项已有待审批的延期申请 #{}（至{}），请等待管理员答复。",
-            e.task_number,
+            "{}已有待审批的延期申请 #{}（至{}），请等待管理员答复。",
+            e.task_label(),
             e.id,
             date(e.until)
         ),
@@ -822,8 +845,12 @@ pub fn review_refused(refusal: &ReviewRefusal) -> String {
         }
         ReviewRefusal::NoNotice => no_notice(),
         ReviewRefusal::NoSuchTask(number) => no_such_task(number),
-        ReviewRefusal::NotClosed { number, state } => {
-            format!("第{number}项未办结（现为{}），无需重新打开。", state.name())
+        ReviewRefusal::NotClosed { task, state } => {
+            format!(
+                "{}未办结（现为{}），无需重新打开。",
+                task.label(),
+                state.name()
+            )
         }
         ReviewRefusal::ReviewersOnly => "只有督查人员和管理员可以审核报告。".into(),
     }
@@ -835,8 +862,8 @@ pub fn button_expired() -> String {
 
 // ---- tasks ---------------------------------------------------------------------------------
 
-pub fn button_task(number: u32) -> String {
-    format!("第{number}项")
+pub fn button_task(task: TaskRef) -> String {
+    task.label()
 }
 
 pub fn button_withdraw() -> String {
@@ -890,8 +917,8 @@ pub fn unit_tasks(
         let role = task.role_of(unit_id).unwrap_or(UnitRole::Co);
         lines.push(String::new());
         lines.push(format!(
-            "第{}项【{}】{}",
-            task.number,
+            "{}【{}】{}",
+            task.label(),
             unit_role(role),
             short(&task.text, SHORT_TASK_CHARS)
         ));
@@ -930,7 +957,10 @@ pub fn unit_tasks(
 
 /// A task card: the whole task, who leads and does it, its targets and this period's reports.
 pub fn task_card(task: &TaskView, period: &str, reports: &[Report]) -> String {
-    let mut text = format!("第{}项任务\n{}\n", task.number, task.text);
+    let mut text = format!("{}\n{}\n", task.task_ref().named(), task.text);
+    if let Some(item) = &task.item {
+        writeln!(text, "来源：{}", item.source).unwrap();
+    }
     let leaders = |role: LeaderRole| {
         task.leaders
             .iter()
@@ -1031,7 +1061,7 @@ pub fn task_history(
     period: &str,
     status: &TaskStatus,
 ) -> Vec<String> {
-    let mut lines = vec![format!("第{}项：{}", task.number, short(&task.text, 80))];
+    let mut lines = vec![format!("{}：{}", task.label(), short(&task.text, 80))];
     lines.push(format!("主办：{}", hosts_text(task)));
     let since = status
         .since
@@ -1083,8 +1113,8 @@ pub fn task_list(title: &str, tasks: &[TaskView], reports: &[Report]) -> Vec<Str
     for task in tasks {
         let theirs: Vec<&Report> = reports.iter().filter(|r| r.task_id == task.id).collect();
         lines.push(format!(
-            "第{}项 {}｜主办：{}｜{}",
-            task.number,
+            "{} {}｜主办：{}｜{}",
+            task.label(),
             short(&task.text, 24),
             hosts_text(task),
             last_report_line(&theirs)
@@ -1150,7 +1180,12 @@ pub fn assign_usage() -> String {
 
 /// Why an assignment was refused; said by `/assign` and `duban assign` alike.
 pub fn assign_refused(refusal: &AssignRefusal) -> String {
-    let reason = match refusal {
+    format!("{}承办单位未做任何修改。", units_refused(refusal))
+}
+
+/// Why the units named were not taken (an assignment, an item).
+fn units_refused(refusal: &AssignRefusal) -> String {
+    match refusal {
         AssignRefusal::NoHost => "没有写主办单位：至少要指定一个主办单位。".to_owned(),
         AssignRefusal::NoSuchTask(n) => format!("当前通知中没有第{n}项任务。"),
         AssignRefusal::Unknown(names) => {
@@ -1166,8 +1201,165 @@ pub fn assign_refused(refusal: &AssignRefusal) -> String {
             text.push_str("。单位和分组须是已导入的名称。");
             text
         }
+    }
+}
+
+// ---- items (督办件) ------------------------------------------------------------------------
+
+/// An item not created (nothing stored).
+pub fn item_refused(refusal: &ItemRefusal) -> String {
+    match refusal {
+        ItemRefusal::Usage => item_usage(),
+        ItemRefusal::BadDue(word) => item_bad_due(word),
+        ItemRefusal::BadEvery(word) => item_bad_every(word),
+        ItemRefusal::Units(refusal) => format!("{}督办件未保存。", units_refused(refusal)),
+    }
+}
+
+/// `--due` or the date of `/item` is not a date.
+pub fn item_bad_due(word: &str) -> String {
+    format!("“{word}”不是日期。办理时限写作 2022-04-15 或 4月15日。")
+}
+
+/// `--every` or `每N天` is not a number of days.
+pub fn item_bad_every(word: &str) -> String {
+    format!("“{word}”不是提醒间隔。写作 7d（每7天），或在对话中写“每7天”“每周”。")
+}
+
+pub fn item_usage() -> String {
+    "用法：/item 主办单位 办理时限 [每N天] [协办：单位…] [领导：姓名] [来源：]内容\n\
+     例如：/item 区科技局 2022-04-15 每7天 领导批示：尽快完成科技企业孵化器建设方案\n\
+     主办单位可写多个（用顿号分隔）；“每N天”（或“每周”）为提醒间隔，不写则不单独提醒；\
+     内容前的“领导批示：”“会议议定事项：”等为来源。发送后先预览，点“确认”才保存。"
+        .into()
+}
+
+/// An item's fields, as a preview shows them and as it is stored.
+fn item_fields(
+    text: &str,
+    source: &str,
+    hosts: &str,
+    co: &str,
+    leader: Option<&str>,
+    due: NaiveDate,
+    every: Option<u32>,
+) -> String {
+    let mut out = format!("内容：{text}\n来源：{source}\n主办：{hosts}\n");
+    if !co.is_empty() {
+        writeln!(out, "协办：{co}").unwrap();
+    }
+    if let Some(leader) = leader {
+        writeln!(out, "牵头领导：{leader}").unwrap();
+    }
+    write!(out, "办理时限：{}", date(due)).unwrap();
+    match every {
+        Some(days) => write!(
+            out,
+            "\n提醒：自立项起每{days}天提醒主办单位联络员，直至办结"
+        )
+        .unwrap(),
+        None => out.push_str("\n提醒：不单独提醒"),
+    }
+    out
+}
+
+/// The preview of `/item`, before its confirm button.
+pub fn item_preview(item: &NewItem) -> String {
+    format!(
+        "新建督办件（预览，点“确认”后保存）：\n{}",
+        item_fields(
+            &item.text,
+            &item.source,
+            &item.hosts.join("、"),
+            &item.co.join("、"),
+            item.leader.as_deref(),
+            item.due,
+            item.every_days
+        )
+    )
+}
+
+/// An item stored: `duban item add`, the confirm button of `/item`.
+pub fn item_added(task: &TaskView) -> String {
+    let Some(item) = &task.item else {
+        return format!("已保存{}。", task.label());
     };
-    format!("{reason}承办单位未做任何修改。")
+    let co: Vec<&str> = task
+        .units
+        .iter()
+        .filter(|u| u.role == UnitRole::Co)
+        .map(|u| u.name.as_str())
+        .collect();
+    format!(
+        "已立项督办件{}。\n{}",
+        task.label(),
+        item_fields(
+            &task.text,
+            &item.source,
+            &hosts_text(task),
+            &co.join("、"),
+            task.leaders.first().map(|l| l.name.as_str()),
+            item.due,
+            item.every_days
+        )
+    )
+}
+
+pub fn item_saved_toast() -> String {
+    "已立项".into()
+}
+
+pub fn item_draft_gone() -> String {
+    "这份督办件预览已失效（已保存或已取消），请重新发送 /item。".into()
+}
+
+pub fn item_cancelled() -> String {
+    "已取消，督办件未保存。".into()
+}
+
+/// `duban item list`: one line each.
+pub fn item_list(items: &[TaskView]) -> String {
+    if items.is_empty() {
+        return "还没有督办件。用 duban item add 新建。".into();
+    }
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .filter_map(|t| {
+            let item = t.item.as_ref()?;
+            Some(vec![
+                t.label(),
+                item.source.clone(),
+                hosts_text(t),
+                item.due.format("%Y-%m-%d").to_string(),
+                item.every_days.map_or("—".into(), |d| format!("每{d}天")),
+                crate::text::truncate(&t.text, 40),
+            ])
+        })
+        .collect();
+    crate::text::table(&["编号", "来源", "主办", "办理时限", "提醒", "内容"], &rows)
+}
+
+/// The reminder of an item on its own cadence, due on `due` (its own date, or the date an
+/// approved extension gave); `today` after it says it is overdue.
+pub fn item_reminder(task: &TaskView, due: NaiveDate, today: NaiveDate) -> String {
+    let Some(item) = &task.item else {
+        return task.text.clone();
+    };
+    let when = if today > due {
+        format!(
+            "已超过办理时限（{}）{}天，请尽快办结并报送",
+            date(due),
+            (today - due).num_days()
+        )
+    } else {
+        format!("办理时限{}，请报送办理进展", date(due))
+    };
+    format!(
+        "【督办件提醒】督办件{}（{}）{when}。\n\n{}\n\n直接回复本消息报告进展，或点下方按钮选择状态。",
+        task.label(),
+        item.source,
+        task.text
+    )
 }
 
 /// What an assignment changed.
@@ -1631,6 +1823,7 @@ pub fn command_description(name: &str) -> &'static str {
         "approve" => "批准延期申请（管理员）：/approve 申请编号",
         "refuse" => "不批准延期申请（管理员）：/refuse 申请编号 [理由]",
         "evidence" => "取回佐证材料：/evidence 佐证编号",
+        "item" => "新建督办件（管理员）：/item 主办单位 办理时限 [每N天] 内容",
         _ => "",
     }
 }
@@ -1668,6 +1861,9 @@ pub fn buttons_in_words(keyboard: &Keyboard) -> Option<String> {
             Some(Action::Withdraw(_) | Action::Correct(_)) => "如需补充，引用本回执回复即可。",
             Some(Action::ConfirmSchedule(_) | Action::CancelSchedule(_)) => {
                 "这里无法确认修改：请用命令行 duban schedule set … --yes。"
+            }
+            Some(Action::ConfirmItem(_) | Action::CancelItem(_)) => {
+                "这里无法确认：请用命令行 duban item add 新建督办件。"
             }
             Some(Action::ConfirmReport(_) | Action::ReturnReport(_)) => {
                 "审核：发送“确认 报告编号”，或“退回 报告编号 理由”。"

@@ -630,6 +630,7 @@ fn the_xlsx_lists_each_tasks_evidence() {
         id,
         task_id: 100 + i64::from(task_number),
         task_number,
+        item: false,
         unit_id: 1,
         unit: "区财政局".into(),
         period: period.into(),

@@ -41,6 +41,7 @@ on_both_backends! {
         let new = |number: u32, task_id: i64, seq: i64| NewEvidence {
             task_id,
             task_number: number,
+            item: false,
             unit_id: unit.id,
             unit_name: unit.name.clone(),
             period: "2022-03".into(),

@@ -191,6 +191,7 @@ on_both_backends! {
                 &NewReport {
                     task_id: task2.id,
                     task_number: 2,
+                    item: false,
                     unit_id: unit.id,
                     unit_name: unit.name.clone(),
                     period: "2022-03".into(),

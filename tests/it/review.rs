@@ -43,6 +43,7 @@ async fn report(
     let new = NewReport {
         task_id: task.id,
         task_number: task.number,
+        item: false,
         unit_id,
         unit_name: "单位".into(),
         period: period.into(),
@@ -241,6 +242,7 @@ on_both_backends! {
             reason: "等待省里批复".into(),
             requested_by: 1001,
             inbox_seq: 50,
+            item: false,
         };
         store.request_extension(&new, &|_| Vec::new(), day).await.unwrap();
         store.decide_extension(1, true, 9001, None, &|_| Vec::new(), day + 5).await.unwrap();

@@ -111,6 +111,8 @@ on_both_backends! {
         // Only admins reopen; the host unit's contact is told and may report again.
         let refused = chat.send(&sup, "/reopen 8 复查").await;
         assert!(text(&refused).contains("管理员"), "{refused:?}");
+        // Before the reopening: its notice may reach the contact before the admin's answer.
+        chat.seen_all(alice.id);
         let reopened = chat.send(&admin, "/reopen 8 年底复查数据有误").await;
         assert_eq!(text(&reopened), "已重新打开第8项，现为：已反馈；已通知主办单位联络员 1 人。");
         // Nothing else reached 区科技局's contact since the task closed: no reminder, no nudge.

@@ -29,6 +29,7 @@ fn report_of(task_id: i64, unit_id: i64, update_id: i64) -> NewReport {
     NewReport {
         task_id,
         task_number: 8,
+        item: false,
         unit_id,
         unit_name: "区科技局".into(),
         period: "2022-03".into(),
@@ -278,6 +279,7 @@ on_both_backends! {
         let mut report = NewReport {
             task_id: task.id,
             task_number: 8,
+            item: false,
             unit_id: unit.id,
             unit_name: "区科技局".into(),
             period: "2022-03".into(),

@@ -82,6 +82,7 @@ pub async fn attach(
     let new = NewEvidence {
         task_id: target.task.id,
         task_number: target.task.number,
+        item: target.task.item.is_some(),
         unit_id: target.unit_id,
         unit_name: target.unit_name,
         period: target.period,
@@ -176,7 +177,7 @@ async fn about_report(
     if !own_unit && !actor.is_admin() {
         return Ok(Err(match actor.unit() {
             Some((_, unit)) => EvidenceRefusal::Report(ReportRefusal::NotYourTask {
-                number: task.number,
+                task: task.task_ref(),
                 unit: unit.to_owned(),
             }),
             None => EvidenceRefusal::Report(ReportRefusal::SupervisorsDoNotReport),

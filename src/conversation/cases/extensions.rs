@@ -4,7 +4,7 @@
 //! approved extension moves that task's due date for the unit in the period: the nudges and the
 //! escalation leave it alone until then, and the bulletin lists it.
 
-use super::{Outcome, alert, first_word, say, task_number};
+use super::{Outcome, alert, first_word, say, task_ref};
 use crate::conversation::{Actor, Ctx, Reply, SharedCtx};
 use crate::followup::planner::message;
 use crate::matrix::UnitRole;
@@ -23,8 +23,7 @@ pub async fn extend(ctx: SharedCtx, actor: Actor, update: InboxSeq, args: String
     let (number, rest) = first_word(&args);
     let (day, reason) = first_word(rest);
     let reason = reason.trim();
-    let (Some(number), false, false) = (task_number(number), day.is_empty(), reason.is_empty())
-    else {
+    let (Some(named), false, false) = (task_ref(number), day.is_empty(), reason.is_empty()) else {
         return refuse(ExtensionRefusal::Usage);
     };
     let today = ctx.clock.office_date();
@@ -38,15 +37,16 @@ pub async fn extend(ctx: SharedCtx, actor: Actor, update: InboxSeq, args: String
     let Some(current) = ctx.current_tasks().await? else {
         return refuse(ExtensionRefusal::NoNotice);
     };
-    let Some(task) = current.number(number) else {
-        return refuse(ExtensionRefusal::NoSuchTask(number.to_string()));
+    let Some(task) = current.get(named) else {
+        return refuse(ExtensionRefusal::NoSuchTask(named.arg()));
     };
+    let number = task.number;
     let Some((unit_id, unit)) = actor.unit() else {
         return refuse(ExtensionRefusal::Usage);
     };
     if task.role_of(unit_id) != Some(UnitRole::Host) {
         return refuse(ExtensionRefusal::NotHost {
-            number,
+            task: named,
             unit: unit.to_owned(),
         });
     }
@@ -58,15 +58,20 @@ pub async fn extend(ctx: SharedCtx, actor: Actor, update: InboxSeq, args: String
         .state
         .is_open()
     {
-        return refuse(ExtensionRefusal::Closed(number));
+        return refuse(ExtensionRefusal::Closed(named));
     }
-    let due = ctx.due();
+    // An item (督办件) has its own due date; a notice task, the period's.
+    let due = task
+        .item
+        .as_ref()
+        .map_or_else(|| ctx.due(), |item| item.due);
     if until <= due {
         return refuse(ExtensionRefusal::NotLater(due));
     }
     let new = NewExtension {
         task_id: task.id,
         task_number: number,
+        item: task.item.is_some(),
         unit_id,
         unit: unit.to_owned(),
         period,

@@ -7,12 +7,14 @@ pub mod binding;
 pub mod bulletins;
 pub mod evidence;
 pub mod extensions;
+pub mod items;
 pub mod reading;
 pub mod reporting;
 pub mod review;
 pub mod schedules;
 
 use super::{Event, Replies, Reply};
+use crate::store::TaskRef;
 use crate::wording::texts;
 
 /// What a use case gives back: its replies, or an error that leaves the event to be tried
@@ -41,6 +43,22 @@ pub(crate) fn task_number(text: &str) -> Option<u32> {
         .trim_end_matches(['项', '.', '、', '：', ':'])
         .parse()
         .ok()
+}
+
+/// A task as people name it: a number of the notice (see [`task_number`]), or an item
+/// `督-1`, `督1`, `督－1`, `督-1：`.
+pub(crate) fn task_ref(text: &str) -> Option<TaskRef> {
+    let text = text.trim();
+    match text.strip_prefix('督') {
+        Some(rest) => rest
+            .trim_start_matches(['-', '－', '—'])
+            .trim_end_matches(['.', '、', '：', ':'])
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(TaskRef::Item),
+        None => task_number(text).map(TaskRef::Notice),
+    }
 }
 
 /// The first word of a command's arguments and the rest, trimmed.
@@ -104,6 +122,13 @@ mod tests {
         }
         for text in ["", "八", "8a", "-1"] {
             assert_eq!(task_number(text), None, "{text}");
+        }
+        for text in ["督-1", "督1", "督－1", " 督-1：", "督—1"] {
+            assert_eq!(task_ref(text), Some(TaskRef::Item(1)), "{text}");
+        }
+        assert_eq!(task_ref("第8项"), Some(TaskRef::Notice(8)));
+        for text in ["督", "督-", "督-0", "督查", "督-1a"] {
+            assert_eq!(task_ref(text), None, "{text}");
         }
         assert_eq!(first_word(" 督查  崔增力 "), ("督查", "崔增力"));
         assert_eq!(first_word("管理员"), ("管理员", ""));

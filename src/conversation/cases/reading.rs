@@ -3,11 +3,11 @@
 
 use super::evidence;
 use super::reporting::task_with_notice;
-use super::{Outcome, alert, say, task_number};
+use super::{Outcome, alert, say, task_ref};
 use crate::conversation::reply::lines;
 use crate::conversation::{Actor, Ctx, Reply, SharedCtx};
 use crate::store::{
-    Anchor, EvidenceOf, Report, ReportFilter, ReportState, TaskSelection, TaskView,
+    Anchor, EvidenceOf, Report, ReportFilter, ReportState, TaskRef, TaskSelection, TaskView,
 };
 use crate::wording::{actions, texts};
 
@@ -19,12 +19,12 @@ pub async fn readers_only() -> Outcome {
     say(texts::readers_only())
 }
 
-/// This period's active reports of the notice.
-async fn current_reports(ctx: &Ctx, notice: i64) -> anyhow::Result<Vec<Report>> {
+/// This period's active reports (of the notice's tasks and of the items: what is shown picks
+/// them by task).
+async fn current_reports(ctx: &Ctx) -> anyhow::Result<Vec<Report>> {
     Ok(ctx
         .store
         .reports(&ReportFilter {
-            notice_id: Some(notice),
             period: Some(ctx.period()),
             active_only: true,
             ..ReportFilter::default()
@@ -37,31 +37,25 @@ pub async fn tasks(ctx: SharedCtx, actor: Actor, args: String) -> Outcome {
     let Some((unit_id, unit)) = actor.unit() else {
         return say(texts::contacts_only());
     };
-    let Some(notice) = ctx.notice().await? else {
+    let Some(current) = ctx.current_tasks().await? else {
         return say(texts::no_notice());
     };
     let args = args.trim();
     if !args.is_empty() {
-        let task = match task_number(args) {
-            Some(number) => ctx.store.task(notice, number).await?,
-            None => None,
-        };
+        let task = task_ref(args).and_then(|named| current.get(named));
         let Some(task) = task else {
             return say(texts::no_such_task(args));
         };
         if task.role_of(unit_id).is_none() {
-            return say(texts::not_your_task(task.number, unit));
+            return say(texts::not_your_task(task.task_ref(), unit));
         }
-        let reports = current_reports(&ctx, notice).await?;
-        return Ok(vec![card(&ctx, &task, &reports).await?]);
+        let reports = current_reports(&ctx).await?;
+        return Ok(vec![card(&ctx, task, &reports).await?]);
     }
-    let tasks = ctx
-        .store
-        .tasks(notice, TaskSelection::Unit(unit_id))
-        .await?;
-    let reports = current_reports(&ctx, notice).await?;
+    let tasks: Vec<TaskView> = current.of_unit(unit_id).cloned().collect();
+    let reports = current_reports(&ctx).await?;
     let messages = texts::unit_tasks(unit, unit_id, &ctx.period(), &tasks, &reports);
-    let picker: Vec<(i64, u32)> = tasks.iter().map(|t| (t.id, t.number)).collect();
+    let picker: Vec<(i64, TaskRef)> = tasks.iter().map(|t| (t.id, t.task_ref())).collect();
     let buttons = (!picker.is_empty()).then(|| actions::task_picker(&picker));
     Ok(lines(messages, buttons))
 }
@@ -72,17 +66,16 @@ pub async fn which_task(ctx: SharedCtx, actor: Actor) -> Outcome {
     let Some((unit_id, unit)) = actor.unit() else {
         return say(texts::plain_text_hint());
     };
-    let Some(notice) = ctx.notice().await? else {
+    let Some(current) = ctx.current_tasks().await? else {
         return say(texts::plain_text_hint());
     };
-    let tasks = ctx
-        .store
-        .tasks(notice, TaskSelection::Unit(unit_id))
-        .await?;
-    if tasks.is_empty() {
+    let picker: Vec<(i64, TaskRef)> = current
+        .of_unit(unit_id)
+        .map(|t| (t.id, t.task_ref()))
+        .collect();
+    if picker.is_empty() {
         return say(texts::plain_text_hint());
     }
-    let picker: Vec<(i64, u32)> = tasks.iter().map(|t| (t.id, t.number)).collect();
     Ok(vec![Reply::with_buttons(
         texts::which_task(unit),
         actions::task_picker(&picker),
@@ -108,15 +101,15 @@ async fn card(ctx: &Ctx, task: &TaskView, reports: &[Report]) -> anyhow::Result<
 
 /// A task button of the picker: sends that task's card.
 pub async fn open_task(ctx: SharedCtx, actor: Actor, task_id: i64) -> Outcome {
-    let Some((notice, task)) = task_with_notice(&ctx, task_id).await? else {
+    let Some((_, task)) = task_with_notice(&ctx, task_id).await? else {
         return alert(texts::button_expired());
     };
     if let Some((unit_id, unit)) = actor.unit()
         && task.role_of(unit_id).is_none()
     {
-        return alert(texts::not_your_task(task.number, unit));
+        return alert(texts::not_your_task(task.task_ref(), unit));
     }
-    let reports = current_reports(&ctx, notice).await?;
+    let reports = current_reports(&ctx).await?;
     Ok(vec![card(&ctx, &task, &reports).await?])
 }
 
@@ -129,11 +122,12 @@ pub async fn status(ctx: SharedCtx, args: String) -> Outcome {
     let query = args.trim();
     if query.is_empty() {
         let tasks = ctx.store.tasks(notice, TaskSelection::All).await?;
-        let reports = current_reports(&ctx, notice).await?;
+        let reports = current_reports(&ctx).await?;
         return say(texts::status_overview(&ctx.period(), &tasks, &reports));
     }
-    if let Some(number) = task_number(query) {
-        let Some(task) = ctx.store.task(notice, number).await? else {
+    if let Some(named) = task_ref(query) {
+        let current = ctx.current_tasks().await?;
+        let Some(task) = current.as_ref().and_then(|c| c.get(named)).cloned() else {
             return say(texts::no_such_task(query));
         };
         let history = ctx
@@ -171,6 +165,6 @@ pub async fn status(ctx: SharedCtx, args: String) -> Outcome {
         return say(texts::nothing_found(query, &suggestions));
     };
     let tasks = ctx.store.tasks(notice, selection).await?;
-    let reports = current_reports(&ctx, notice).await?;
+    let reports = current_reports(&ctx).await?;
     Ok(lines(texts::task_list(&title, &tasks, &reports), None))
 }

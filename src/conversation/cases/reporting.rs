@@ -3,7 +3,7 @@
 //! it). Then withdrawal and correction from the receipt's buttons, within the configured
 //! window.
 
-use super::{Outcome, RepliedTo, first_word, task_number};
+use super::{Outcome, RepliedTo, first_word, task_ref};
 use crate::conversation::{Actor, Ctx, Event, Reply, SharedCtx};
 use crate::progress::{Light, read_figures};
 use crate::refusal::ReportRefusal;
@@ -26,14 +26,14 @@ fn refuse_button(refusal: ReportRefusal) -> Outcome {
 /// `/report N 内容`.
 pub async fn command(ctx: SharedCtx, actor: Actor, update: InboxSeq, args: String) -> Outcome {
     let (number, text) = first_word(&args);
-    let Some(number) = task_number(number) else {
+    let Some(task_ref) = task_ref(number) else {
         return refuse(ReportRefusal::Usage);
     };
     let Some(current) = ctx.current_tasks().await? else {
         return refuse(ReportRefusal::NoNotice);
     };
-    let Some(task) = current.number(number) else {
-        return refuse(ReportRefusal::NoSuchTask(number.to_string()));
+    let Some(task) = current.get(task_ref) else {
+        return refuse(ReportRefusal::NoSuchTask(task_ref.arg()));
     };
     let submission = Submission {
         task: task.clone(),
@@ -128,7 +128,7 @@ pub async fn light_pressed(
         light,
         user_id: actor.user_id,
     };
-    Ok(ask(texts::light_prompt(task.number, light), anchor))
+    Ok(ask(texts::light_prompt(task.task_ref(), light), anchor))
 }
 
 /// After a button: a prompt that a reply will refer to, and a notice on the button.
@@ -199,7 +199,7 @@ async fn editable(
 /// A closed task (已办结) takes no more reports.
 async fn closed(ctx: &Ctx, task: &TaskView) -> anyhow::Result<Option<ReportRefusal>> {
     let state = ctx.store.task_state(task.id, &ctx.period()).await?.state;
-    Ok((!state.is_open()).then_some(ReportRefusal::Closed(task.number)))
+    Ok((!state.is_open()).then_some(ReportRefusal::Closed(task.task_ref())))
 }
 
 struct Submission<'a> {
@@ -225,7 +225,7 @@ pub(crate) fn authorize(
         return match task.role_of(unit_id) {
             Some(_) => Ok(unit_id),
             None => Err(ReportRefusal::NotYourTask {
-                number: task.number,
+                task: task.task_ref(),
                 unit: unit.to_owned(),
             }),
         };
@@ -236,7 +236,7 @@ pub(crate) fn authorize(
             .next()
             .or(task.units.first())
             .map(|u| u.unit_id)
-            .ok_or(ReportRefusal::NoHostUnit(task.number));
+            .ok_or(ReportRefusal::NoHostUnit(task.task_ref()));
     }
     Err(ReportRefusal::SupervisorsDoNotReport)
 }
@@ -290,6 +290,7 @@ async fn submit(ctx: &Ctx, actor: &Actor, update: InboxSeq, submission: Submissi
     let new = NewReport {
         task_id: task.id,
         task_number: task.number,
+        item: task.item.is_some(),
         unit_id,
         unit_name,
         period: corrects

@@ -6,7 +6,7 @@
 //! (admins) reopens a closed task. The review, the task's state and the notice are stored in one
 //! transaction: after a crash the notice still goes out, once.
 
-use super::{Outcome, RepliedTo, alert, first_word, say, task_number};
+use super::{Outcome, RepliedTo, alert, first_word, say, task_ref};
 use crate::conversation::{Actor, Ctx, Event, Reply, SharedCtx};
 use crate::followup::planner::message;
 use crate::progress::TaskState;
@@ -215,15 +215,16 @@ fn notices(report: &Report, state: TaskState) -> Vec<OutMessage> {
 pub async fn reopen(ctx: SharedCtx, actor: Actor, args: String) -> Outcome {
     let (number, reason) = first_word(&args);
     let reason = reason.trim();
-    let (Some(number), false) = (task_number(number), reason.is_empty()) else {
+    let (Some(named), false) = (task_ref(number), reason.is_empty()) else {
         return refuse(ReviewRefusal::Usage(ReviewUsage::Reopen));
     };
     let Some(current) = ctx.current_tasks().await? else {
         return refuse(ReviewRefusal::NoNotice);
     };
-    let Some(task) = current.number(number) else {
-        return refuse(ReviewRefusal::NoSuchTask(number.to_string()));
+    let Some(task) = current.get(named) else {
+        return refuse(ReviewRefusal::NoSuchTask(named.arg()));
     };
+    let number = task.number;
     let hosts: Vec<i64> = task.hosts().map(|u| u.unit_id).collect();
     let contacts: Vec<i64> = ctx
         .store
@@ -245,7 +246,7 @@ pub async fn reopen(ctx: SharedCtx, actor: Actor, args: String) -> Outcome {
                 ..message(
                     format!("reopen:{}:{period}:{now}:{chat}", task.id),
                     chat,
-                    texts::reopened_notice(number, reason),
+                    texts::reopened_notice(named, reason),
                     Some(actions::lights(task.id)),
                 )
             })
@@ -258,7 +259,7 @@ pub async fn reopen(ctx: SharedCtx, actor: Actor, args: String) -> Outcome {
         .await?;
     ctx.followup.outbox.notify_one();
     match reopened {
-        Reopened::Done(state) => say(texts::reopened(number, state, contacts.len())),
-        Reopened::NotClosed(state) => refuse(ReviewRefusal::NotClosed { number, state }),
+        Reopened::Done(state) => say(texts::reopened(named, state, contacts.len())),
+        Reopened::NotClosed(state) => refuse(ReviewRefusal::NotClosed { task: named, state }),
     }
 }

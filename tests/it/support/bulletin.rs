@@ -94,6 +94,7 @@ fn task(
             .collect(),
         targets,
         deadline: None,
+        item: None,
     }
 }
 
@@ -158,6 +159,7 @@ fn report(
         id,
         task_id: i64::from(task) * 10,
         task_number: task,
+        item: false,
         unit_id: unit_id(unit),
         unit: unit.into(),
         period: chrono::DateTime::from_timestamp(when, 0)
