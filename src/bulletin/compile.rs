@@ -3,7 +3,7 @@
 //! supervision cycle did (tasks closed, extensions, reports sent back).
 
 use super::{
-    Bulletin, Closed, Cycle, Extended, Heading, PeriodData, Returned, Thresholds, aggregate,
+    Bulletin, Closed, Cycle, Extended, Heading, Item, PeriodData, Returned, Thresholds, aggregate,
     attach_evidence,
 };
 use crate::clock::office_offset;
@@ -168,9 +168,40 @@ async fn supervision(store: &Store, tasks: &[TaskView], period: &str) -> anyhow:
             }),
         })
         .collect();
+    let mut items = Vec::new();
+    for item in store.items().await? {
+        let Some(info) = &item.item else { continue };
+        let hosts: Vec<i64> = item.hosts().map(|u| u.unit_id).collect();
+        let latest = store
+            .reports(&ReportFilter {
+                task_id: Some(item.id),
+                period: Some(period.to_owned()),
+                active_only: true,
+                ..ReportFilter::default()
+            })
+            .await?
+            .into_iter()
+            .rfind(|r| hosts.contains(&r.unit_id));
+        items.push(Item {
+            label: item.label(),
+            text: item.text.clone(),
+            source: info.source.clone(),
+            hosts: item.hosts().map(|u| u.name.clone()).collect(),
+            due: info.due,
+            state: store
+                .task_state(item.id, period)
+                .await?
+                .state
+                .name()
+                .to_owned(),
+            light: latest.as_ref().and_then(|r| r.light),
+            reported_on: latest.map(|r| day(r.created_at)),
+        });
+    }
     Ok(Cycle {
         closed,
         extended,
         returned,
+        items,
     })
 }

@@ -13,6 +13,6 @@ pub use aggregate::{
 };
 pub use compile::compile;
 pub use model::{
-    Bulletin, Changes, Closed, Cycle, Extended, FigureStatus, LastReport, LeaderView, Returned,
-    TaskStatus, Totals, UnitStatus,
+    Bulletin, Changes, Closed, Cycle, Extended, FigureStatus, Item, LastReport, LeaderView,
+    Returned, TaskStatus, Totals, UnitStatus,
 };

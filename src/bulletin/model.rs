@@ -44,6 +44,25 @@ pub struct Cycle {
     pub extended: Vec<Extended>,
     /// Reports sent back this period.
     pub returned: Vec<Returned>,
+    /// Items beyond the notice (督办件), by number.
+    pub items: Vec<Item>,
+}
+
+/// A 督办件 and where it stands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Item {
+    /// 督-1.
+    pub label: String,
+    pub text: String,
+    /// 领导批示, 会议议定事项 …
+    pub source: String,
+    pub hosts: Vec<String>,
+    pub due: NaiveDate,
+    /// 待反馈, 已反馈, 已确认, 已退回, 已办结.
+    pub state: String,
+    /// The light of its latest host report this period, and when (Beijing time).
+    pub light: Option<Light>,
+    pub reported_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

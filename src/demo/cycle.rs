@@ -2,20 +2,25 @@
 //! supervisor opens a task with `/status N` and sends its report back (退回, then the reason),
 //! and the admin confirms a ✅ report the same way, which closes its task; on the 23rd the
 //! contact answers the 【退回】 notice by replying to it; on the 24th a late unit's contact asks
-//! for more time with `/extend` and the admin approves it on the request's button.
+//! for more time with `/extend` and the admin approves it on the request's button. An item beyond
+//! the notice (督办件) is given to an on-time unit on the 1st; its contact is reminded weekly and
+//! answers the reminder of the 22nd.
 
 use super::driver::{Driver, Find, Move};
 use super::script::{
-    ADMIN, EXTENDED_UNTIL, EXTENSION_REASON, PlannedReport, RETURN_REASON, Script, answer_time,
-    approval_time, extension_time, review_time,
+    ADMIN, EXTENDED_UNTIL, EXTENSION_REASON, ITEM_ANSWER, ITEM_DUE, ITEM_EVERY_DAYS, ITEM_SOURCE,
+    ITEM_TEXT, PlannedReport, RETURN_REASON, Script, answer_time, approval_time, extension_time,
+    item_answer_time, review_time,
 };
+use crate::store::{NewItem, Store};
 use crate::store::{ReportFilter, ReportState};
 use crate::wording::Action;
 use chrono::{DateTime, Utc};
 
 /// The stops of the clock the cycle needs.
-pub fn stops() -> [DateTime<Utc>; 4] {
+pub fn stops() -> [DateTime<Utc>; 5] {
     [
+        item_answer_time(),
         review_time(),
         answer_time(),
         extension_time(),
@@ -73,6 +78,18 @@ pub async fn act(driver: &mut Driver, script: &Script, at: DateTime<Utc>) -> any
             }],
         ));
     }
+    if at == item_answer_time()
+        && let Some((contact, _)) = &plan.item
+    {
+        sequences.push((
+            *contact,
+            vec![Move::Text {
+                text: ITEM_ANSWER.into(),
+                reply: Some(Find::Latest("【督办件提醒】")),
+                expect: Some("已记录督-1进展".into()),
+            }],
+        ));
+    }
     if at == extension_time()
         && let Some(i) = plan.extended
     {
@@ -104,6 +121,26 @@ pub async fn act(driver: &mut Driver, script: &Script, at: DateTime<Utc>) -> any
         }
     }
     driver.act(sequences).await;
+    Ok(())
+}
+
+/// The admin gives the script's unit an item beyond the notice (as `duban item add` does).
+pub async fn add_item(store: &Store, script: &Script, now: i64) -> anyhow::Result<()> {
+    let Some((_, unit)) = &script.cycle.item else {
+        return Ok(());
+    };
+    let item = NewItem {
+        text: ITEM_TEXT.into(),
+        hosts: vec![unit.clone()],
+        co: Vec::new(),
+        leader: None,
+        due: chrono::NaiveDate::from_ymd_opt(2022, ITEM_DUE.0, ITEM_DUE.1).expect("a date"),
+        every_days: Some(ITEM_EVERY_DAYS),
+        source: ITEM_SOURCE.into(),
+    };
+    if let Err(refusal) = store.add_item(&item, "cli", now).await? {
+        anyhow::bail!("无法创建督办件：{refusal:?}");
+    }
     Ok(())
 }
 

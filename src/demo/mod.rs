@@ -378,6 +378,7 @@ async fn bind(driver: &mut Driver, script: &Script) -> Result<()> {
             created_by: "cli".into(),
         };
         let code = invites::create(&driver.store, &spec, now).await?;
+        // (the item is created below, once everyone is invited)
         sequences.push((
             person.id,
             vec![Move::Text {
@@ -388,7 +389,8 @@ async fn bind(driver: &mut Driver, script: &Script) -> Result<()> {
         ));
     }
     driver.act(sequences).await;
-    Ok(())
+    // The office gives one unit an item beyond the notice (督办件), as `duban item add` does.
+    cycle::add_item(&driver.store, script, now).await
 }
 
 /// What must be true at the end, checked against the database and the chats. `admin` is the
@@ -396,12 +398,20 @@ async fn bind(driver: &mut Driver, script: &Script) -> Result<()> {
 async fn check(driver: &Driver, script: &Script, admin: i64) -> Result<Vec<String>> {
     let store: &Store = &driver.store;
     let mut failures = Vec::new();
-    let reports = store
+    let all = store
         .reports(&ReportFilter {
             period: Some(PERIOD.into()),
             ..ReportFilter::default()
         })
         .await?;
+    // The item beyond the notice is answered once, outside the script's reports.
+    let (on_item, reports): (Vec<_>, Vec<_>) = all.into_iter().partition(|r| r.item);
+    if script.cycle.item.is_some() && on_item.len() != 1 {
+        failures.push(format!(
+            "督办件应有 1 条报告，数据库中有 {} 条",
+            on_item.len()
+        ));
+    }
     for planned in &script.reports {
         let stored = reports.iter().any(|r| {
             r.state == ReportState::Active

@@ -266,7 +266,17 @@ pub struct CyclePlan {
     pub closed: Option<usize>,
     /// The host unit's report whose task gets more time: its contact asks.
     pub extended: Option<usize>,
+    /// The contact of the unit an item beyond the notice (督办件) is given to on the 1st, and the
+    /// unit's name: reminded weekly, the contact answers the reminder of the 22nd.
+    pub item: Option<(i64, String)>,
 }
+
+/// The demo's 督办件.
+pub const ITEM_TEXT: &str = "落实区长批示，开展营商环境投诉问题专项整改，逐件回复办理结果";
+pub const ITEM_SOURCE: &str = "领导批示";
+pub const ITEM_DUE: (u32, u32) = (3, 31);
+pub const ITEM_EVERY_DAYS: u32 = 7;
+pub const ITEM_ANSWER: &str = "蓝：已完成投诉问题梳理，12件已回复8件，其余本月底前办结。";
 
 /// When the cycle's steps happen: each at least an hour from every other stop of the clock (the
 /// scheduler records a stop only then).
@@ -281,6 +291,10 @@ pub fn extension_time() -> DateTime<Utc> {
 }
 pub fn approval_time() -> DateTime<Utc> {
     march(24, 14, 0)
+}
+/// When the item's contact answers its reminder of the 22nd.
+pub fn item_answer_time() -> DateTime<Utc> {
+    march(22, 12, 30)
 }
 
 /// The until-date and the reason of the demo's extension.
@@ -473,7 +487,11 @@ pub fn script(tasks: &[TaskView], limit: Option<usize>) -> Script {
             reports,
         })
         .collect();
-    let cycle = cycle(tasks, &people, &plan.reports, &visits);
+    let mut cycle = cycle(tasks, &people, &plan.reports, &visits);
+    cycle.item = host_plans
+        .iter()
+        .find(|h| h.timing == Timing::OnTime && h.contact.is_some())
+        .and_then(|h| Some((h.contact?, h.name.clone())));
     Script {
         people,
         hosts: host_plans,
@@ -534,6 +552,7 @@ fn cycle(
         returned,
         closed,
         extended,
+        item: None,
     }
 }
 

@@ -55,6 +55,10 @@ pub struct CycleCounts {
     pub answered: usize,
     pub extended: usize,
     pub closed: usize,
+    /// Items beyond the notice (督办件), their reminders sent and reports stored.
+    pub items: usize,
+    pub item_reminders: usize,
+    pub item_reports: usize,
 }
 
 /// The bulletin the demo wrote.
@@ -208,6 +212,12 @@ pub async fn collect(
             .values()
             .filter(|s| s.state == crate::progress::TaskState::Closed)
             .count(),
+        items: store.items().await?.len(),
+        item_reminders: outbox
+            .iter()
+            .filter(|r| r.state == "sent" && r.key.starts_with("item:"))
+            .count(),
+        item_reports: all.iter().filter(|r| r.item).count(),
     };
     let mut paths = Vec::new();
     for path in [
@@ -338,8 +348,8 @@ impl fmt::Display for Summary {
         let c = &self.cycle;
         writeln!(
             f,
-            "  督办：退回 {} 条（已重新报送 {} 条），延期 {} 项，办结 {} 项",
-            c.returned, c.answered, c.extended, c.closed
+            "  督办：退回 {} 条（已重新报送 {} 条），延期 {} 项，办结 {} 项；督办件 {} 件（提醒 {} 条，报送 {} 条）",
+            c.returned, c.answered, c.extended, c.closed, c.items, c.item_reminders, c.item_reports
         )?;
         match &self.bulletin {
             Some(b) => writeln!(

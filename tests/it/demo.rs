@@ -178,12 +178,25 @@ async fn the_demo_lives_through_march_and_its_summary_agrees_with_the_database()
         "{summary}"
     );
     assert_eq!(summary.reports.returned, 1);
+    // One item beyond the notice, reminded weekly (1, 8, 15, 22 March) and answered once.
+    assert_eq!(
+        (c.items, c.item_reminders, c.item_reports),
+        (1, 4, 1),
+        "{summary}"
+    );
     assert!(
         summary
             .to_string()
             .contains("督办：退回 1 条（已重新报送 1 条），延期 1 项，办结 1 项")
     );
-    for heading in ["、已办结", "、延期", "、退回", "已重新报送"] {
+    for heading in [
+        "、已办结",
+        "、延期",
+        "、退回",
+        "已重新报送",
+        "、督办件",
+        "督-1",
+    ] {
         assert!(md.contains(heading), "{heading} not in the bulletin");
     }
 
@@ -206,6 +219,8 @@ async fn the_demo_lives_through_march_and_its_summary_agrees_with_the_database()
             "已批准延期申请 #",
             "【延期】您的第",
             "【办结】第",
+            "【督办件提醒】督办件督-1（领导批示）",
+            "已记录督-1进展",
             "class=\"msg user\"",
             "class=\"msg bot\"",
         ],

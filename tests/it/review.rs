@@ -247,6 +247,19 @@ on_both_backends! {
         store.request_extension(&new, &|_| Vec::new(), day).await.unwrap();
         store.decide_extension(1, true, 9001, None, &|_| Vec::new(), day + 5).await.unwrap();
 
+        // An item beyond the notice, reported on by its host.
+        let item = duban::store::NewItem {
+            text: "落实区长批示，整改营商环境投诉问题".into(),
+            hosts: vec!["区科技局".into()],
+            co: Vec::new(),
+            leader: None,
+            due: chrono::NaiveDate::from_ymd_opt(2022, 4, 15).unwrap(),
+            every_days: Some(7),
+            source: "领导批示".into(),
+        };
+        let item = store.add_item(&item, "cli", day).await.unwrap().unwrap();
+        report(store, &item, host, 60, MARCH, Light::Blue).await;
+
         let settings = duban::config::Settings::default();
         let today = chrono::NaiveDate::from_ymd_opt(2022, 3, 28).unwrap();
         let b = duban::bulletin::compile(store, &settings, Some(MARCH), today, day + 100)
@@ -257,6 +270,10 @@ on_both_backends! {
         assert_eq!(b.cycle.closed[0].number, 9);
         assert_eq!(b.cycle.extended[0].reason, "等待省里批复");
         assert!(b.cycle.returned[0].answered);
+        assert_eq!(b.cycle.items.len(), 1);
+        assert_eq!(b.cycle.items[0].label, "督-1");
+        assert_eq!(b.cycle.items[0].state, "已反馈");
+        assert_eq!(b.cycle.items[0].light, Some(Light::Blue));
 
         let md = markdown::markdown(&b);
         for line in [
@@ -268,6 +285,9 @@ on_both_backends! {
             "退回",
             "没有写明研发投入",
             "已重新报送",
+            "督办件",
+            "督-1",
+            "领导批示",
         ] {
             assert!(md.contains(line), "{line} not in the Markdown:\n{md}");
         }
@@ -287,6 +307,6 @@ on_both_backends! {
         assert!(workbook.sheet_names().contains(&"办结·延期·退回".to_owned()));
         let sheet = workbook.worksheet_range("办结·延期·退回").unwrap();
         let kinds: Vec<String> = sheet.rows().skip(1).map(|r| r[0].to_string()).collect();
-        assert_eq!(kinds, ["已办结", "延期", "退回"]);
+        assert_eq!(kinds, ["已办结", "延期", "退回", "督办件"]);
     }
 }

@@ -1,8 +1,8 @@
 //! The bulletin's wording, once, for the text renderers (Telegram, Markdown, HTML): the heading
 //! and six sections — 总体情况, 已完成, 进度滞后, 未按时反馈, 量化指标完成情况, 单位排名, and
 //! 逾期未完成 after 进度滞后 when the notice gives tasks a 完成时限, and 已办结, 延期 and 退回
-//! where the supervision cycle closed tasks, granted more time or sent reports back — plus the
-//! lead leaders' view. Each section has lines (for chat) and, where the content is a list
+//! where the supervision cycle closed tasks, granted more time or sent reports back, and 督办件
+//! where the office supervises items beyond the notice — plus the lead leaders' view. Each section has lines (for chat) and, where the content is a list
 //! of like rows, a table (for documents).
 
 use crate::bulletin::{Bulletin, FigureStatus, TaskStatus};
@@ -111,7 +111,9 @@ fn none_if_empty(lines: &mut Vec<String>) {
 }
 
 /// The numerals of the sections, in order.
-const NUMERALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+const NUMERALS: [&str; 12] = [
+    "一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二",
+];
 
 pub fn sections(b: &Bulletin) -> Vec<Section> {
     let mut numbered = vec![overview(b), completed(b), lagging(b)];
@@ -128,6 +130,9 @@ pub fn sections(b: &Bulletin) -> Vec<Section> {
     }
     if !b.cycle.returned.is_empty() {
         numbered.push(returned(b));
+    }
+    if !b.cycle.items.is_empty() {
+        numbered.push(items(b));
     }
     numbered.extend([silent(b), figures(b), ranking(b)]);
     for (section, numeral) in numbered.iter_mut().zip(NUMERALS) {
@@ -400,6 +405,50 @@ fn returned(b: &Bulletin) -> Section {
                 chinese_date(x.on),
                 x.reason.clone(),
                 again(x.answered).to_owned(),
+            ]
+        },
+    )
+}
+
+/// 督办件: the items beyond the notice, each with its state and latest report.
+fn items(b: &Bulletin) -> Section {
+    let reported = |x: &crate::bulletin::Item| match x.reported_on {
+        Some(on) => format!("{}，{}报送", light_text(x.light), chinese_date(on)),
+        None => "本期未报送".to_owned(),
+    };
+    listed(
+        "督办件",
+        vec![
+            "编号",
+            "事项",
+            "来源",
+            "主办单位",
+            "办理时限",
+            "状态",
+            "本期报送",
+        ],
+        &b.cycle.items,
+        |x| {
+            format!(
+                "{} {}（{}；主办：{}；{}前）{}；{}",
+                x.label,
+                short(&x.text),
+                x.source,
+                x.hosts.join("、"),
+                chinese_date(x.due),
+                x.state,
+                reported(x)
+            )
+        },
+        |x| {
+            vec![
+                x.label.clone(),
+                short(&x.text),
+                x.source.clone(),
+                x.hosts.join("、"),
+                chinese_date(x.due),
+                x.state.clone(),
+                reported(x),
             ]
         },
     )

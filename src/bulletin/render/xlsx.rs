@@ -45,13 +45,18 @@ pub fn xlsx(b: &Bulletin) -> anyhow::Result<Vec<u8>> {
     tasks_sheet(workbook.add_worksheet(), b)?;
     units_sheet(workbook.add_worksheet(), b)?;
     let c = &b.cycle;
-    if !(c.closed.is_empty() && c.extended.is_empty() && c.returned.is_empty()) {
+    if !(c.closed.is_empty()
+        && c.extended.is_empty()
+        && c.returned.is_empty()
+        && c.items.is_empty())
+    {
         cycle_sheet(workbook.add_worksheet(), b)?;
     }
     Ok(workbook.save_to_buffer()?)
 }
 
-/// 办结·延期·退回: a row for each task closed, extension approved and report sent back.
+/// 办结·延期·退回: a row for each task closed, extension approved and report sent back, and
+/// each 督办件 with its state.
 const CYCLE_COLUMNS: [(&str, f64); 6] = [
     ("类别", 8.0),
     ("编号", 6.0),
@@ -99,10 +104,30 @@ fn cycle_sheet(sheet: &mut Worksheet, b: &Bulletin) -> Result<(), XlsxError> {
         ];
         ("退回", x.number, row)
     });
-    let rows: Vec<_> = closed.chain(extended).chain(returned).collect();
+    let items = c.items.iter().map(|x| {
+        let reported = x
+            .reported_on
+            .map(|on| format!("{}，{}报送", light_name(x.light), chinese_date(on)))
+            .unwrap_or_else(|| "本期未报送".to_owned());
+        let row = [
+            x.text.clone(),
+            x.hosts.join("、"),
+            chinese_date(x.due),
+            format!("{}；{}；{reported}", x.source, x.state),
+        ];
+        ("督办件", x.label.clone(), row)
+    });
+    let numbered =
+        |(kind, number, row): (&'static str, u32, [String; 4])| (kind, number.to_string(), row);
+    let rows: Vec<_> = closed
+        .map(numbered)
+        .chain(extended.map(numbered))
+        .chain(returned.map(numbered))
+        .chain(items)
+        .collect();
     for (row, (kind, number, cells)) in (1u32..).zip(&rows) {
         sheet.write_string_with_format(row, 0, *kind, &cell)?;
-        sheet.write_number_with_format(row, 1, *number, &cell)?;
+        sheet.write_string_with_format(row, 1, number, &cell)?;
         for (col, value) in (2u16..).zip(cells) {
             sheet.write_string_with_format(row, col, value, &cell)?;
         }
