@@ -763,21 +763,32 @@ pub fn extension_decided(e: &Extension) -> String {
 
 /// What the contact is told once an admin decided.
 pub fn extension_answer(e: &Extension) -> String {
+    // An item has its own 办理时限; a notice task, the period's due date.
+    let due = if e.item {
+        "办理时限"
+    } else {
+        "本期截止日期"
+    };
     match e.state {
         ExtensionState::Approved => format!(
-            "【延期】您的{}延期申请（#{}）已批准：本期截止日期改为{}。",
+            "【延期】您的{}延期申请（#{}）已批准：{due}改为{}。",
             e.task_label(),
             e.id,
             date(e.until)
         ),
         _ => format!(
-            "【延期】您的{}延期申请（#{}）未获批准{}。请按原截止日期报送。",
+            "【延期】您的{}延期申请（#{}）未获批准{}。请按原{}报送。",
             e.task_label(),
             e.id,
             e.decision_note
                 .as_deref()
                 .map(|n| format!("：{n}"))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            if e.item {
+                "办理时限"
+            } else {
+                "截止日期"
+            }
         ),
     }
 }

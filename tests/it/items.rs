@@ -189,6 +189,8 @@ on_both_backends! {
         let approved = chat.send(&admin, "/approve 1").await;
         assert!(text(&approved).starts_with("已批准延期申请 #1（督-1 区科技局"), "{approved:?}");
         settle_at(&chat.store, &chat.clock, march(24, 9)).await;
+        let answer = "【延期】您的督-1延期申请（#1）已批准：办理时限改为2022年3月22日。";
+        assert!(chat.server.sent(alice.id).iter().any(|m| text(m) == answer));
         assert_eq!(
             item_keys(&chat.store).await,
             ["2022-03-10", "2022-03-17", "2022-03-24"].map(|d| format!("item:{id}:{d}:1001"))
