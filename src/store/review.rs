@@ -399,6 +399,18 @@ impl Store {
         )
         .await
     }
+
+    /// How many active reports wait for review.
+    pub async fn unreviewed_count(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM reports WHERE state = 'active' AND reviewed_at IS NULL",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .context("count the reports waiting for review")?;
+        row.try_get("n")
+            .context("read the count of reports waiting")
+    }
 }
 
 /// Whether `report` was reviewed before: Some(true) when just so (the same verdict by the same

@@ -136,6 +136,7 @@ on_both_backends! {
         assert_eq!(after, TaskState::Confirmed);
         assert!(store.report(second.id).await.unwrap().unwrap().is_confirmed());
         assert!(store.unreviewed_reports(10).await.unwrap().is_empty());
+        assert_eq!(store.unreviewed_count().await.unwrap(), 0);
 
         // Every change of state and every review is in the audit trail.
         let audit = store.audit(None).await.unwrap();

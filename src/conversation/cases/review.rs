@@ -38,7 +38,9 @@ pub async fn queue(ctx: SharedCtx) -> Outcome {
     let waiting = ctx.store.unreviewed_reports(QUEUE + 1).await?;
     let shown = waiting.len().min(QUEUE as usize);
     let more = if waiting.len() > shown {
-        ctx.store.unreviewed_reports(i64::MAX).await?.len() - shown
+        usize::try_from(ctx.store.unreviewed_count().await?)
+            .unwrap_or(0)
+            .saturating_sub(shown)
     } else {
         0
     };
@@ -114,9 +116,7 @@ pub async fn reply(
         Some(Anchor::ReturnReason { report_id, user_id }) => {
             reason(&ctx, &event, &actor, report_id, user_id).await
         }
-        _ => say(texts::report_refused(
-            &crate::refusal::ReportRefusal::SupervisorsDoNotReport,
-        )),
+        _ => super::reporting::refuse_supervisor().await,
     }
 }
 
