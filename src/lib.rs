@@ -19,6 +19,8 @@ pub mod botapi;
 pub mod bulletin;
 /// The one clock of the service, movable in tests and the demo.
 pub mod clock;
+/// Several instances on one database: leases for the scheduler, the poller and each chat.
+pub mod cluster;
 /// The CLI commands; `main.rs` only parses arguments and calls these.
 pub mod commands;
 /// Settings: `config/duban.toml`, then `DUBAN_*` environment variables.

@@ -6,6 +6,7 @@
 
 use crate::bot::inbox::{self, Mode, Running};
 use crate::clock::Clock;
+use crate::cluster::{Cluster, Keeper};
 use crate::config::Settings;
 use crate::conversation::ChatSettings;
 use crate::dingtalk::run::{self as dingtalk, DingTalkConfig};
@@ -35,6 +36,9 @@ pub struct Service {
     dingtalk: Option<dingtalk::Running>,
     ticking: Ticking,
     sender: SenderHandle,
+    /// Renews this instance's leases.
+    keeper: Keeper,
+    cluster: Cluster,
     /// The Telegram bot's username, as getMe gave it; empty without Telegram.
     pub username: String,
 }
@@ -80,6 +84,8 @@ pub async fn start_on(
     let scheduler = Scheduler::new(settings, calendar, store.clone(), clock.clone())?;
     let limits = SendLimits::from(settings);
     let limiter = Limiter::new(limits);
+    let cluster = Cluster::join(&store, &limiter).await?;
+    let keeper = cluster.keep();
     let (api_url, token) = match &platforms.telegram {
         Some((bot, _)) => (
             bot.api_url().as_str().trim_end_matches('/').to_owned(),
@@ -102,12 +108,14 @@ pub async fn start_on(
             max_attempts: settings.outbox_attempts,
             admins: admins.clone(),
             dingtalk: dingtalk_transport,
+            cluster: Some(cluster.clone()),
         },
     );
     let followup = Followup {
         scheduler: scheduler.clone(),
         outbox: sender.waker(),
         limiter,
+        cluster: cluster.clone(),
     };
     let chat_settings = ChatSettings {
         telegram: platforms.telegram.is_some(),
@@ -129,6 +137,7 @@ pub async fn start_on(
             Ok(running) => telegram = Some(running),
             Err(e) => {
                 sender.stop().await;
+                keeper.stop().await;
                 return Err(e);
             }
         }
@@ -143,12 +152,15 @@ pub async fn start_on(
                     let _ = telegram.stop().await;
                 }
                 sender.stop().await;
+                keeper.stop().await;
                 return Err(e);
             }
         }
     }
     let outbox = followup.outbox.clone();
-    let ticking = Ticking::start(scheduler, tick, move || outbox.notify_one());
+    let ticking = Ticking::start(scheduler, cluster.clone(), tick, move || {
+        outbox.notify_one()
+    });
     Ok(Service {
         username: telegram
             .as_ref()
@@ -158,6 +170,8 @@ pub async fn start_on(
         dingtalk,
         ticking,
         sender,
+        keeper,
+        cluster,
     })
 }
 
@@ -175,6 +189,28 @@ impl Service {
         };
         self.ticking.stop().await;
         self.sender.stop().await;
+        // Last: the leases given up, the other instances take over at once.
+        self.keeper.stop().await;
         telegram.and(dingtalk)
+    }
+
+    /// Ends everything at once, as a crash would: the updates being handled and the messages
+    /// being sent are cut off, nothing is marked, the leases are left to expire. For the tests
+    /// of several instances.
+    pub fn abort(self) {
+        self.keeper.abort();
+        self.ticking.abort();
+        self.sender.abort();
+        if let Some(telegram) = self.telegram {
+            telegram.abort();
+        }
+        if let Some(dingtalk) = self.dingtalk {
+            dingtalk.abort();
+        }
+    }
+
+    /// This instance among the others on the database.
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
     }
 }

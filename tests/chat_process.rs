@@ -517,3 +517,39 @@ mod dingtalk {
         killed_at_then_restarted("after_handle").await;
     }
 }
+
+/// Waits until the server has seen `n` calls of `method` (any case).
+async fn wait_calls(server: &BotApiServer, method: &str, n: u64) {
+    let deadline = Instant::now() + WAIT;
+    while server.calls(method) < n {
+        assert!(Instant::now() < deadline, "no {method} from duban");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_second_instance_on_the_same_sqlite_file_is_refused() {
+    let setup = setup().await;
+    let first = duban_run(&setup, None);
+    // It asks Telegram who it is after it has locked the database.
+    wait_calls(&setup.server, "getMe", 1).await;
+
+    let refused = wait_exit(duban_run(&setup, None)).await;
+    assert!(!refused.status.success());
+    let said = printed(&refused);
+    assert!(
+        said.contains("正由另一个 duban 实例使用") && said.contains("PostgreSQL"),
+        "{said}"
+    );
+    assert_eq!(setup.server.calls("getMe"), 1, "the second never got going");
+
+    // The first goes on answering, then stops; the file is free again.
+    setup.server.send_text(&setup.alice, 1001, "/help");
+    setup.server.wait_for_sent(1001, 1, WAIT).await.unwrap();
+    assert!(terminate(first).await.status.success());
+    let polls = setup.server.calls("getUpdates");
+    let again = duban_run(&setup, None);
+    wait_calls(&setup.server, "getUpdates", polls + 1).await;
+    let stopped = terminate(again).await;
+    assert!(stopped.status.success(), "{}", printed(&stopped));
+}

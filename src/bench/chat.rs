@@ -169,7 +169,13 @@ async fn duban_replies(
 ) -> Result<Spent> {
     let file = format!("chat-bench-{sends:?}.db").to_lowercase();
     let url = format!("sqlite://{}", scratch.join(file).display());
-    let store = Store::connect(&url).await?;
+    replies_on(matrix, &url, 1, chats, per_chat, sends).await
+}
+
+/// The seed imported into the database at `url`, and a contact of 区科技局 bound for each of
+/// `chats` users.
+async fn seeded(matrix: &Matrix, url: &str, chats: usize) -> Result<Store> {
+    let store = Store::connect(url).await?;
     store.import_matrix(matrix).await?;
     let unit = store
         .unit_named("区科技局")
@@ -189,6 +195,20 @@ async fn duban_replies(
             .redeem_invite(&hash, user(i).id, &user(i).first_name, 0)
             .await?;
     }
+    Ok(store)
+}
+
+/// `instances` services of duban, each with a store of its own on the database at `url`, on
+/// one local Bot API server; measures their replies to `sends`.
+async fn replies_on(
+    matrix: &Matrix,
+    url: &str,
+    instances: usize,
+    chats: usize,
+    per_chat: usize,
+    sends: Sends,
+) -> Result<Spent> {
+    let store = seeded(matrix, url, chats).await?;
     let server = BotApiServer::start(BotApiOptions::default()).await?;
     // The echo bot has no send limits; neither has duban here.
     let settings = Settings {
@@ -197,22 +217,39 @@ async fn duban_replies(
         send_per_group_per_minute: 0,
         ..Settings::default()
     };
-    let running = service::start(
-        store.clone(),
-        Clock::system(),
-        &settings,
-        server.bot(),
-        Mode::Polling,
-        service::TICK,
-    )
-    .await?;
+    let mut running = Vec::with_capacity(instances);
+    let mut stores = vec![store.clone()];
+    for i in 0..instances {
+        if i > 0 {
+            stores.push(Store::connect(url).await?);
+        }
+        running.push(
+            service::start(
+                stores[i].clone(),
+                Clock::system(),
+                &settings,
+                server.bot(),
+                Mode::Polling,
+                service::TICK,
+            )
+            .await?,
+        );
+    }
+    if instances > 1 {
+        // An instance that joins others holds its answers back until they have counted it.
+        tokio::time::sleep(crate::cluster::SETTLE).await;
+    }
     let elapsed = measure(&server, chats, per_chat, sends).await;
-    running.stop().await?;
+    for service in running {
+        service.stop().await?;
+    }
     let stored = store
         .reports(&crate::store::ReportFilter::default())
         .await?
         .len();
-    store.close().await;
+    for store in &stores {
+        store.close().await;
+    }
     server.shutdown().await;
     let elapsed = elapsed?;
     let expected = match sends {
@@ -226,6 +263,66 @@ async fn duban_replies(
         );
     }
     Ok(elapsed)
+}
+
+/// `/report` replies per second of one instance and of two on one PostgreSQL database (a new
+/// database each, on the server at `server_url`, dropped afterwards).
+pub async fn instances(
+    matrix: &Matrix,
+    server_url: &str,
+    chats: usize,
+    per_chat: usize,
+) -> Result<(Rate, Rate)> {
+    let mut rates = Vec::with_capacity(2);
+    for n in [1, 2] {
+        let name = format!("duban_bench_{}_{n}", std::process::id());
+        let url = postgres::create(server_url, &name).await?;
+        let spent = replies_on(matrix, &url, n, chats, per_chat, Sends::Report).await;
+        postgres::drop(server_url, &name).await;
+        rates.push(Rate::of(spent?, chats * per_chat));
+    }
+    Ok((rates[0], rates[1]))
+}
+
+/// Throwaway databases on a PostgreSQL server, for the benchmark of two instances.
+mod postgres {
+    use anyhow::{Context, Result};
+    use sqlx::Connection;
+
+    /// Creates `name` on the server at `server_url` (dropping a leftover first); returns its
+    /// URL.
+    pub async fn create(server_url: &str, name: &str) -> Result<String> {
+        let mut admin = sqlx::PgConnection::connect(server_url)
+            .await
+            .with_context(|| format!("无法连接 PostgreSQL（{server_url}）"))?;
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut admin)
+                .await
+                .with_context(|| format!("无法在 PostgreSQL 上建立测速数据库 {name}"))?;
+        }
+        admin.close().await.ok();
+        let base = server_url
+            .rsplit_once('/')
+            .map_or(server_url, |(base, _)| base);
+        Ok(format!("{base}/{name}"))
+    }
+
+    pub async fn drop(server_url: &str, name: &str) {
+        if let Ok(mut admin) = sqlx::PgConnection::connect(server_url).await {
+            let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut admin)
+                .await
+            {
+                tracing::warn!(error = %e, "could not drop the benchmark database {name}");
+            }
+            admin.close().await.ok();
+        }
+    }
 }
 
 async fn echo_replies(chats: usize, per_chat: usize) -> Result<Spent> {

@@ -39,6 +39,8 @@ pub enum Part {
     Parse,
     /// Resident memory of an idle `duban run`.
     Memory,
+    /// Replies with two instances on one PostgreSQL against one.
+    Instances,
 }
 
 pub async fn run(settings: &Settings, runs: usize, only: Option<Part>) -> Result<()> {
@@ -61,6 +63,9 @@ pub async fn run(settings: &Settings, runs: usize, only: Option<Part>) -> Result
     }
     if wants(Part::Parse) {
         parse_big(runs, &dir)?;
+    }
+    if wants(Part::Instances) {
+        instances(&dir).await?;
     }
     if wants(Part::Memory) {
         let matrix = read_notice(Path::new(SEED_NOTICE), &dir)?;
@@ -161,6 +166,29 @@ async fn chat(dir: &UnitDirectory, scratch: &Path) -> Result<()> {
         figures.echo.per_second,
         micros(figures.echo.cpu),
     )?;
+    Ok(())
+}
+
+/// The PostgreSQL server the benchmark of two instances creates its databases on.
+const BENCH_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+async fn instances(dir: &UnitDirectory) -> Result<()> {
+    let matrix = read_notice(Path::new(SEED_NOTICE), dir)?;
+    let server =
+        std::env::var("DUBAN_BENCH_POSTGRES_URL").unwrap_or_else(|_| BENCH_POSTGRES.into());
+    let (chats, per_chat) = (200, 10);
+    match chat::instances(&matrix, &server, chats, per_chat).await {
+        Ok((one, two)) => outln!(
+            "  进展回复，PostgreSQL 上两个实例对一个（{} 条，{chats} 个会话） 一个 {:.0} 条/秒，两个 {:.0} 条/秒，比值 {:.2}",
+            chats * per_chat,
+            one.per_second,
+            two.per_second,
+            two.per_second / one.per_second,
+        )?,
+        Err(e) => {
+            outln!("  进展回复，两个实例：跳过（{e:#}；可用 DUBAN_BENCH_POSTGRES_URL 指定服务器）")?
+        }
+    }
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 
 use super::telegram;
 use crate::clock::Clock;
+use crate::cluster::{Cluster, TRY_EVERY};
 use crate::conversation::inbox::{
     Adapter, Handoff, Processor, Tasks, backoff, failpoint, handoff, sleep_or_stop,
 };
@@ -50,6 +51,11 @@ impl Running {
     pub async fn stop(self) -> anyhow::Result<()> {
         self.tasks.stop().await
     }
+
+    /// Ends at once (a crash, for the tests).
+    pub fn abort(self) {
+        self.tasks.abort();
+    }
 }
 
 /// Starts the bot: asks Telegram who it is, registers the commands, and starts the listener
@@ -88,11 +94,12 @@ pub async fn start(
                 store,
                 clock,
                 handoff: handoff.clone(),
+                cluster: ctx.followup.cluster.clone(),
             };
             tasks.spawn(listener.run(stopped.clone()));
         }
         Mode::Webhook { url, listen } => {
-            let secret = conversation::invites::new_code();
+            let secret = webhook_secret(bot.token());
             let path = webhook_path(&url)?;
             let socket = tokio::net::TcpListener::bind(listen)
                 .await
@@ -113,6 +120,15 @@ pub async fn start(
     let processor = Processor::new(ctx, Telegram { bot, me }, &handoff);
     tasks.spawn(processor.run(fresh, stopped));
     Ok(Running { tasks, username })
+}
+
+/// The secret Telegram sends with every update posted to the webhook: derived from the token,
+/// so that every instance behind the load balancer registers and expects the same one (a
+/// random secret per instance would let the last to start refuse the others' updates).
+fn webhook_secret(token: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("duban webhook secret:{token}").as_bytes());
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn webhook_path(url: &str) -> anyhow::Result<String> {
@@ -161,15 +177,42 @@ struct Poller {
     store: Store,
     clock: Clock,
     handoff: Handoff<Update>,
+    /// One instance polls at a time (Telegram allows one reader per token); the others stand
+    /// by until its lease expires.
+    cluster: Cluster,
 }
 
 impl Poller {
     async fn run(self, mut stop: watch::Receiver<bool>) -> anyhow::Result<()> {
         let mut offset: i32 = 0;
         let mut failures: u32 = 0;
+        let mut polling = false;
         loop {
             if *stop.borrow() {
                 return Ok(());
+            }
+            match self.cluster.poller_turn().await {
+                Ok(true) if !polling => {
+                    polling = true;
+                    // What the last poller did not confirm comes again; the inbox keeps it once.
+                    offset = 0;
+                    tracing::info!("polling Telegram");
+                }
+                Ok(true) => {}
+                Ok(false) => {
+                    if polling {
+                        tracing::info!("another instance polls Telegram now: standing by");
+                    }
+                    polling = false;
+                    sleep_or_stop(TRY_EVERY, &mut stop).await;
+                    continue;
+                }
+                Err(e) => {
+                    failures += 1;
+                    tracing::warn!(error = %e, failures, "could not read the poller's lease");
+                    sleep_or_stop(backoff(failures), &mut stop).await;
+                    continue;
+                }
             }
             let request = self
                 .bot

@@ -11,6 +11,7 @@
 
 use super::fetch::{Fetch, Fetched, Fetcher};
 use super::{Ctx, Event, Handler, Platform, Replies, SharedCtx};
+use crate::cluster::Cluster;
 use crate::store::{InboxItem, InboxSeq, Incoming, OutMessage, Role, Seen, Store, UpdateKey};
 use crate::wording::texts;
 use std::collections::{HashMap, HashSet};
@@ -25,6 +26,9 @@ const BATCH: i64 = 256;
 /// How often the processor looks for due updates in the inbox (retries, and what an earlier
 /// run left); fresh ones reach it from the listener at once.
 const SCAN_EVERY: Duration = Duration::from_secs(1);
+/// How often with other instances on the database: an update another instance stored for a
+/// chat this one holds is found by a scan.
+const SCAN_EVERY_SHARED: Duration = Duration::from_millis(250);
 /// How many updates are handled at once, across chats: a bound on memory and on the tasks
 /// competing with SQLite's one writer for the runtime.
 const CONCURRENCY: usize = 64;
@@ -84,6 +88,11 @@ impl Tasks {
 
     pub fn spawn(&mut self, task: impl Future<Output = anyhow::Result<()>> + Send + 'static) {
         self.tasks.spawn(task);
+    }
+
+    /// Ends every task at once, whatever it was doing: a crash, for the tests.
+    pub fn abort(self) {
+        drop(self.tasks);
     }
 
     /// Tells every task to stop, lets each finish what it started, and returns the first
@@ -316,7 +325,13 @@ impl<A: Adapter> Processor<A> {
         let mut listening = true;
         // Where the scan of the inbox goes on (above which number), while one is under way.
         let mut scan = Some(i64::MIN);
-        let mut next_scan = tokio::time::Instant::now() + SCAN_EVERY;
+        let cluster = self.ctx.followup.cluster.clone();
+        let scan_every = if cluster.is_solo() {
+            SCAN_EVERY
+        } else {
+            SCAN_EVERY_SHARED
+        };
+        let mut next_scan = tokio::time::Instant::now() + scan_every;
         loop {
             // Finished updates leave `in_flight` once their done marks are committed (a failed
             // one has its next attempt recorded before it finishes): a read of the inbox from
@@ -360,6 +375,9 @@ impl<A: Adapter> Processor<A> {
             if scan.is_none() {
                 due.extend(arrived.drain(..).map(|f| (f.item, Some(f.update))));
             }
+            if !cluster.is_solo() && !due.is_empty() {
+                due = self.mine(&cluster, due).await;
+            }
             // Read after the updates were stored.
             let seen = if due.is_empty() {
                 None
@@ -376,7 +394,7 @@ impl<A: Adapter> Processor<A> {
                 }
             };
             for (item, update) in due {
-                let chat = item.chat_id.unwrap_or(0);
+                let chat = chat_of(&item);
                 let work = (item, update, seen);
                 let work = match workers.get(&chat) {
                     Some(worker) => match worker.send(work) {
@@ -412,7 +430,7 @@ impl<A: Adapter> Processor<A> {
             }
             if tokio::time::Instant::now() >= next_scan {
                 scan = Some(i64::MIN);
-                next_scan = tokio::time::Instant::now() + SCAN_EVERY;
+                next_scan = tokio::time::Instant::now() + scan_every;
             }
         }
         // Let every worker finish what it was handed, mark it, then stop.
@@ -420,6 +438,32 @@ impl<A: Adapter> Processor<A> {
         while running.join_next().await.is_some() {}
         self.mark_finished().await;
         Ok(())
+    }
+
+    /// The updates of `due` whose chats this instance holds or takes now; the rest are left
+    /// (released from `in_flight`) to the instances that hold their chats, whose scans find
+    /// them. If the leases cannot be read, all are left, for the next scan.
+    async fn mine(
+        &self,
+        cluster: &Cluster,
+        due: Vec<(InboxItem, Option<A::Update>)>,
+    ) -> Vec<(InboxItem, Option<A::Update>)> {
+        let chats: HashSet<i64> = due.iter().map(|(item, _)| chat_of(item)).collect();
+        let mine = match cluster.claim(&chats).await {
+            Ok(mine) => mine,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not take the chats' leases");
+                HashSet::new()
+            }
+        };
+        let (kept, left): (Vec<_>, Vec<_>) = due
+            .into_iter()
+            .partition(|(item, _)| mine.contains(&chat_of(item)));
+        let mut in_flight = self.in_flight.lock().expect("in-flight lock");
+        for (item, _) in &left {
+            in_flight.remove(&item.key());
+        }
+        kept
     }
 
     /// Takes what the workers finished and marks the successes done, in one transaction.
@@ -555,6 +599,11 @@ impl<A: Adapter> Processor<A> {
             }
         }
     }
+}
+
+/// The chat whose updates an update is handled in order with (0 for those without a chat).
+fn chat_of(item: &InboxItem) -> i64 {
+    item.chat_id.unwrap_or(0)
 }
 
 /// An adapter's fetch, as the core's [`Fetch`].

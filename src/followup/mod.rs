@@ -6,6 +6,7 @@ pub mod planner;
 pub mod scheduler;
 pub mod sender;
 
+use crate::cluster::Cluster;
 use crate::refusal::ScheduleRefusal;
 use crate::schedule::Kind;
 use crate::store::{Named, Store};
@@ -22,6 +23,8 @@ pub struct Followup {
     pub outbox: Arc<Notify>,
     /// The caps every message of the process goes through, answers included.
     pub limiter: Limiter,
+    /// The other instances on the database, and which chats are this one's.
+    pub cluster: Cluster,
 }
 
 /// The kind and unit an admin named (chat or CLI), or what to tell them. Escalation and the

@@ -8,11 +8,12 @@ use crate::bulletin::channels::{Channels, deliver};
 use crate::bulletin::compile;
 use crate::bulletin::render::{files_off_runtime, markdown, text};
 use crate::clock::{Clock, office_offset};
+use crate::cluster::{Cluster, Turn};
 use crate::config::Settings;
 use crate::progress::{Cycle, due_date, period_label};
 use crate::schedule::{Calendar, Kind, Plan, Shift, WorkingPlan};
 use crate::store::{
-    OutFile, OutMessage, Platform, ReportFilter, Role, ScheduleRow, Store, TaskSelection,
+    Fence, OutFile, OutMessage, Platform, ReportFilter, Role, ScheduleRow, Store, TaskSelection,
     platform_of,
 };
 use anyhow::{Context, Result};
@@ -113,13 +114,19 @@ impl Scheduler {
     /// Enqueues the messages of the fire times since the last tick; returns how many rows are
     /// new.
     pub async fn tick(&self) -> Result<u64> {
+        self.tick_behind(None).await
+    }
+
+    /// [`tick`](Self::tick), recording the progress only behind `fence` when given: while the
+    /// scheduler's lease is still this instance's (see [`crate::cluster`]).
+    pub async fn tick_behind(&self, fence: Option<&Fence>) -> Result<u64> {
         let inner = &self.0;
         let now = inner.clock.now();
         let Some(last) = inner.store.scheduler_checked_at().await? else {
             // The first start: fire times before it are not caught up.
             inner
                 .store
-                .enqueue_scheduled(&[], now.timestamp(), now.timestamp())
+                .enqueue_scheduled(&[], now.timestamp(), now.timestamp(), fence)
                 .await?;
             return Ok(0);
         };
@@ -171,7 +178,7 @@ impl Scheduler {
             if !bulletins.is_empty() || now - last >= CHECKPOINT_EVERY {
                 inner
                     .store
-                    .enqueue_scheduled(&[], now.timestamp(), now.timestamp())
+                    .enqueue_scheduled(&[], now.timestamp(), now.timestamp(), fence)
                     .await?;
             }
             return Ok(0);
@@ -181,7 +188,7 @@ impl Scheduler {
         }
         let added = inner
             .store
-            .enqueue_scheduled(&messages, now.timestamp(), now.timestamp())
+            .enqueue_scheduled(&messages, now.timestamp(), now.timestamp(), fence)
             .await?;
         tracing::info!(
             fires = fires.len(),
@@ -432,16 +439,24 @@ pub struct Ticking {
 }
 
 impl Ticking {
-    /// `after_enqueue` runs when a tick added rows (it wakes the sender).
+    /// Ticks while this instance has the scheduler's turn in `cluster` (a standby waits for
+    /// it); `after_enqueue` runs when a tick added rows (it wakes the sender).
     pub fn start(
         scheduler: Scheduler,
+        cluster: Cluster,
         every: std::time::Duration,
         after_enqueue: impl Fn() + Send + 'static,
     ) -> Ticking {
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(async move {
             loop {
-                match scheduler.tick().await {
+                let ticked = match cluster.scheduler_turn().await {
+                    Ok(Turn::Solo) => scheduler.tick().await,
+                    Ok(Turn::Held(fence)) => scheduler.tick_behind(Some(&fence)).await,
+                    Ok(Turn::Standby) => Ok(0),
+                    Err(e) => Err(e.into()),
+                };
+                match ticked {
                     Ok(0) => {}
                     Ok(_) => after_enqueue(),
                     Err(e) => tracing::error!("scheduler tick failed: {e:#}"),
@@ -458,5 +473,10 @@ impl Ticking {
     pub async fn stop(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+    }
+
+    /// Ends at once (a crash, for the tests).
+    pub fn abort(self) {
+        self.task.abort();
     }
 }

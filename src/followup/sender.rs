@@ -30,6 +30,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::{self, JoinError, JoinHandle, JoinSet};
 
 use crate::clock::Clock;
+use crate::cluster::Cluster;
 use crate::config::Settings;
 use crate::store::{OutMessage, Outgoing, Platform, Role, Store, StoreError, platform_of};
 use crate::wording::Keyboard;
@@ -135,6 +136,21 @@ impl Limiter {
         })
     }
 
+    /// Takes this instance's share of the overall cap when `instances` instances send at once
+    /// (see [`crate::cluster`]): the cap divided among them, rounded down, at least one message
+    /// a second, so that together they keep it. The chats' caps need no share: one instance at
+    /// a time sends to a chat.
+    pub fn set_share(&self, instances: usize) {
+        self.caps().set_share(instances);
+    }
+
+    /// Holds every message back until `until`: an instance that just joined waits until the
+    /// others have seen it and taken their smaller shares.
+    pub fn hold_all(&self, until: Instant) {
+        let mut caps = self.caps();
+        caps.held_until = caps.held_until.max(Some(until));
+    }
+
     /// Holds every message to `chat_id` back for `pause` (Telegram's `retry_after` of a 429).
     pub fn pause_chat(&self, chat_id: i64, pause: Duration) {
         self.caps().pause(chat_id, Instant::now() + pause);
@@ -235,6 +251,17 @@ impl Rate {
         }
     }
 
+    /// A new cap; what was sent keeps its place in the window.
+    fn set_cap(&mut self, cap: u32) {
+        let cap = cap.max(1);
+        self.cap = cap as usize;
+        if self.spacing.is_some() {
+            self.spacing = Some(Duration::from_nanos(
+                self.span.as_nanos().div_ceil(u128::from(cap)) as u64,
+            ));
+        }
+    }
+
     fn answered(&mut self, at: Instant) {
         if self.in_flight == 0 {
             return;
@@ -277,6 +304,8 @@ const FORGET_FLOOR: usize = 1024;
 struct Caps {
     limits: SendLimits,
     global: Option<Rate>,
+    /// No message goes before then (an instance joining others).
+    held_until: Option<Instant>,
     chats: HashMap<i64, ChatCaps>,
     forget_at: usize,
 }
@@ -286,12 +315,24 @@ impl Caps {
         Self {
             limits,
             global: Rate::new(limits.per_second, Duration::from_secs(1), true),
+            held_until: None,
             chats: HashMap::new(),
             forget_at: FORGET_FLOOR,
         }
     }
 
+    fn set_share(&mut self, instances: usize) {
+        let instances = u32::try_from(instances.max(1)).unwrap_or(u32::MAX);
+        let per_second = self.limits.per_second;
+        if let Some(global) = &mut self.global {
+            global.set_cap(per_second / instances);
+        }
+    }
+
     fn try_acquire(&mut self, chat_id: i64, is_group: bool, now: Instant) -> Result<(), Wait> {
+        if let Some(until) = self.held_until.filter(|&until| until > now) {
+            return Err(Wait::Global(until));
+        }
         if let Some(until) = self.global.as_mut().and_then(|g| g.blocked_until(now)) {
             return Err(Wait::Global(until));
         }
@@ -377,6 +418,9 @@ pub struct SenderConfig {
     /// How rows for DingTalk's people and groups go out (their numbers say so, see
     /// [`platform_of`]); None when DingTalk is not configured.
     pub dingtalk: Option<Arc<dyn Transport>>,
+    /// The instances this one shares the database with: it sends only to the chats it holds
+    /// (see [`crate::cluster`]); None for the only instance.
+    pub cluster: Option<Cluster>,
 }
 
 /// Delivers the outbox rows of a platform other than Telegram: what its API answered, in the
@@ -394,6 +438,7 @@ impl std::fmt::Debug for SenderConfig {
             .field("max_attempts", &self.max_attempts)
             .field("admins", &self.admins)
             .field("dingtalk", &self.dingtalk.is_some())
+            .field("cluster", &self.cluster)
             .finish()
     }
 }
@@ -449,6 +494,11 @@ impl SenderHandle {
         &self.limiter
     }
 
+    /// Ends at once, the sends in flight cut off and nothing marked: a crash, for the tests.
+    pub fn abort(self) {
+        self.task.abort();
+    }
+
     /// Stops taking rows at once; the future resolves when the sends in flight have been
     /// answered and recorded. Rows not taken stay pending for the next start. Dropping the
     /// handle stops the sender in the same way, without waiting.
@@ -493,6 +543,7 @@ pub fn spawn(store: Store, clock: Clock, limiter: Limiter, config: SenderConfig)
         max_attempts: config.max_attempts,
         admins: config.admins,
         dingtalk: config.dingtalk,
+        cluster: config.cluster,
     });
     let wake = Arc::new(Notify::new());
     let (stop, stop_rx) = watch::channel(false);
@@ -534,6 +585,7 @@ struct Ctx {
     max_attempts: u32,
     admins: Vec<i64>,
     dingtalk: Option<Arc<dyn Transport>>,
+    cluster: Option<Cluster>,
 }
 
 /// What became of one send.
@@ -997,7 +1049,17 @@ impl Sender {
         if let Some(last) = rows.last() {
             self.pass.cursor = last.id;
         }
-        self.pass.rows.extend(rows);
+        match self.ctx.cluster.as_ref().filter(|c| !c.is_solo()) {
+            // The rows of the chats another instance holds are its to send.
+            Some(cluster) => {
+                let chats: Vec<i64> = rows.iter().map(|row| row.chat_id).collect();
+                let mine = cluster.claim_share(&chats).await?;
+                self.pass
+                    .rows
+                    .extend(rows.into_iter().filter(|row| mine.contains(&row.chat_id)));
+            }
+            None => self.pass.rows.extend(rows),
+        }
         Ok(())
     }
 

@@ -30,6 +30,9 @@ pub enum StoreError {
     /// The group commit that held a write was dropped before it finished (shutdown).
     #[error("a group commit was interrupted before it finished")]
     Interrupted,
+    /// A lease this instance needed is held by another instance (see [`super::Fence`]).
+    #[error("the lease {0} is held by another instance")]
+    LeaseLost(String),
     /// A file of evidence kept in a folder could not be written or read.
     #[error("failed to write or read the evidence file {}", path.display())]
     Io {

@@ -20,6 +20,7 @@ mod group_commit;
 mod import;
 mod inbox;
 mod items;
+mod leases;
 mod load;
 mod members;
 mod migrations;
@@ -46,6 +47,7 @@ pub use group_commit::Activity;
 pub use import::ImportOutcome;
 pub use inbox::{InboxItem, InboxSeq, Incoming, Platform, UpdateKey};
 pub use items::{DEFAULT_SOURCE as ITEM_SOURCE, ItemInfo, NewItem, TaskRef, task_label};
+pub use leases::Fence;
 pub use members::{InviteSpec, Member, Named, Redeemed, Role};
 pub use outbox::{OutFile, OutMessage, OutboxEntry, Outgoing};
 pub use platforms::{DINGTALK_BASE, DingName, platform_of};
@@ -135,6 +137,8 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The SQLite database's file (None for PostgreSQL and in-memory databases).
+    file: Option<Arc<PathBuf>>,
     /// SQLite has one writer at a time. Writers of this process queue here, in order, instead
     /// of spinning in SQLite's busy handler (which sleeps in steps of milliseconds), and
     /// write with the one connection kept for it.
@@ -360,6 +364,7 @@ impl Store {
         Ok(Store {
             pool,
             backend,
+            file: file.map(Arc::new),
             writer: Arc::default(),
             task_cache: Arc::default(),
             member_cache: Arc::default(),
@@ -371,6 +376,11 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The SQLite database's file; None for PostgreSQL and in-memory databases.
+    pub fn sqlite_file(&self) -> Option<&std::path::Path> {
+        self.file.as_deref().map(PathBuf::as_path)
     }
 
     /// The notice imported most recently (the highest id), if any.

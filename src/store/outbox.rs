@@ -4,6 +4,7 @@
 //! and remembers the task the message is about so that a reply to it finds the task.
 
 use super::error::Context;
+use super::leases::{self, Fence};
 use super::tasks::multi_row_insert;
 use super::{Backend, Store, StoreError, WriteTx};
 use sqlx::Row;
@@ -74,14 +75,20 @@ impl Store {
 
     /// Enqueues the messages of the fire times up to `checked_at` and records that the
     /// scheduler has handled them, in one transaction: after a crash either both happened or
-    /// neither, and enqueueing again is harmless anyway.
+    /// neither, and enqueueing again is harmless anyway. With a `fence` (several instances), the
+    /// transaction commits only while the scheduler's lease is still this instance's, so an
+    /// instance that lost it records no progress the one that took it over has not made.
     pub async fn enqueue_scheduled(
         &self,
         messages: &[OutMessage],
         checked_at: i64,
         now: i64,
+        fence: Option<&Fence>,
     ) -> Result<u64, StoreError> {
         let mut tx = self.begin_write().await?;
+        if let Some(held) = fence {
+            leases::fence(&mut tx, held).await?;
+        }
         let added = insert(&mut tx, messages, now).await?;
         let updated = sqlx::query("UPDATE scheduler_state SET checked_at = $1 WHERE id = 1")
             .bind(checked_at)

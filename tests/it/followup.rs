@@ -15,7 +15,7 @@ use duban::store::{Store, TaskSelection, TaskView};
 use std::collections::BTreeMap;
 
 /// `d` March 2022 at `h`:00 in Beijing.
-fn march(d: u32, h: u32) -> DateTime<Utc> {
+pub(crate) fn march(d: u32, h: u32) -> DateTime<Utc> {
     office_offset()
         .with_ymd_and_hms(2022, 3, d, h, 0, 0)
         .unwrap()
@@ -39,23 +39,23 @@ async fn db() -> Db {
 /// Who takes part: unit A hosts two or three tasks (one message per task), unit B the most
 /// (a list); a supervisor linked to a lead leader of one of B's tasks, one linked to no one,
 /// and the admin of the settings.
-struct Cast {
-    a: TestUser,
-    a_unit: i64,
-    a_tasks: Vec<TaskView>,
-    b1: TestUser,
-    b_unit: i64,
-    b_tasks: Vec<TaskView>,
-    leader: String,
+pub(crate) struct Cast {
+    pub(crate) a: TestUser,
+    pub(crate) a_unit: i64,
+    pub(crate) a_tasks: Vec<TaskView>,
+    pub(crate) b1: TestUser,
+    pub(crate) b_unit: i64,
+    pub(crate) b_tasks: Vec<TaskView>,
+    pub(crate) leader: String,
     /// Every current task.
-    tasks: Vec<TaskView>,
+    pub(crate) tasks: Vec<TaskView>,
 }
 
-const A: i64 = 1001;
-const B1: i64 = 2001;
-const B2: i64 = 2002;
-const LEADER_SUP: i64 = 3001;
-const IDLE_SUP: i64 = 3002;
+pub(crate) const A: i64 = 1001;
+pub(crate) const B1: i64 = 2001;
+pub(crate) const B2: i64 = 2002;
+pub(crate) const LEADER_SUP: i64 = 3001;
+pub(crate) const IDLE_SUP: i64 = 3002;
 
 async fn start(
     store: &Store,
@@ -66,7 +66,7 @@ async fn start(
     Chat::start_on(store, settings, server, Mode::Polling, clock).await
 }
 
-async fn cast(chat: &mut Chat) -> Cast {
+pub(crate) async fn cast(chat: &mut Chat) -> Cast {
     let notice = chat.store.latest_notice_id().await.unwrap().unwrap();
     let tasks = chat.store.tasks(notice, TaskSelection::All).await.unwrap();
     let mut hosted: BTreeMap<i64, (String, Vec<TaskView>)> = BTreeMap::new();
@@ -131,7 +131,7 @@ async fn live(chat: &Chat, from: DateTime<Utc>, to: DateTime<Utc>) {
 }
 
 /// Every scheduled message sent: (chat, what, Beijing date it was sent), sorted.
-async fn delivered(store: &Store) -> Vec<(i64, String, String)> {
+pub(crate) async fn delivered(store: &Store) -> Vec<(i64, String, String)> {
     let rows = store.outbox(None).await.unwrap();
     let mut out: Vec<(i64, String, String)> = rows
         .iter()
@@ -153,7 +153,7 @@ async fn delivered(store: &Store) -> Vec<(i64, String, String)> {
     out
 }
 
-fn expected(cast: &Cast, nudge_days: &[&str]) -> Vec<(i64, String, String)> {
+pub(crate) fn expected(cast: &Cast, nudge_days: &[&str]) -> Vec<(i64, String, String)> {
     let mut out = Vec::new();
     for _ in &cast.a_tasks {
         out.push((A, "reminder".to_owned(), "03-18".to_owned()));
@@ -177,7 +177,7 @@ fn expected(cast: &Cast, nudge_days: &[&str]) -> Vec<(i64, String, String)> {
 
 /// Unit A reports on all its tasks (the first by replying to its reminder when there is one),
 /// B on its first task only.
-async fn report(chat: &mut Chat, cast: &Cast) {
+pub(crate) async fn report(chat: &mut Chat, cast: &Cast) {
     chat.seen_all(A);
     chat.seen_all(B1);
     let reminder = chat
@@ -225,14 +225,14 @@ fn of_its_kind(name: &str, bytes: &[u8]) -> bool {
 }
 
 /// How many messages the bulletin took to `id`.
-async fn bulletin_parts(store: &Store, id: i64) -> usize {
+pub(crate) async fn bulletin_parts(store: &Store, id: i64) -> usize {
     let rows = store.outbox(None).await.unwrap();
     rows.iter()
         .filter(|r| r.chat_id == id && r.key.starts_with("bulletin:"))
         .count()
 }
 
-fn count(chat: &Chat, id: i64, prefix: &str) -> usize {
+pub(crate) fn count(chat: &Chat, id: i64, prefix: &str) -> usize {
     chat.server
         .sent(id)
         .iter()

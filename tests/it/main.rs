@@ -21,6 +21,7 @@ mod aliases;
 mod assign;
 mod concurrent;
 mod extensions;
+mod instances;
 mod items;
 mod review;
 mod review_chat;

@@ -25,10 +25,10 @@ on_both_backends! {
         let notice = store.latest_notice_id().await.unwrap().unwrap();
         let task = store.task(notice, 8).await.unwrap().unwrap();
         let first = [message("reminder:a", 1001, Some(task.id)), message("reminder:b", 1002, None)];
-        assert_eq!(store.enqueue_scheduled(&first, 500, 100).await.unwrap(), 2);
+        assert_eq!(store.enqueue_scheduled(&first, 500, 100, None).await.unwrap(), 2);
         assert_eq!(store.scheduler_checked_at().await.unwrap(), Some(500));
         let again = [message("reminder:a", 1001, Some(task.id)), message("nudge:c", 1001, None)];
-        assert_eq!(store.enqueue_scheduled(&again, 600, 101).await.unwrap(), 1);
+        assert_eq!(store.enqueue_scheduled(&again, 600, 101, None).await.unwrap(), 1);
         assert_eq!(store.scheduler_checked_at().await.unwrap(), Some(600));
 
         let pending = store.outbox_pending(0, 10).await.unwrap();

@@ -100,6 +100,36 @@ impl Chat {
         }
     }
 
+    /// Ends the service at once, as a crash would (see `Service::abort`): what it was doing is
+    /// cut off, its leases are left to expire.
+    pub fn kill(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.abort();
+        }
+    }
+
+    /// Starts the service again on the same server and clock, with a store of its own.
+    pub async fn restart(&mut self, store: Store, settings: &Settings) {
+        assert!(self.running.is_none(), "kill it first");
+        let running = service::start(
+            store.clone(),
+            self.clock.clone(),
+            settings,
+            self.server.bot(),
+            Mode::Polling,
+            TICK,
+        )
+        .await
+        .expect("the bot starts again");
+        self.store = store;
+        self.running = Some(running);
+    }
+
+    /// The running service.
+    pub fn service(&self) -> Option<&Service> {
+        self.running.as_ref()
+    }
+
     /// Stops the bot gracefully and returns the server, for a restart.
     pub async fn stop(mut self) -> BotApiServer {
         if let Some(running) = self.running.take() {
