@@ -240,6 +240,21 @@ async fn replies_on(
         tokio::time::sleep(crate::cluster::SETTLE).await;
     }
     let elapsed = measure(&server, chats, per_chat, sends).await;
+    if instances > 1 {
+        // How the chats fell to the instances (by their leases).
+        let now = chrono::Utc::now().timestamp_millis();
+        let held = store.leases_held("chat:", now).await?;
+        let split: Vec<usize> = running
+            .iter()
+            .map(|s| {
+                held.iter()
+                    .filter(|(_, h)| h == s.cluster().holder())
+                    .count()
+            })
+            .collect();
+        tracing::info!(?split, "chats per instance");
+        SPLIT.with(|last| *last.borrow_mut() = split);
+    }
     for service in running {
         service.stop().await?;
     }
@@ -265,6 +280,19 @@ async fn replies_on(
     Ok(elapsed)
 }
 
+thread_local! {
+    /// The chats each instance held at the end of the last run of several.
+    static SPLIT: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Replies of one instance and of two on one PostgreSQL database.
+pub struct Instances {
+    pub one: Rate,
+    pub two: Rate,
+    /// How many chats each of the two held at the end.
+    pub split: Vec<usize>,
+}
+
 /// `/report` replies per second of one instance and of two on one PostgreSQL database (a new
 /// database each, on the server at `server_url`, dropped afterwards).
 pub async fn instances(
@@ -272,7 +300,7 @@ pub async fn instances(
     server_url: &str,
     chats: usize,
     per_chat: usize,
-) -> Result<(Rate, Rate)> {
+) -> Result<Instances> {
     let mut rates = Vec::with_capacity(2);
     for n in [1, 2] {
         let name = format!("duban_bench_{}_{n}", std::process::id());
@@ -281,7 +309,11 @@ pub async fn instances(
         postgres::drop(server_url, &name).await;
         rates.push(Rate::of(spent?, chats * per_chat));
     }
-    Ok((rates[0], rates[1]))
+    Ok(Instances {
+        one: rates[0],
+        two: rates[1],
+        split: SPLIT.with(|last| last.take()),
+    })
 }
 
 /// Throwaway databases on a PostgreSQL server, for the benchmark of two instances.

@@ -178,12 +178,13 @@ async fn instances(dir: &UnitDirectory) -> Result<()> {
         std::env::var("DUBAN_BENCH_POSTGRES_URL").unwrap_or_else(|_| BENCH_POSTGRES.into());
     let (chats, per_chat) = (200, 10);
     match chat::instances(&matrix, &server, chats, per_chat).await {
-        Ok((one, two)) => outln!(
-            "  进展回复，PostgreSQL 上两个实例对一个（{} 条，{chats} 个会话） 一个 {:.0} 条/秒，两个 {:.0} 条/秒，比值 {:.2}",
+        Ok(figures) => outln!(
+            "  进展回复，PostgreSQL 上两个实例对一个（{} 条，{chats} 个会话） 一个 {:.0} 条/秒，两个 {:.0} 条/秒，比值 {:.2}（两个实例各持有会话 {:?}）",
             chats * per_chat,
-            one.per_second,
-            two.per_second,
-            two.per_second / one.per_second,
+            figures.one.per_second,
+            figures.two.per_second,
+            figures.two.per_second / figures.one.per_second,
+            figures.split,
         )?,
         Err(e) => {
             outln!("  进展回复，两个实例：跳过（{e:#}；可用 DUBAN_BENCH_POSTGRES_URL 指定服务器）")?
