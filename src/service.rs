@@ -12,7 +12,9 @@ use crate::dingtalk::run::{self as dingtalk, DingTalkConfig};
 use crate::followup::Followup;
 use crate::followup::scheduler::{Scheduler, Ticking};
 use crate::followup::sender::{self, Limiter, SendLimits, SenderConfig, SenderHandle, Transport};
-use crate::store::Store;
+use crate::store::{Platform, Store};
+use crate::telemetry::Metrics;
+use crate::telemetry::health::Probe;
 use anyhow::Result;
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +37,7 @@ pub struct Service {
     dingtalk: Option<dingtalk::Running>,
     ticking: Ticking,
     sender: SenderHandle,
+    probe: Probe,
     /// The Telegram bot's username, as getMe gave it; empty without Telegram.
     pub username: String,
 }
@@ -87,6 +90,19 @@ pub async fn start_on(
         ),
         None => (String::new(), String::new()),
     };
+    let metrics = Metrics::new();
+    let probe = Probe {
+        store: store.clone(),
+        clock: clock.clone(),
+        metrics: metrics.clone(),
+        platforms: [
+            platforms.telegram.as_ref().map(|_| Platform::Telegram),
+            platforms.dingtalk.as_ref().map(|_| Platform::DingTalk),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+    };
     let dingtalk_transport = platforms
         .dingtalk
         .as_ref()
@@ -102,12 +118,14 @@ pub async fn start_on(
             max_attempts: settings.outbox_attempts,
             admins: admins.clone(),
             dingtalk: dingtalk_transport,
+            metrics: metrics.clone(),
         },
     );
     let followup = Followup {
         scheduler: scheduler.clone(),
         outbox: sender.waker(),
         limiter,
+        metrics: metrics.clone(),
     };
     let chat_settings = ChatSettings {
         telegram: platforms.telegram.is_some(),
@@ -148,6 +166,8 @@ pub async fn start_on(
         }
     }
     let outbox = followup.outbox.clone();
+    // This instance runs the scheduler (a lease will decide this with several instances).
+    metrics.set_scheduler(true);
     let ticking = Ticking::start(scheduler, tick, move || outbox.notify_one());
     Ok(Service {
         username: telegram
@@ -158,10 +178,21 @@ pub async fn start_on(
         dingtalk,
         ticking,
         sender,
+        probe,
     })
 }
 
 impl Service {
+    /// What `/healthz` and `/metrics` look at (see [`crate::telemetry::http`]).
+    pub fn probe(&self) -> Probe {
+        self.probe.clone()
+    }
+
+    /// The service's metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.probe.metrics
+    }
+
     /// Stops taking updates and fire times, lets what started finish, and returns. Pending
     /// outbox rows stay for the next start.
     pub async fn stop(self) -> Result<()> {

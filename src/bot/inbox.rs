@@ -13,6 +13,7 @@ use crate::conversation::inbox::{
 use crate::conversation::{self, ChatSettings, Ctx, Event, Replies};
 use crate::followup::Followup;
 use crate::store::{Incoming, Platform, Store};
+use crate::telemetry::{Metrics, health};
 use anyhow::Context as _;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -77,7 +78,8 @@ pub async fn start(
         followup,
     });
     let (mut tasks, stopped) = Tasks::new();
-    let (handoff, fresh) = handoff();
+    let metrics = ctx.followup.metrics.clone();
+    let (handoff, fresh) = handoff(metrics.clone());
     match mode {
         Mode::Polling => {
             bot.delete_webhook()
@@ -88,6 +90,7 @@ pub async fn start(
                 store,
                 clock,
                 handoff: handoff.clone(),
+                metrics,
             };
             tasks.spawn(listener.run(stopped.clone()));
         }
@@ -107,7 +110,13 @@ pub async fn start(
                 handoff: handoff.clone(),
                 secret,
             });
-            tasks.spawn(serve_webhook(socket, path, receiver, stopped.clone()));
+            tasks.spawn(serve_webhook(
+                socket,
+                path,
+                receiver,
+                metrics,
+                stopped.clone(),
+            ));
         }
     }
     let processor = Processor::new(ctx, Telegram { bot, me }, &handoff);
@@ -161,6 +170,8 @@ struct Poller {
     store: Store,
     clock: Clock,
     handoff: Handoff<Update>,
+    /// Where the health check learns whether getUpdates succeeds.
+    metrics: Metrics,
 }
 
 impl Poller {
@@ -183,6 +194,8 @@ impl Poller {
             let updates = match result {
                 Ok(updates) => {
                     failures = 0;
+                    self.metrics
+                        .link_up(Platform::Telegram, Some(health::POLL_FRESH_FOR));
                     updates
                 }
                 Err(RequestError::RetryAfter(after)) => {
@@ -192,6 +205,8 @@ impl Poller {
                 }
                 Err(e) => {
                     failures += 1;
+                    self.metrics
+                        .link_down(Platform::Telegram, format!("getUpdates 失败：{e}"));
                     tracing::warn!(error = %e, failures, "getUpdates failed");
                     sleep_or_stop(backoff(failures), &mut stop).await;
                     continue;
@@ -249,17 +264,21 @@ async fn serve_webhook(
     socket: tokio::net::TcpListener,
     path: String,
     receiver: Arc<Receiver>,
+    metrics: Metrics,
     mut stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let app = axum::Router::new()
         .route(&path, axum::routing::post(receive))
         .with_state(receiver);
-    axum::serve(socket, app)
+    metrics.link_up(Platform::Telegram, None);
+    let served = axum::serve(socket, app)
         .with_graceful_shutdown(async move {
             let _ = stop.wait_for(|stopped| *stopped).await;
         })
         .await
-        .context("serve the webhook")
+        .context("serve the webhook");
+    metrics.link_down(Platform::Telegram, "webhook 服务已停止");
+    served
 }
 
 /// One update posted by Telegram: 200 only once it is stored, so that Telegram sends again

@@ -9,6 +9,7 @@ pub mod sender;
 use crate::refusal::ScheduleRefusal;
 use crate::schedule::Kind;
 use crate::store::{Named, Store};
+use crate::telemetry::Metrics;
 use scheduler::Scheduler;
 use sender::Limiter;
 use std::sync::Arc;
@@ -22,6 +23,8 @@ pub struct Followup {
     pub outbox: Arc<Notify>,
     /// The caps every message of the process goes through, answers included.
     pub limiter: Limiter,
+    /// The service's metrics, for the chat loop to count what it stores and handles.
+    pub metrics: Metrics,
 }
 
 /// The kind and unit an admin named (chat or CLI), or what to tell them. Escalation and the

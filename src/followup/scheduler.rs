@@ -25,9 +25,10 @@ pub use crate::store::{Effective, Origin};
 /// Fire times shown with a schedule (`/schedule`, `duban schedule`).
 pub const PREVIEW: usize = 3;
 
-/// The scheduler records its progress at least this often even when nothing fires, so that the
-/// window it scans after a restart stays short.
-const CHECKPOINT_EVERY: Duration = Duration::hours(1);
+/// The scheduler records its progress at least this often (service time) even when nothing
+/// fires, so that the window it scans after a restart stays short and the health check
+/// (`telemetry::health`) sees within minutes when no instance runs the scheduler.
+const CHECKPOINT_EVERY: Duration = Duration::minutes(1);
 
 /// Turns fire times into outbox rows. Cheap to clone.
 #[derive(Debug, Clone)]

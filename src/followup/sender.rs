@@ -32,6 +32,7 @@ use tokio::task::{self, JoinError, JoinHandle, JoinSet};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::store::{OutMessage, Outgoing, Platform, Role, Store, StoreError, platform_of};
+use crate::telemetry::Metrics;
 use crate::wording::Keyboard;
 use crate::wording::texts;
 
@@ -377,6 +378,9 @@ pub struct SenderConfig {
     /// How rows for DingTalk's people and groups go out (their numbers say so, see
     /// [`platform_of`]); None when DingTalk is not configured.
     pub dingtalk: Option<Arc<dyn Transport>>,
+    /// Where the sender counts what it sent, gave up and was told to wait for, and times each
+    /// send.
+    pub metrics: Metrics,
 }
 
 /// Delivers the outbox rows of a platform other than Telegram: what its API answered, in the
@@ -493,6 +497,7 @@ pub fn spawn(store: Store, clock: Clock, limiter: Limiter, config: SenderConfig)
         max_attempts: config.max_attempts,
         admins: config.admins,
         dingtalk: config.dingtalk,
+        metrics: config.metrics,
     });
     let wake = Arc::new(Notify::new());
     let (stop, stop_rx) = watch::channel(false);
@@ -534,6 +539,7 @@ struct Ctx {
     max_attempts: u32,
     admins: Vec<i64>,
     dingtalk: Option<Arc<dyn Transport>>,
+    metrics: Metrics,
 }
 
 /// What became of one send.
@@ -666,9 +672,12 @@ fn backoff(failures: i64) -> Duration {
 impl Ctx {
     /// Sends one row and records a failure; the slot is given back as soon as Telegram answered.
     async fn deliver(&self, row: Outgoing, slot: Slot) -> Outcome {
+        let started = Instant::now();
         let answer = self.post(&row).await;
+        self.metrics.send_took(row.chat_id, started.elapsed());
         if let Answer::RetryAfter(pause) = answer {
             self.limiter.pause_chat(row.chat_id, pause);
+            self.metrics.told_to_wait(row.chat_id);
         }
         drop(slot);
         match answer {
@@ -757,6 +766,7 @@ impl Ctx {
             return Outcome::Retry(backoff(failures));
         }
         if give_up {
+            self.metrics.outbox_failed(row.chat_id, &row.key);
             tracing::warn!(
                 id = row.id,
                 chat = row.chat_id,
@@ -1128,7 +1138,12 @@ impl Sender {
         let rows = batch.clone();
         let task = self.jobs.spawn(async move {
             match ctx.store.outbox_sent(&rows, ctx.clock.unix()).await {
-                Ok(()) => Done::Mark(true),
+                Ok(()) => {
+                    for (row, _) in rows.iter() {
+                        ctx.metrics.outbox_sent(row.chat_id, &row.key);
+                    }
+                    Done::Mark(true)
+                }
                 Err(e) => {
                     tracing::error!(error = %e, rows = rows.len(), "could not mark messages sent");
                     Done::Mark(false)
