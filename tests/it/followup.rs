@@ -15,7 +15,7 @@ use duban::store::{Store, TaskSelection, TaskView};
 use std::collections::BTreeMap;
 
 /// `d` March 2022 at `h`:00 in Beijing.
-fn march(d: u32, h: u32) -> DateTime<Utc> {
+pub(crate) fn march(d: u32, h: u32) -> DateTime<Utc> {
     office_offset()
         .with_ymd_and_hms(2022, 3, d, h, 0, 0)
         .unwrap()
@@ -39,10 +39,10 @@ async fn db() -> Db {
 /// Who takes part: unit A hosts two or three tasks (one message per task), unit B the most
 /// (a list); a supervisor linked to a lead leader of one of B's tasks, one linked to no one,
 /// and the admin of the settings.
-struct Cast {
+pub(crate) struct Cast {
     a: TestUser,
     a_unit: i64,
-    a_tasks: Vec<TaskView>,
+    pub(crate) a_tasks: Vec<TaskView>,
     b1: TestUser,
     b_unit: i64,
     b_tasks: Vec<TaskView>,
@@ -57,7 +57,7 @@ const B2: i64 = 2002;
 const LEADER_SUP: i64 = 3001;
 const IDLE_SUP: i64 = 3002;
 
-async fn start(
+pub(crate) async fn start(
     store: &Store,
     settings: Settings,
     server: Option<BotApiServer>,
@@ -66,7 +66,7 @@ async fn start(
     Chat::start_on(store, settings, server, Mode::Polling, clock).await
 }
 
-async fn cast(chat: &mut Chat) -> Cast {
+pub(crate) async fn cast(chat: &mut Chat) -> Cast {
     let notice = chat.store.latest_notice_id().await.unwrap().unwrap();
     let tasks = chat.store.tasks(notice, TaskSelection::All).await.unwrap();
     let mut hosted: BTreeMap<i64, (String, Vec<TaskView>)> = BTreeMap::new();
@@ -122,7 +122,7 @@ async fn step_to(chat: &Chat, at: DateTime<Utc>) {
 }
 
 /// Six-hour steps from `from` to `to`, each waited for; `on_step` runs after each.
-async fn live(chat: &Chat, from: DateTime<Utc>, to: DateTime<Utc>) {
+pub(crate) async fn live(chat: &Chat, from: DateTime<Utc>, to: DateTime<Utc>) {
     let mut at = from;
     while at < to {
         at = (at + Duration::hours(6)).min(to);
@@ -177,7 +177,7 @@ fn expected(cast: &Cast, nudge_days: &[&str]) -> Vec<(i64, String, String)> {
 
 /// Unit A reports on all its tasks (the first by replying to its reminder when there is one),
 /// B on its first task only.
-async fn report(chat: &mut Chat, cast: &Cast) {
+pub(crate) async fn report(chat: &mut Chat, cast: &Cast) {
     chat.seen_all(A);
     chat.seen_all(B1);
     let reminder = chat
