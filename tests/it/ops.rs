@@ -1,7 +1,8 @@
 //! The operations endpoints of `duban run --http`, served for a real service against the local
-//! Bot API server: `/healthz` turns 503 when the database goes away (PostgreSQL refusing
-//! connections) or the Bot API server stops, and 200 again when it comes back; `/metrics` parses
-//! as Prometheus text and, after a month of follow-up, its counters match the database.
+//! Bot API server and the local DingTalk server: `/healthz` turns 503 when the database goes
+//! away (PostgreSQL refusing connections), the Bot API server stops or the DingTalk Stream
+//! closes, and 200 again when the database is back; `/metrics` parses as Prometheus text and,
+//! after a month of follow-up, its counters match the database.
 
 use crate::followup::{cast, live, march, report, start};
 use crate::support::chat::{TICK, WAIT, settings};
@@ -9,7 +10,9 @@ use crate::support::{TestDb, postgres_server_url};
 use duban::bot::inbox::Mode;
 use duban::botapi::{BotApiOptions, BotApiServer};
 use duban::clock::Clock;
-use duban::service;
+use duban::dingapi::{DingApiOptions, DingApiServer};
+use duban::dingtalk::run::DingTalkConfig;
+use duban::service::{self, Platforms};
 use duban::telemetry::http::{self, HttpServer};
 use serde_json::Value;
 use sqlx::Connection;
@@ -112,6 +115,42 @@ async fn healthz_turns_503_when_the_database_or_the_bot_api_goes_away_and_200_wh
     assert_eq!(down["checks"]["telegram"]["ok"], false, "{down}");
     let reason = down["checks"]["telegram"]["reason"].as_str().unwrap();
     assert!(reason.starts_with("getUpdates 失败"), "{down}");
+    assert_eq!(down["checks"]["database"]["ok"], true, "{down}");
+
+    http.stop().await.unwrap();
+    running.stop().await.unwrap();
+    db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthz_turns_503_when_the_dingtalk_stream_is_closed() {
+    let db = TestDb::sqlite().await;
+    let server = DingApiServer::start(DingApiOptions::default())
+        .await
+        .unwrap();
+    let settings = crate::support::dingtalk::settings(&server, true);
+    let mut config = DingTalkConfig::new(&settings, &DingApiOptions::default().client_secret)
+        .expect("DingTalk configured");
+    config.stream.timing.first_retry = Duration::from_millis(20);
+    config.stream.timing.max_retry = Duration::from_millis(200);
+    let platforms = Platforms {
+        telegram: None,
+        dingtalk: Some(config),
+    };
+    let clock = Clock::manual(march(10, 9));
+    let running = service::start_on(db.store.clone(), clock, &settings, platforms, TICK)
+        .await
+        .unwrap();
+    let http = serve(running.probe()).await;
+
+    let healthy = health_until(&http, |status, _| status == 200).await;
+    assert_eq!(healthy["checks"]["dingtalk"]["ok"], true, "{healthy}");
+    assert!(healthy["checks"].get("telegram").is_none(), "{healthy}");
+
+    // The DingTalk server goes away with its WebSocket.
+    server.shutdown().await;
+    let down = health_until(&http, |status, _| status == 503).await;
+    assert_eq!(down["checks"]["dingtalk"]["ok"], false, "{down}");
     assert_eq!(down["checks"]["database"]["ok"], true, "{down}");
 
     http.stop().await.unwrap();
