@@ -83,7 +83,7 @@ impl Probe {
     /// Runs every check.
     pub async fn health(&self) -> Health {
         let mut checks = BTreeMap::new();
-        let database = self.store.ping(DATABASE_TIMEOUT).await;
+        let database = self.store.ping(DATABASE_TIMEOUT).await.map_err(in_words);
         let scheduler = match &database {
             Ok(()) => self.scheduler_check().await,
             Err(_) => Check::failed("数据库不可用，无法读取调度器的进度"),
@@ -95,7 +95,7 @@ impl Probe {
                 Err(e) => Check::failed(format!(
                     "数据库在 {} 秒内没有应答：{}",
                     DATABASE_TIMEOUT.as_secs(),
-                    chain(&e)
+                    e
                 )),
             },
         );
@@ -184,19 +184,12 @@ async fn within<T>(
 ) -> Result<T, String> {
     match tokio::time::timeout(DATABASE_TIMEOUT, read).await {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => Err(chain(&e)),
+        Ok(Err(e)) => Err(in_words(e)),
         Err(_) => Err(format!("{} 秒内没有应答", DATABASE_TIMEOUT.as_secs())),
     }
 }
 
 /// An error with its causes, `a: b: c`.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
+fn in_words(e: crate::store::StoreError) -> String {
+    format!("{:#}", anyhow::Error::from(e))
 }
