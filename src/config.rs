@@ -23,6 +23,9 @@ pub struct Settings {
     pub directory: PathBuf,
     /// A `tracing` filter, e.g. `info` or `duban=debug,sqlx=warn`.
     pub log: String,
+    /// How log lines are written: `text` for people, `json` (one object per line, with the
+    /// update, chat, unit, task and period of a handler's lines) for log collectors.
+    pub log_format: LogFormat,
     /// The Bot API server: Telegram's, or a local one (tests, the demo, a self-hosted server).
     pub telegram_api_url: String,
     /// The bot's username, for invite links printed by `duban invite` while the bot is not
@@ -118,6 +121,7 @@ impl Default for Settings {
             database_url: "sqlite://data/duban.db".into(),
             directory: PathBuf::from("seeds/yanzhou-units.toml"),
             log: "info".into(),
+            log_format: LogFormat::Text,
             telegram_api_url: "https://api.telegram.org".into(),
             bot_username: String::new(),
             admins: Vec::new(),
@@ -155,6 +159,17 @@ impl Default for Settings {
             evidence_types: EVIDENCE_TYPES.iter().map(|t| (*t).to_owned()).collect(),
         }
     }
+}
+
+/// How log lines are written (the `log_format` setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Plain text for people.
+    #[default]
+    Text,
+    /// One JSON object per line for log collectors.
+    Json,
 }
 
 /// One setting: its key in the file and the environment variable that overrides it.
@@ -225,6 +240,12 @@ pub const KEYS: &[Key] = &[
         env: "DUBAN_LOG",
         from_env: text,
         expects: TEXT,
+    },
+    Key {
+        name: "log_format",
+        env: "DUBAN_LOG_FORMAT",
+        from_env: text,
+        expects: "text（供人阅读）或 json（每行一个 JSON 对象，供日志系统采集）",
     },
     Key {
         name: "telegram_api_url",
@@ -809,6 +830,21 @@ mod tests {
         assert!(
             err.to_string()
                 .starts_with("配置项 log（环境变量 DUBAN_LOG）无效："),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_log_format_is_text_or_json() {
+        let file = file_with("log_format = \"json\"\n");
+        let settings = Settings::load_from(Some(file.path()), no_env).unwrap();
+        assert_eq!(settings.log_format, LogFormat::Json);
+
+        let env = env_of(&[("DUBAN_LOG_FORMAT", "xml")]);
+        let err = Settings::load_from(Some(file.path()), env).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("配置项 log_format（环境变量 DUBAN_LOG_FORMAT）无效：“xml”无效"),
             "{err}"
         );
     }

@@ -54,7 +54,7 @@ pub mod schedule;
 pub mod service;
 /// All SQL: one portable schema on SQLite and PostgreSQL through sqlx's Any driver.
 pub mod store;
-/// Logging setup.
+/// What operators see: logs (text or JSON), metrics and health checks (`duban run --http`).
 pub mod telemetry;
 /// Terminal tables aligned for Chinese text.
 pub mod text;

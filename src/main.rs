@@ -85,6 +85,9 @@ enum Command {
         /// webhook 模式下本机监听的地址，例如 127.0.0.1:8443
         #[arg(long, value_name = "ADDR", requires = "webhook_url")]
         listen: Option<SocketAddr>,
+        /// 在此地址提供运维接口：/healthz（健康检查）和 /metrics（Prometheus 指标），例如 127.0.0.1:9090
+        #[arg(long, value_name = "ADDR")]
+        http: Option<SocketAddr>,
         /// 模拟时钟：以实际时间 N 倍的速度运行（演示用，例如 3600 让一小时一秒过去）
         #[arg(long, value_name = "N")]
         clock_speed: Option<f64>,
@@ -256,7 +259,7 @@ fn main() -> ExitCode {
         Command::Demo { .. } if std::env::var_os("DUBAN_LOG").is_none() => "warn",
         _ => settings.log.as_str(),
     };
-    duban::telemetry::init(log);
+    duban::telemetry::init(log, settings.log_format);
     if let Ok(offset) = duban::clock::parse_time_zone(&settings.time_zone) {
         duban::clock::set_office_offset(offset);
     }
@@ -296,11 +299,12 @@ fn main() -> ExitCode {
             Command::Run {
                 webhook_url,
                 listen,
+                http,
                 clock_speed,
                 clock_start,
             } => {
                 let clock = commands::run::clock(clock_speed, clock_start.as_deref())?;
-                commands::run::run(&settings, webhook_url, listen, clock).await
+                commands::run::run(&settings, webhook_url, listen, http, clock).await
             }
             Command::Invite {
                 who,

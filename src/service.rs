@@ -13,7 +13,9 @@ use crate::dingtalk::run::{self as dingtalk, DingTalkConfig};
 use crate::followup::Followup;
 use crate::followup::scheduler::{Scheduler, Ticking};
 use crate::followup::sender::{self, Limiter, SendLimits, SenderConfig, SenderHandle, Transport};
-use crate::store::Store;
+use crate::store::{Platform, Store};
+use crate::telemetry::Metrics;
+use crate::telemetry::health::Probe;
 use anyhow::Result;
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,6 +41,7 @@ pub struct Service {
     /// Renews this instance's leases.
     keeper: Keeper,
     cluster: Cluster,
+    probe: Probe,
     /// The Telegram bot's username, as getMe gave it; empty without Telegram.
     pub username: String,
 }
@@ -93,6 +96,19 @@ pub async fn start_on(
         ),
         None => (String::new(), String::new()),
     };
+    let metrics = Metrics::new();
+    let probe = Probe {
+        store: store.clone(),
+        clock: clock.clone(),
+        metrics: metrics.clone(),
+        platforms: [
+            platforms.telegram.as_ref().map(|_| Platform::Telegram),
+            platforms.dingtalk.as_ref().map(|_| Platform::DingTalk),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+    };
     let dingtalk_transport = platforms
         .dingtalk
         .as_ref()
@@ -109,6 +125,7 @@ pub async fn start_on(
             admins: admins.clone(),
             dingtalk: dingtalk_transport,
             cluster: Some(cluster.clone()),
+            metrics: metrics.clone(),
         },
     );
     let followup = Followup {
@@ -116,6 +133,7 @@ pub async fn start_on(
         outbox: sender.waker(),
         limiter,
         cluster: cluster.clone(),
+        metrics: metrics.clone(),
     };
     let chat_settings = ChatSettings {
         telegram: platforms.telegram.is_some(),
@@ -158,9 +176,13 @@ pub async fn start_on(
         }
     }
     let outbox = followup.outbox.clone();
-    let ticking = Ticking::start(scheduler, cluster.clone(), tick, move || {
-        outbox.notify_one()
-    });
+    let ticking = Ticking::start(
+        scheduler,
+        cluster.clone(),
+        metrics.clone(),
+        tick,
+        move || outbox.notify_one(),
+    );
     Ok(Service {
         username: telegram
             .as_ref()
@@ -172,10 +194,21 @@ pub async fn start_on(
         sender,
         keeper,
         cluster,
+        probe,
     })
 }
 
 impl Service {
+    /// What `/healthz` and `/metrics` look at (see [`crate::telemetry::http`]).
+    pub fn probe(&self) -> Probe {
+        self.probe.clone()
+    }
+
+    /// The service's metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.probe.metrics
+    }
+
     /// Stops taking updates and fire times, lets what started finish, and returns. Pending
     /// outbox rows stay for the next start.
     pub async fn stop(self) -> Result<()> {

@@ -1,6 +1,7 @@
 //! `duban run` as a process: killed between receiving an update and storing its effect, then
 //! restarted, the report exists exactly once; SIGTERM stops it cleanly; the token is required
-//! and never printed.
+//! and never printed; `--http` serves /healthz and /metrics, and `log_format = json` writes one
+//! JSON object per line with the update, chat, unit, task and period of a handler's lines.
 
 #[path = "it/support/seed.rs"]
 mod seed;
@@ -379,6 +380,112 @@ async fn a_bad_clock_speed_is_refused_in_chinese() {
         printed(&output).contains("--clock-speed “0”应为正数"),
         "{}",
         printed(&output)
+    );
+}
+
+/// A free port on 127.0.0.1 (free when asked; the test binds it right after).
+fn free_port() -> u16 {
+    let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    socket.local_addr().unwrap().port()
+}
+
+/// GETs `url` until its answer satisfies `wanted`; returns the status and the body.
+async fn get_until(url: &str, wanted: impl Fn(u16, &str) -> bool) -> (u16, String) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Ok(response) = reqwest::get(url).await {
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap_or_default();
+            if wanted(status, &body) {
+                return (status, body);
+            }
+            assert!(Instant::now() < deadline, "{url}: {status} {body}");
+        }
+        assert!(Instant::now() < deadline, "{url} does not answer");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_carry_the_update_chat_unit_task_and_period_and_http_serves_health_and_metrics() {
+    let setup = setup().await;
+    let addr = format!("127.0.0.1:{}", free_port());
+    // Logs to a file, so that a full pipe never holds the process up.
+    let log_path = setup._dir.path().join("stderr.log");
+    let child = Command::new(env!("CARGO_BIN_EXE_duban"))
+        .args(["run", "--http", &addr])
+        .env("DUBAN_BOT_TOKEN", TOKEN)
+        .env("DUBAN_TELEGRAM_API_URL", setup.server.url())
+        .env("DUBAN_DATABASE_URL", &setup.url)
+        .env("DUBAN_LOG", "debug")
+        .env("DUBAN_LOG_FORMAT", "json")
+        .env_remove("DUBAN_FAILPOINT")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+
+    let update = setup
+        .server
+        .send_text(&setup.alice, 1001, "/report 8 已新增高新技术企业18家");
+    let sent = setup.server.wait_for_sent(1001, 1, WAIT).await.unwrap();
+    assert!(text(&sent[0]).starts_with("已记录第8项进展"), "{sent:?}");
+    let (_, health) = get_until(&format!("http://{addr}/healthz"), |status, _| status == 200).await;
+    let health: serde_json::Value = serde_json::from_str(&health).unwrap();
+    assert_eq!(health["status"], "ok", "{health}");
+    let handled = "duban_updates_handled_total{platform=\"telegram\"} 1";
+    let (_, metrics) = get_until(&format!("http://{addr}/metrics"), |_, body| {
+        body.lines().any(|l| l == handled)
+    })
+    .await;
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "duban_updates_stored_total{platform=\"telegram\"} 1"),
+        "{metrics}"
+    );
+    let output = terminate(child).await;
+    assert!(output.status.success(), "{}", printed(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&format!("运维接口：http://{addr}/healthz")),
+        "{stdout}"
+    );
+
+    // Every line is a JSON object; the report's handler logs the update, the chat, the unit,
+    // the task and the period, e.g. {"fields":{"message":"report stored","report":1},
+    // "level":"INFO","span":{"chat":1001,"name":"update","period":"2022-03",
+    // "platform":"telegram","task":8,"unit":38,"update_id":1},"target":…,"timestamp":…}.
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["level"].is_string() && l["fields"].is_object())
+    );
+    let stored = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "report stored")
+        .unwrap_or_else(|| panic!("no line of the report's handler in\n{logs}"));
+    let span = &stored["span"];
+    let unit = setup.store.unit_named("区科技局").await.unwrap().unwrap();
+    assert_eq!(span["update_id"], i64::from(update), "{stored}");
+    assert_eq!(span["chat"], 1001, "{stored}");
+    assert_eq!(span["platform"], "telegram", "{stored}");
+    assert_eq!(span["task"], 8, "{stored}");
+    assert_eq!(span["unit"], unit.id, "{stored}");
+    let reports = setup.store.reports(&ReportFilter::default()).await.unwrap();
+    assert_eq!(span["period"], reports[0].period.as_str(), "{stored}");
+    // Other lines of the same update carry it too.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["fields"]["message"] == "update handled"
+                && l["span"]["update_id"] == i64::from(update)),
+        "{logs}"
     );
 }
 

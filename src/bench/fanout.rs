@@ -82,6 +82,7 @@ pub async fn fan_out(scratch: &Path, n: usize, limits: SendLimits) -> Result<Fan
             admins: Vec::new(),
             dingtalk: None,
             cluster: None,
+            metrics: crate::telemetry::Metrics::new(),
         },
     );
     while server.sent_count() < n && start.elapsed() < limit {

@@ -14,6 +14,7 @@ use crate::conversation::inbox::{
 use crate::conversation::{self, ChatSettings, Ctx, Event, Replies};
 use crate::followup::Followup;
 use crate::store::{Incoming, Platform, Store};
+use crate::telemetry::{Metrics, health};
 use anyhow::Context as _;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -83,7 +84,8 @@ pub async fn start(
         followup,
     });
     let (mut tasks, stopped) = Tasks::new();
-    let (handoff, fresh) = handoff();
+    let metrics = ctx.followup.metrics.clone();
+    let (handoff, fresh) = handoff(metrics.clone());
     match mode {
         Mode::Polling => {
             bot.delete_webhook()
@@ -95,6 +97,7 @@ pub async fn start(
                 clock,
                 handoff: handoff.clone(),
                 cluster: ctx.followup.cluster.clone(),
+                metrics,
             };
             tasks.spawn(listener.run(stopped.clone()));
         }
@@ -114,7 +117,13 @@ pub async fn start(
                 handoff: handoff.clone(),
                 secret,
             });
-            tasks.spawn(serve_webhook(socket, path, receiver, stopped.clone()));
+            tasks.spawn(serve_webhook(
+                socket,
+                path,
+                receiver,
+                metrics,
+                stopped.clone(),
+            ));
         }
     }
     let processor = Processor::new(ctx, Telegram { bot, me }, &handoff);
@@ -180,6 +189,8 @@ struct Poller {
     /// One instance polls at a time (Telegram allows one reader per token); the others stand
     /// by until its lease expires.
     cluster: Cluster,
+    /// Where the health check learns whether getUpdates succeeds.
+    metrics: Metrics,
 }
 
 impl Poller {
@@ -204,6 +215,9 @@ impl Poller {
                         tracing::info!("another instance polls Telegram now: standing by");
                     }
                     polling = false;
+                    // Standing by is healthy: another instance polls for the service.
+                    self.metrics
+                        .link_up(Platform::Telegram, Some(health::POLL_FRESH_FOR));
                     sleep_or_stop(TRY_EVERY, &mut stop).await;
                     continue;
                 }
@@ -226,6 +240,8 @@ impl Poller {
             let updates = match result {
                 Ok(updates) => {
                     failures = 0;
+                    self.metrics
+                        .link_up(Platform::Telegram, Some(health::POLL_FRESH_FOR));
                     updates
                 }
                 Err(RequestError::RetryAfter(after)) => {
@@ -235,6 +251,8 @@ impl Poller {
                 }
                 Err(e) => {
                     failures += 1;
+                    self.metrics
+                        .link_down(Platform::Telegram, format!("getUpdates 失败：{e}"));
                     tracing::warn!(error = %e, failures, "getUpdates failed");
                     sleep_or_stop(backoff(failures), &mut stop).await;
                     continue;
@@ -292,17 +310,21 @@ async fn serve_webhook(
     socket: tokio::net::TcpListener,
     path: String,
     receiver: Arc<Receiver>,
+    metrics: Metrics,
     mut stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let app = axum::Router::new()
         .route(&path, axum::routing::post(receive))
         .with_state(receiver);
-    axum::serve(socket, app)
+    metrics.link_up(Platform::Telegram, None);
+    let served = axum::serve(socket, app)
         .with_graceful_shutdown(async move {
             let _ = stop.wait_for(|stopped| *stopped).await;
         })
         .await
-        .context("serve the webhook")
+        .context("serve the webhook");
+    metrics.link_down(Platform::Telegram, "webhook 服务已停止");
+    served
 }
 
 /// One update posted by Telegram: 200 only once it is stored, so that Telegram sends again

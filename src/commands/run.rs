@@ -7,6 +7,7 @@ use crate::config::Settings;
 use crate::dingtalk::run::{DingTalkConfig, SECRET_VAR};
 use crate::outln;
 use crate::service::{self, Platforms};
+use crate::telemetry;
 use anyhow::{Context, Result};
 use std::net::SocketAddr;
 use teloxide::Bot;
@@ -18,6 +19,7 @@ pub async fn run(
     settings: &Settings,
     webhook_url: Option<String>,
     listen: Option<SocketAddr>,
+    http: Option<SocketAddr>,
     clock: Clock,
 ) -> Result<()> {
     let token = std::env::var(TOKEN_VAR)
@@ -88,6 +90,17 @@ pub async fn run(
             return Err(user_error(format!("无法启动机器人：{e:#}")));
         }
     };
+    let http = match http {
+        Some(addr) => match telemetry::http::start(addr, running.probe()).await {
+            Ok(server) => Some(server),
+            Err(e) => {
+                let _ = running.stop().await;
+                store.close().await;
+                return Err(user_error(format!("{e:#}")));
+            }
+        },
+        None => None,
+    };
     if on_telegram {
         outln!(
             "督办机器人 @{} 已在 Telegram 上启动（{described}）。",
@@ -100,6 +113,12 @@ pub async fn run(
             settings.dingtalk_client_id.trim()
         )?;
     }
+    if let Some(server) = &http {
+        outln!(
+            "运维接口：http://{addr}/healthz（健康检查），http://{addr}/metrics（Prometheus 指标）。",
+            addr = server.addr
+        )?;
+    }
     outln!("按 Ctrl-C 停止。")?;
     if let Some((start, speed)) = simulated {
         outln!(
@@ -110,6 +129,9 @@ pub async fn run(
     shutdown_signal().await;
     outln!("正在停止：处理完手头的消息后退出……")?;
     running.stop().await?;
+    if let Some(server) = http {
+        server.stop().await?;
+    }
     store.close().await;
     outln!("已停止。")?;
     Ok(())

@@ -13,6 +13,7 @@ use super::fetch::{Fetch, Fetched, Fetcher};
 use super::{Ctx, Event, Handler, Platform, Replies, SharedCtx};
 use crate::cluster::Cluster;
 use crate::store::{InboxItem, InboxSeq, Incoming, OutMessage, Role, Seen, Store, UpdateKey};
+use crate::telemetry::Metrics;
 use crate::wording::texts;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -20,6 +21,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
+use tracing::Instrument as _;
 
 /// How many due updates the processor takes from the inbox at a time.
 const BATCH: i64 = 256;
@@ -114,12 +116,14 @@ impl Tasks {
     }
 }
 
-/// A new handoff and the receiving end the processor takes.
-pub fn handoff<U>() -> (Handoff<U>, mpsc::UnboundedReceiver<Vec<Fresh<U>>>) {
+/// A new handoff and the receiving end the processor takes; `metrics` counts the updates
+/// stored new.
+pub fn handoff<U>(metrics: Metrics) -> (Handoff<U>, mpsc::UnboundedReceiver<Vec<Fresh<U>>>) {
     let (fresh, receiver) = mpsc::unbounded_channel();
     let handoff = Handoff {
         in_flight: Arc::default(),
         fresh,
+        metrics,
     };
     (handoff, receiver)
 }
@@ -157,6 +161,7 @@ pub struct Handoff<U> {
     /// Updates claimed by a listener or handed to a chat worker, and not yet seen finished.
     in_flight: Arc<Mutex<HashSet<UpdateKey>>>,
     fresh: mpsc::UnboundedSender<Vec<Fresh<U>>>,
+    metrics: Metrics,
 }
 
 impl<U> Clone for Handoff<U> {
@@ -164,6 +169,7 @@ impl<U> Clone for Handoff<U> {
         Handoff {
             in_flight: self.in_flight.clone(),
             fresh: self.fresh.clone(),
+            metrics: self.metrics.clone(),
         }
     }
 }
@@ -214,6 +220,9 @@ impl<U> Handoff<U> {
             );
         }
         let new = store.inbox_put(batch, now).await?;
+        if let Some(first) = batch.first() {
+            self.metrics.updates_stored(first.platform, new.len());
+        }
         Ok(Stored {
             handoff: self,
             claim,
@@ -479,6 +488,11 @@ impl<A: Adapter> Processor<A> {
         {
             // They stay pending and are handled again: handlers are idempotent.
             tracing::error!(error = %e, "could not mark updates done");
+        } else {
+            self.ctx
+                .followup
+                .metrics
+                .updates_handled(A::PLATFORM, done.len());
         }
         finished
     }
@@ -504,22 +518,31 @@ impl<A: Adapter> Processor<A> {
     /// it done). A failure is recorded here, with the time of the next attempt.
     async fn handle(&self, item: InboxItem, update: Option<A::Update>, seen: Option<Seen>) -> bool {
         failpoint("before_handle");
+        // Every line logged while handling the update carries it; the use cases record the
+        // unit, task and period where they resolve them.
+        let span = tracing::info_span!(
+            "update",
+            platform = A::PLATFORM.code(),
+            update_id = item.update_id,
+            chat = item.chat_id,
+            unit = tracing::field::Empty,
+            task = tracing::field::Empty,
+            period = tracing::field::Empty,
+        );
         let result = self
             .ctx
             .store
             .activity()
             .busy(self.dispatch(&item, update, seen))
+            .instrument(span.clone())
             .await;
         failpoint("after_handle");
         let Err(e) = result else {
+            span.in_scope(|| tracing::debug!("update handled"));
             return true;
         };
         let error = format!("{e:#}");
-        tracing::warn!(
-            update_id = item.update_id,
-            error,
-            "handling an update failed"
-        );
+        span.in_scope(|| tracing::warn!(error, "handling an update failed"));
         let now = self.ctx.clock.unix();
         let retry_at = now + (1i64 << item.attempts.clamp(0, 8)).min(MAX_BACKOFF_SECS);
         let max = self.ctx.settings.inbox_attempts;
@@ -529,7 +552,10 @@ impl<A: Adapter> Processor<A> {
             .inbox_attempt_failed(item.seq, &error, retry_at, max)
             .await
         {
-            Ok(true) => self.tell_admins(&item, &error).await,
+            Ok(true) => {
+                self.ctx.followup.metrics.update_failed(A::PLATFORM);
+                self.tell_admins(&item, &error).await
+            }
             Ok(false) => {}
             Err(e) => {
                 tracing::error!(update_id = item.update_id, error = %e, "could not record a failed attempt")
@@ -677,6 +703,7 @@ mod tests {
         let handoff = Handoff {
             in_flight: Arc::default(),
             fresh: sender,
+            metrics: Metrics::new(),
         };
 
         assert_eq!(store_ids(&handoff, &store, &[1, 2]).await.unwrap(), 2);

@@ -12,7 +12,8 @@ use crate::config::Settings;
 use crate::conversation::inbox::{Handoff, Processor, Tasks, failpoint, handoff};
 use crate::conversation::{ChatSettings, Ctx};
 use crate::followup::Followup;
-use crate::store::{DingName, Store, StoreError};
+use crate::store::{DingName, Platform, Store, StoreError};
+use crate::telemetry::Metrics;
 use anyhow::Context as _;
 use std::sync::Arc;
 
@@ -117,13 +118,15 @@ pub async fn start(
         followup,
     });
     let (mut tasks, stopped) = Tasks::new();
-    let (handoff, fresh) = handoff();
+    let metrics = ctx.followup.metrics.clone();
+    let (handoff, fresh) = handoff(metrics.clone());
     let processor = Processor::new(ctx, DingTalk { outlet }, &handoff);
     tasks.spawn(processor.run(fresh, stopped.clone()));
     let inlet = Arc::new(Inlet {
         store,
         clock,
         handoff,
+        metrics,
     });
     let connection = stream::spawn(config.stream, inlet, stopped);
     tasks.spawn(async move {
@@ -139,9 +142,18 @@ struct Inlet {
     store: Store,
     clock: Clock,
     handoff: Handoff<Pushed>,
+    /// Where the health check learns whether the Stream connection is open.
+    metrics: Metrics,
 }
 
 impl Sink for Inlet {
+    fn connection(&self, open: Result<(), String>) {
+        match open {
+            Ok(()) => self.metrics.link_up(Platform::DingTalk, None),
+            Err(reason) => self.metrics.link_down(Platform::DingTalk, reason),
+        }
+    }
+
     async fn take(&self, frame: Frame) -> anyhow::Result<serde_json::Value> {
         let (pushed, id) = match Pushed::read(&frame.topic, &frame.data, &frame.message_id) {
             Ok(Some(read)) => read,

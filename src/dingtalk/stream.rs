@@ -115,6 +115,9 @@ pub trait Sink: Send + Sync + 'static {
     /// (logged), so DingTalk may push the frame again. Called concurrently, and again for a
     /// frame already taken when DingTalk pushes it twice.
     fn take(&self, frame: Frame) -> impl Future<Output = anyhow::Result<serde_json::Value>> + Send;
+
+    /// Whether a connection is open now, or why none is (in Chinese, for the health check).
+    fn connection(&self, _open: Result<(), String>) {}
 }
 
 /// Why a connection could not be opened; the message is for the person running duban.
@@ -196,6 +199,7 @@ async fn supervise<S: Sink>(
                     Some(Ok(ws)) => {
                         next_id += 1;
                         current = Some(next_id);
+                        sink.connection(Ok(()));
                         tracing::info!(connection = next_id, "DingTalk Stream connected");
                         let run = connection::run(
                             next_id,
@@ -216,6 +220,7 @@ async fn supervise<S: Sink>(
                         } else {
                             tracing::warn!(error = %e, failures, ?pause, "could not open a DingTalk Stream connection");
                         }
+                        sink.connection(Err(format!("无法建立 Stream 连接：{e}")));
                         open_at = Instant::now() + pause;
                     }
                 }
@@ -232,6 +237,7 @@ async fn supervise<S: Sink>(
                 let (id, ended) = ended(&mut ids, joined);
                 if current == Some(id) {
                     current = None;
+                    sink.connection(Err(format!("Stream 连接已断开：{}", ended.reason)));
                     if ended.lasted >= timing.stable_after {
                         failures = 0;
                     }

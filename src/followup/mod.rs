@@ -10,6 +10,7 @@ use crate::cluster::Cluster;
 use crate::refusal::ScheduleRefusal;
 use crate::schedule::Kind;
 use crate::store::{Named, Store};
+use crate::telemetry::Metrics;
 use scheduler::Scheduler;
 use sender::Limiter;
 use std::sync::Arc;
@@ -25,6 +26,8 @@ pub struct Followup {
     pub limiter: Limiter,
     /// The other instances on the database, and which chats are this one's.
     pub cluster: Cluster,
+    /// The service's metrics, for the chat loop to count what it stores and handles.
+    pub metrics: Metrics,
 }
 
 /// The kind and unit an admin named (chat or CLI), or what to tell them. Escalation and the

@@ -16,6 +16,7 @@ use crate::store::{
     Fence, OutFile, OutMessage, Platform, ReportFilter, Role, ScheduleRow, Store, TaskSelection,
     platform_of,
 };
+use crate::telemetry::Metrics;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,9 +27,10 @@ pub use crate::store::{Effective, Origin};
 /// Fire times shown with a schedule (`/schedule`, `duban schedule`).
 pub const PREVIEW: usize = 3;
 
-/// The scheduler records its progress at least this often even when nothing fires, so that the
-/// window it scans after a restart stays short.
-const CHECKPOINT_EVERY: Duration = Duration::hours(1);
+/// The scheduler records its progress at least this often (service time) even when nothing
+/// fires, so that the window it scans after a restart stays short and the health check
+/// (`telemetry::health`) sees within minutes when no instance runs the scheduler.
+const CHECKPOINT_EVERY: Duration = Duration::minutes(1);
 
 /// Turns fire times into outbox rows. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -444,13 +446,18 @@ impl Ticking {
     pub fn start(
         scheduler: Scheduler,
         cluster: Cluster,
+        metrics: Metrics,
         every: std::time::Duration,
         after_enqueue: impl Fn() + Send + 'static,
     ) -> Ticking {
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(async move {
             loop {
-                let ticked = match cluster.scheduler_turn().await {
+                let turn = cluster.scheduler_turn().await;
+                if let Ok(turn) = &turn {
+                    metrics.set_scheduler(*turn != Turn::Standby);
+                }
+                let ticked = match turn {
                     Ok(Turn::Solo) => scheduler.tick().await,
                     Ok(Turn::Held(fence)) => scheduler.tick_behind(Some(&fence)).await,
                     Ok(Turn::Standby) => Ok(0),

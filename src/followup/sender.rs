@@ -33,6 +33,7 @@ use crate::clock::Clock;
 use crate::cluster::Cluster;
 use crate::config::Settings;
 use crate::store::{OutMessage, Outgoing, Platform, Role, Store, StoreError, platform_of};
+use crate::telemetry::Metrics;
 use crate::wording::Keyboard;
 use crate::wording::texts;
 
@@ -421,6 +422,9 @@ pub struct SenderConfig {
     /// The instances this one shares the database with: it sends only to the chats it holds
     /// (see [`crate::cluster`]); None for the only instance.
     pub cluster: Option<Cluster>,
+    /// Where the sender counts what it sent, gave up and was told to wait for, and times each
+    /// send.
+    pub metrics: Metrics,
 }
 
 /// Delivers the outbox rows of a platform other than Telegram: what its API answered, in the
@@ -544,6 +548,7 @@ pub fn spawn(store: Store, clock: Clock, limiter: Limiter, config: SenderConfig)
         admins: config.admins,
         dingtalk: config.dingtalk,
         cluster: config.cluster,
+        metrics: config.metrics,
     });
     let wake = Arc::new(Notify::new());
     let (stop, stop_rx) = watch::channel(false);
@@ -586,6 +591,7 @@ struct Ctx {
     admins: Vec<i64>,
     dingtalk: Option<Arc<dyn Transport>>,
     cluster: Option<Cluster>,
+    metrics: Metrics,
 }
 
 /// What became of one send.
@@ -718,9 +724,12 @@ fn backoff(failures: i64) -> Duration {
 impl Ctx {
     /// Sends one row and records a failure; the slot is given back as soon as Telegram answered.
     async fn deliver(&self, row: Outgoing, slot: Slot) -> Outcome {
+        let started = Instant::now();
         let answer = self.post(&row).await;
+        self.metrics.send_took(row.chat_id, started.elapsed());
         if let Answer::RetryAfter(pause) = answer {
             self.limiter.pause_chat(row.chat_id, pause);
+            self.metrics.told_to_wait(row.chat_id);
         }
         drop(slot);
         match answer {
@@ -809,6 +818,7 @@ impl Ctx {
             return Outcome::Retry(backoff(failures));
         }
         if give_up {
+            self.metrics.outbox_failed(row.chat_id, &row.key);
             tracing::warn!(
                 id = row.id,
                 chat = row.chat_id,
@@ -1190,7 +1200,12 @@ impl Sender {
         let rows = batch.clone();
         let task = self.jobs.spawn(async move {
             match ctx.store.outbox_sent(&rows, ctx.clock.unix()).await {
-                Ok(()) => Done::Mark(true),
+                Ok(()) => {
+                    for (row, _) in rows.iter() {
+                        ctx.metrics.outbox_sent(row.chat_id, &row.key);
+                    }
+                    Done::Mark(true)
+                }
                 Err(e) => {
                     tracing::error!(error = %e, rows = rows.len(), "could not mark messages sent");
                     Done::Mark(false)

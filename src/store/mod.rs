@@ -17,6 +17,7 @@ mod evidence;
 mod extensions;
 mod fingerprint;
 mod group_commit;
+mod health;
 mod import;
 mod inbox;
 mod items;

@@ -57,7 +57,7 @@ pub(crate) const B2: i64 = 2002;
 pub(crate) const LEADER_SUP: i64 = 3001;
 pub(crate) const IDLE_SUP: i64 = 3002;
 
-async fn start(
+pub(crate) async fn start(
     store: &Store,
     settings: Settings,
     server: Option<BotApiServer>,
@@ -122,7 +122,7 @@ async fn step_to(chat: &Chat, at: DateTime<Utc>) {
 }
 
 /// Six-hour steps from `from` to `to`, each waited for; `on_step` runs after each.
-async fn live(chat: &Chat, from: DateTime<Utc>, to: DateTime<Utc>) {
+pub(crate) async fn live(chat: &Chat, from: DateTime<Utc>, to: DateTime<Utc>) {
     let mut at = from;
     while at < to {
         at = (at + Duration::hours(6)).min(to);

@@ -41,6 +41,9 @@ mod evidence;
 mod followup;
 mod outbox_sender;
 
+// Operations: /healthz and /metrics of `duban run --http`.
+mod ops;
+
 // The bulletin: aggregation, files, group robots.
 mod bulletin;
 mod bulletin_channels;

@@ -69,6 +69,7 @@ impl Outbox {
                 admins: vec![ADMIN],
                 dingtalk: None,
                 cluster: None,
+                metrics: duban::telemetry::Metrics::new(),
             },
         )
     }

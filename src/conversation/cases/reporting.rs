@@ -304,7 +304,12 @@ async fn submit(ctx: &Ctx, actor: &Actor, update: InboxSeq, submission: Submissi
         corrects: corrects.as_ref().map(|old| old.id),
         figures,
     };
+    let span = tracing::Span::current();
+    span.record("unit", unit_id);
+    span.record("task", task.number);
+    span.record("period", new.period.as_str());
     let (report, _) = ctx.store.store_report(&new, ctx.clock.unix()).await?;
+    tracing::info!(report = report.id, "report stored");
     let receipt = texts::receipt(&task, &report, ctx.settings.edit_window_minutes);
     let anchor = Anchor::Receipt {
         report_id: report.id,

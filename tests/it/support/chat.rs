@@ -130,6 +130,11 @@ impl Chat {
         self.running.as_ref()
     }
 
+    /// What `/healthz` and `/metrics` of the running service look at.
+    pub fn probe(&self) -> duban::telemetry::health::Probe {
+        self.running.as_ref().expect("the bot runs").probe()
+    }
+
     /// Stops the bot gracefully and returns the server, for a restart.
     pub async fn stop(mut self) -> BotApiServer {
         if let Some(running) = self.running.take() {
