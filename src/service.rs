@@ -5,6 +5,7 @@
 //! Bot API server and the local DingTalk server.
 
 use crate::bot::inbox::{self, Mode, Running};
+use crate::bulletin::channels::{Channels, Robots};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::conversation::ChatSettings;
@@ -102,6 +103,10 @@ pub async fn start_on(
             max_attempts: settings.outbox_attempts,
             admins: admins.clone(),
             dingtalk: dingtalk_transport,
+            robots: Some(Arc::new(Robots::new(Channels::from_settings(
+                settings,
+                |name| std::env::var(name).ok(),
+            )))),
         },
     );
     let followup = Followup {

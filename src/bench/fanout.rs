@@ -81,6 +81,7 @@ pub async fn fan_out(scratch: &Path, n: usize, limits: SendLimits) -> Result<Fan
             max_attempts: 5,
             admins: Vec::new(),
             dingtalk: None,
+            robots: None,
         },
     );
     while server.sent_count() < n && start.elapsed() < limit {

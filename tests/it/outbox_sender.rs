@@ -68,6 +68,7 @@ impl Outbox {
                 max_attempts,
                 admins: vec![ADMIN],
                 dingtalk: None,
+                robots: None,
             },
         )
     }
