@@ -44,6 +44,7 @@ mod outbox_sender;
 mod bulletin;
 mod bulletin_channels;
 mod bulletin_files;
+mod robot_deliveries;
 
 // The offline demo of the whole loop.
 mod demo;
