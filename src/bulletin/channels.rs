@@ -3,8 +3,8 @@
 //! custom robots, and any URL that takes the bulletin as JSON.
 //!
 //! A bulletin's delivery to a robot is an outbox row like any chat message ([`robot_rows`]),
-//! enqueued with the bulletin's chat rows: the outbox sender posts it through [`Robots`], its
-//! [`Transport`] for robots, with the same retries, backoff, attempts and dedupe as a chat
+//! enqueued with the bulletin's chat rows: the outbox sender posts it through [`Robots`] (its
+//! transport for robots, `followup::robots`), with the same retries, backoff, attempts and dedupe as a chat
 //! message, and a crash or a restart loses nothing. A row names its channel by a number of its
 //! own ([`robot_chat`]), so that the sender keeps a channel's rows in order and the limiter
 //! spaces them as a group's (20 a minute: WeCom's and DingTalk's limit per robot). The row holds
@@ -19,16 +19,13 @@
 
 use super::Bulletin;
 use crate::config::Settings;
-use crate::followup::sender::{Answer, Transport};
-use crate::store::{OutFile, OutMessage, Outgoing};
+use crate::store::OutMessage;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
 /// The environment variable holding the DingTalk robot's signing secret (加签, `SEC…`).
@@ -188,16 +185,16 @@ impl Channels {
         channel: &str,
         payload: &Value,
         now_ms: i64,
-    ) -> Result<(String, Value), Answer> {
+    ) -> Result<(String, Value), Posted> {
         let Some(url) = self.url(channel) else {
-            return Err(Answer::Permanent(format!(
+            return Err(Posted::Refused(format!(
                 "{}（{channel}）未配置推送地址（配置项 {channel}_webhook 为空），这期通报不再推送到该群",
                 channel_name(channel)
             )));
         };
         let text = |field: &str| payload.get(field).and_then(Value::as_str);
         let (Some(title), Some(markdown)) = (text("title"), text("markdown")) else {
-            return Err(Answer::Permanent(
+            return Err(Posted::Refused(
                 "待推送的内容不完整（缺少 title 或 markdown）".into(),
             ));
         };
@@ -206,7 +203,7 @@ impl Channels {
             DINGTALK => {
                 let url = match &self.dingtalk_secret {
                     Some(secret) => {
-                        dingtalk_signed_url(url, &secret.0, now_ms).map_err(Answer::Permanent)?
+                        dingtalk_signed_url(url, &secret.0, now_ms).map_err(Posted::Refused)?
                     }
                     None => url.to_owned(),
                 };
@@ -223,7 +220,7 @@ impl Channels {
             }
             _ => {
                 let bulletin = payload.get("bulletin").cloned().unwrap_or(Value::Null);
-                let body = json_body(bulletin, markdown).map_err(Answer::Permanent)?;
+                let body = json_body(bulletin, markdown).map_err(Posted::Refused)?;
                 Ok((url.to_owned(), body))
             }
         }
@@ -281,8 +278,23 @@ pub fn payload(channel: &str, bulletin: &Bulletin, markdown: &str) -> Result<Val
     Ok(payload)
 }
 
-/// The outbox's way to the group robots: posts a row's payload to the channel its `chat_id`
-/// names, as the channels configured now say, and reads the answer in the sender's terms.
+/// How one post to a robot went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Posted {
+    /// A 2xx with the platform's success code.
+    Accepted,
+    /// HTTP 429 or the platform's "too fast" code: wait [`SLOW_DOWN`] and post again.
+    TooFast,
+    /// May pass another time: no answer, no connection, a 5xx, another error code (a signature
+    /// refused for the clock, a robot switched off for a while …).
+    Failed(String),
+    /// Would fail the same way again: another 4xx, a channel not configured, a URL that is no
+    /// URL, a payload that cannot be read.
+    Refused(String),
+}
+
+/// Posts rows' payloads to the channel they name, as the channels configured now say (the
+/// outbox sender's transport to the robots wraps it).
 pub struct Robots {
     channels: Channels,
     client: Result<reqwest::Client, String>,
@@ -305,19 +317,12 @@ impl Robots {
         Robots { channels, client }
     }
 
-    /// Posts `payload` (as [`payload`] made it) to `channel` once, signed now:
-    ///
-    /// - accepted (2xx and the platform's success code): `Sent(0)` (robots number nothing);
-    /// - HTTP 429 or the platform's "too fast" code: `RetryAfter(`[`SLOW_DOWN`]`)`;
-    /// - no answer, no connection, a 5xx, another error code (a signature refused for the
-    ///   clock, a robot switched off for a while …): `Transient`;
-    /// - another 4xx, a channel not configured, a URL that is no URL: `Permanent`.
-    ///
-    /// The reasons are in Chinese and name neither the URL nor a secret.
-    pub async fn send(&self, channel: &str, payload: &Value) -> Answer {
+    /// Posts `payload` (as [`payload`] made it) to `channel` once, signed now. The reasons are
+    /// in Chinese and name neither the URL nor a secret.
+    pub async fn send(&self, channel: &str, payload: &Value) -> Posted {
         let client = match &self.client {
             Ok(client) => client,
-            Err(reason) => return Answer::Transient(reason.clone()),
+            Err(reason) => return Posted::Failed(reason.clone()),
         };
         let (url, body) =
             match self
@@ -329,23 +334,23 @@ impl Robots {
             };
         let response = match client.post(&url).json(&body).send().await {
             Ok(response) => response,
-            Err(e) if e.is_builder() => return Answer::Permanent(describe(e)),
-            Err(e) => return Answer::Transient(describe(e)),
+            Err(e) if e.is_builder() => return Posted::Refused(describe(e)),
+            Err(e) => return Posted::Failed(describe(e)),
         };
         let status = response.status();
         let text = match response.text().await {
             Ok(text) => text,
-            Err(e) => return Answer::Transient(describe(e)),
+            Err(e) => return Posted::Failed(describe(e)),
         };
         if status.as_u16() == 429 {
-            return Answer::RetryAfter(SLOW_DOWN);
+            return Posted::TooFast;
         }
         if !status.is_success() {
             let reason = format!("HTTP {status}{}", excerpt(&text));
             return if status.is_client_error() {
-                Answer::Permanent(reason)
+                Posted::Refused(reason)
             } else {
-                Answer::Transient(reason)
+                Posted::Failed(reason)
             };
         }
         let checked = match channel {
@@ -354,28 +359,18 @@ impl Robots {
             _ => Ok(()),
         };
         match checked {
-            Ok(()) => Answer::Sent(0),
-            Err(Refused::TooFast) => Answer::RetryAfter(SLOW_DOWN),
-            Err(Refused::Error(reason)) => Answer::Transient(reason),
+            Ok(()) => Posted::Accepted,
+            Err(Refused::TooFast) => Posted::TooFast,
+            Err(Refused::Error(reason)) => Posted::Failed(reason),
         }
     }
-}
 
-impl Transport for Robots {
-    fn post<'a>(
-        &'a self,
-        row: &'a Outgoing,
-        _file: Option<&'a OutFile>,
-    ) -> Pin<Box<dyn Future<Output = Answer> + Send + 'a>> {
-        Box::pin(async move {
-            let Some(channel) = robot_channel(row.chat_id) else {
-                return Answer::Permanent(format!("{} 不是群机器人", row.chat_id));
-            };
-            match serde_json::from_str::<Value>(&row.payload) {
-                Ok(payload) => self.send(channel, &payload).await,
-                Err(e) => Answer::Permanent(format!("待推送的内容无法读取：{e}")),
-            }
-        })
+    /// Posts an outbox row's payload (its text as stored) to `channel`.
+    pub async fn send_row(&self, channel: &str, payload: &str) -> Posted {
+        match serde_json::from_str::<Value>(payload) {
+            Ok(payload) => self.send(channel, &payload).await,
+            Err(e) => Posted::Refused(format!("待推送的内容无法读取：{e}")),
+        }
     }
 }
 

@@ -11,21 +11,16 @@ use crate::support::robots::{
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use duban::bulletin::Bulletin;
-use duban::bulletin::channels::{CUT_NOTE, Channels, Robots, SLOW_DOWN, WECOM_LIMIT, payload};
+use duban::bulletin::channels::{CUT_NOTE, Channels, Posted, Robots, WECOM_LIMIT, payload};
 use duban::config::{ConfigError, Settings};
-use duban::followup::sender;
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use std::time::{Duration, Instant};
 
 /// Posts the bulletin once to every configured channel, as its outbox rows would go: each
-/// channel's answer in the sender's terms.
-async fn post_all(
-    channels: Channels,
-    b: &Bulletin,
-    md: &str,
-) -> Vec<(&'static str, sender::Answer)> {
+/// channel's answer.
+async fn post_all(channels: Channels, b: &Bulletin, md: &str) -> Vec<(&'static str, Posted)> {
     let robots = Robots::new(channels.clone());
     let mut answers = Vec::new();
     for channel in channels.configured() {
@@ -35,7 +30,7 @@ async fn post_all(
     answers
 }
 
-fn answer_of(answers: &[(&'static str, sender::Answer)], channel: &str) -> sender::Answer {
+fn answer_of(answers: &[(&'static str, Posted)], channel: &str) -> Posted {
     answers
         .iter()
         .find(|(c, _)| *c == channel)
@@ -97,7 +92,7 @@ async fn each_platform_receives_its_documented_payload() {
 
     assert_eq!(
         answers,
-        ["wecom", "dingtalk", "feishu", "json"].map(|channel| (channel, sender::Answer::Sent(0)))
+        ["wecom", "dingtalk", "feishu", "json"].map(|channel| (channel, Posted::Accepted))
     );
     let wecom = robots.only(WECOM_PATH);
     assert_eq!(wecom.query.as_deref(), Some("key=wecom-key-123"));
@@ -150,7 +145,7 @@ async fn dingtalk_timestamp_and_sign_verify() {
     let answers = post_all(channels, &b, &markdown(&b)).await;
 
     let after = chrono::Utc::now().timestamp_millis();
-    assert_eq!(answer_of(&answers, "dingtalk"), sender::Answer::Sent(0));
+    assert_eq!(answer_of(&answers, "dingtalk"), Posted::Accepted);
     let raw = robots.only(DINGTALK_PATH).query.unwrap();
     let pairs = query_pairs(&raw);
     let names: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
@@ -182,7 +177,7 @@ async fn feishu_body_sign_verifies() {
     let answers = post_all(channels, &b, &markdown(&b)).await;
 
     let after = chrono::Utc::now().timestamp();
-    assert_eq!(answer_of(&answers, "feishu"), sender::Answer::Sent(0));
+    assert_eq!(answer_of(&answers, "feishu"), Posted::Accepted);
     let mut body = robots.only(FEISHU_PATH).body;
     let object = body.as_object_mut().unwrap();
     let timestamp = object.remove("timestamp").unwrap();
@@ -198,7 +193,7 @@ async fn feishu_body_sign_verifies() {
 }
 
 #[tokio::test]
-async fn answers_are_read_as_the_sender_means_them() {
+async fn answers_are_read_as_retry_wait_or_give_up() {
     let robots = RobotServer::start().await;
     // DingTalk refuses a signature (the clock, a secret changed): another try may pass.
     robots.always(
@@ -222,18 +217,15 @@ async fn answers_are_read_as_the_sender_means_them() {
 
     assert_eq!(
         answer_of(&answers, "dingtalk"),
-        sender::Answer::Transient("平台返回错误 310000：sign not match".into())
+        Posted::Failed("平台返回错误 310000：sign not match".into())
     );
-    assert_eq!(
-        answer_of(&answers, "wecom"),
-        sender::Answer::RetryAfter(SLOW_DOWN)
-    );
-    let sender::Answer::Transient(feishu) = answer_of(&answers, "feishu") else {
+    assert_eq!(answer_of(&answers, "wecom"), Posted::TooFast);
+    let Posted::Failed(feishu) = answer_of(&answers, "feishu") else {
         panic!("{answers:?}")
     };
     assert!(feishu.starts_with("HTTP 500"), "{feishu}");
     // A webhook that is not there is not tried again.
-    let sender::Answer::Permanent(json_hook) = answer_of(&answers, "json") else {
+    let Posted::Refused(json_hook) = answer_of(&answers, "json") else {
         panic!("{answers:?}")
     };
     assert!(json_hook.starts_with("HTTP 404"), "{json_hook}");
@@ -278,14 +270,14 @@ async fn a_platform_error_code_fails_with_its_message() {
 
     assert_eq!(
         answer_of(&answers, "wecom"),
-        sender::Answer::Transient("平台返回错误 93000：invalid webhook url".into())
+        Posted::Failed("平台返回错误 93000：invalid webhook url".into())
     );
-    let sender::Answer::Transient(feishu) = answer_of(&answers, "feishu") else {
+    let Posted::Failed(feishu) = answer_of(&answers, "feishu") else {
         panic!("{answers:?}")
     };
     assert!(feishu.starts_with("平台返回错误 19021："), "{feishu}");
-    assert_eq!(answer_of(&answers, "dingtalk"), sender::Answer::Sent(0));
-    assert_eq!(answer_of(&answers, "json"), sender::Answer::Sent(0));
+    assert_eq!(answer_of(&answers, "dingtalk"), Posted::Accepted);
+    assert_eq!(answer_of(&answers, "json"), Posted::Accepted);
     assert_eq!(robots.received_at(DINGTALK_PATH).len(), 1);
     assert_eq!(robots.received_at(JSON_PATH).len(), 1);
 }
@@ -306,18 +298,14 @@ async fn a_hanging_channel_times_out_without_holding_up_the_others() {
     assert!(took < Duration::from_secs(30), "{took:?}");
     assert_eq!(
         answer_of(&answers, "dingtalk"),
-        sender::Answer::Transient("等待应答超时".into())
+        Posted::Failed("等待应答超时".into())
     );
     for (channel, path) in [
         ("wecom", WECOM_PATH),
         ("feishu", FEISHU_PATH),
         ("json", JSON_PATH),
     ] {
-        assert_eq!(
-            answer_of(&answers, channel),
-            sender::Answer::Sent(0),
-            "{channel}"
-        );
+        assert_eq!(answer_of(&answers, channel), Posted::Accepted, "{channel}");
         assert_eq!(robots.received_at(path).len(), 1, "{channel}");
     }
 }
@@ -337,7 +325,7 @@ async fn an_unreachable_channel_fails_with_a_connection_error() {
     let answers = post_all(channels, &b, "# 通报").await;
 
     assert_eq!(answers.len(), 1);
-    let sender::Answer::Transient(error) = answers[0].1.clone() else {
+    let Posted::Failed(error) = answers[0].1.clone() else {
         panic!("{answers:?}")
     };
     assert!(error.starts_with("无法连接（"), "{error}");
@@ -365,7 +353,7 @@ async fn a_long_markdown_is_cut_for_wecom_on_a_line_boundary() {
     let answers = post_all(channels, &b, &md).await;
 
     assert!(
-        answers.iter().all(|(_, a)| *a == sender::Answer::Sent(0)),
+        answers.iter().all(|(_, a)| *a == Posted::Accepted),
         "{answers:?}"
     );
     let content = robots.only(WECOM_PATH).body["markdown"]["content"]
@@ -410,13 +398,13 @@ async fn channels_not_configured_get_no_request() {
 
     let answers = post_all(channels.clone(), &b, &markdown(&b)).await;
 
-    assert_eq!(answers, [("feishu", sender::Answer::Sent(0))]);
+    assert_eq!(answers, [("feishu", Posted::Accepted)]);
     let paths: Vec<String> = robots.received().into_iter().map(|r| r.path).collect();
     assert_eq!(paths, [FEISHU_PATH]);
 
     // A row for a channel no longer configured fails for good, saying so, and posts nothing.
     let wecom = payload("wecom", &b, "# 通报").unwrap();
-    let sender::Answer::Permanent(error) = Robots::new(channels).send("wecom", &wecom).await else {
+    let Posted::Refused(error) = Robots::new(channels).send("wecom", &wecom).await else {
         panic!("a channel not configured")
     };
     assert!(
