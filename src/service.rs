@@ -5,6 +5,7 @@
 //! Bot API server and the local DingTalk server.
 
 use crate::bot::inbox::{self, Mode, Running};
+use crate::bulletin::channels::{Channels, Robots};
 use crate::clock::Clock;
 use crate::cluster::{Cluster, Keeper};
 use crate::config::Settings;
@@ -126,6 +127,10 @@ pub async fn start_on(
             dingtalk: dingtalk_transport,
             cluster: Some(cluster.clone()),
             metrics: metrics.clone(),
+            robots: Some(Arc::new(Robots::new(Channels::from_settings(
+                settings,
+                |name| std::env::var(name).ok(),
+            )))),
         },
     );
     let followup = Followup {

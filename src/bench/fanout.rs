@@ -83,6 +83,7 @@ pub async fn fan_out(scratch: &Path, n: usize, limits: SendLimits) -> Result<Fan
             dingtalk: None,
             cluster: None,
             metrics: crate::telemetry::Metrics::new(),
+            robots: None,
         },
     );
     while server.sent_count() < n && start.elapsed() < limit {

@@ -2,14 +2,24 @@
 //! blocked in mainland China): 企业微信 (WeCom) group robots, 钉钉 (DingTalk) and 飞书 (Feishu)
 //! custom robots, and any URL that takes the bulletin as JSON.
 //!
+//! A bulletin's delivery to a robot is an outbox row like any chat message ([`robot_rows`]),
+//! enqueued with the bulletin's chat rows: the outbox sender posts it through [`Robots`] (its
+//! transport for robots, `followup::robots`), with the same retries, backoff, attempts and dedupe as a chat
+//! message, and a crash or a restart loses nothing. A row names its channel by a number of its
+//! own ([`robot_chat`]), so that the sender keeps a channel's rows in order and the limiter
+//! spaces them as a group's (20 a minute: WeCom's and DingTalk's limit per robot). The row holds
+//! the bulletin's title and Markdown (and, for the JSON webhook, its data), never a webhook URL
+//! or a secret: those come from the settings and the environment when the row is sent, and the
+//! request is signed then (DingTalk and Feishu refuse old timestamps).
+//!
 //! Each platform gets its documented message format and its answer is checked (an HTTP 200 may
-//! still carry an error code). The channels are delivered concurrently; a failing one is tried
-//! again with a growing pause ([`Retry`]) and never holds up the others, and every request has a
-//! time limit. Signing secrets come only from the environment and are never logged; neither are
-//! the webhook URLs, whose key or access token lets anyone post to the group.
+//! still carry an error code). Signing secrets come only from the environment and are never
+//! logged; neither are the webhook URLs, whose key or access token lets anyone post to the
+//! group.
 
 use super::Bulletin;
 use crate::config::Settings;
+use crate::store::OutMessage;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, KeyInit, Mac};
@@ -34,35 +44,12 @@ pub const FEISHU_LIMIT: usize = 16_000;
 /// The line that ends a message cut to a platform's limit.
 pub const CUT_NOTE: &str = "……（全文较长，此处为节选，完整内容见附件文件或 Telegram 中的通报）";
 
-/// How often and how patiently a channel is tried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Retry {
-    /// Tries in all, the first included (at least 1).
-    pub attempts: u32,
-    /// The pause before the second try; it doubles before each further one.
-    pub delay: Duration,
-    /// The limit on one request, answer included.
-    pub timeout: Duration,
-}
+/// The limit on one request to a robot, answer included.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
 
-impl Default for Retry {
-    /// 3 tries, pausing 0.5 s then 1 s, 10 s per request.
-    fn default() -> Self {
-        Self {
-            attempts: 3,
-            delay: Duration::from_millis(500),
-            timeout: Duration::from_secs(10),
-        }
-    }
-}
-
-impl Retry {
-    /// The pause before try `attempt` (2, 3, …).
-    fn pause(&self, attempt: u32) -> Duration {
-        self.delay
-            .saturating_mul(1 << attempt.saturating_sub(2).min(16))
-    }
-}
+/// How long a channel waits after its platform said it is sent to too fast (an HTTP 429 or a
+/// rate-limit error code); the attempt does not count.
+pub const SLOW_DOWN: Duration = Duration::from_secs(60);
 
 /// A signing secret: kept out of `Debug` output and logs.
 #[derive(Clone)]
@@ -76,7 +63,7 @@ impl fmt::Debug for Secret {
 
 /// The channels the bulletin goes to besides Telegram. `Debug` shows which are on, never their
 /// URLs or secrets.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Channels {
     wecom: Option<String>,
     dingtalk: Option<String>,
@@ -84,7 +71,21 @@ pub struct Channels {
     feishu: Option<String>,
     feishu_secret: Option<Secret>,
     json: Option<String>,
-    retry: Retry,
+    timeout: Duration,
+}
+
+impl Default for Channels {
+    fn default() -> Self {
+        Channels {
+            wecom: None,
+            dingtalk: None,
+            dingtalk_secret: None,
+            feishu: None,
+            feishu_secret: None,
+            json: None,
+            timeout: TIMEOUT,
+        }
+    }
 }
 
 impl fmt::Debug for Channels {
@@ -96,7 +97,7 @@ impl fmt::Debug for Channels {
             .field("feishu", &self.feishu.is_some())
             .field("feishu_signed", &self.feishu_secret.is_some())
             .field("json", &self.json.is_some())
-            .field("retry", &self.retry)
+            .field("timeout", &self.timeout)
             .finish()
     }
 }
@@ -109,7 +110,7 @@ fn non_empty(value: &str) -> Option<String> {
 impl Channels {
     /// The webhooks of the settings (empty ones are off) and the signing secrets of
     /// [`DINGTALK_SECRET_VAR`] and [`FEISHU_SECRET_VAR`] read through `env` (an empty variable
-    /// counts as unset), with the default [`Retry`].
+    /// counts as unset), with requests limited to [`TIMEOUT`].
     pub fn from_settings(settings: &Settings, env: impl Fn(&str) -> Option<String>) -> Channels {
         let secret = |name: &str| env(name).as_deref().and_then(non_empty).map(Secret);
         Channels {
@@ -119,18 +120,14 @@ impl Channels {
             feishu: non_empty(&settings.feishu_webhook),
             feishu_secret: secret(FEISHU_SECRET_VAR),
             json: non_empty(&settings.json_webhook),
-            retry: Retry::default(),
+            timeout: TIMEOUT,
         }
     }
 
-    /// The same channels tried as `retry` says.
-    pub fn with_retry(mut self, retry: Retry) -> Channels {
-        self.retry = retry;
+    /// The same channels with `timeout` on each request.
+    pub fn with_timeout(mut self, timeout: Duration) -> Channels {
+        self.timeout = timeout;
         self
-    }
-
-    pub fn retry(&self) -> Retry {
-        self.retry
     }
 
     /// No channel is configured.
@@ -141,16 +138,92 @@ impl Channels {
     /// The codes of the configured channels, in delivery order: `wecom`, `dingtalk`, `feishu`,
     /// `json`.
     pub fn configured(&self) -> Vec<&'static str> {
-        [
-            (WECOM, &self.wecom),
-            (DINGTALK, &self.dingtalk),
-            (FEISHU, &self.feishu),
-            (JSON, &self.json),
-        ]
-        .into_iter()
-        .filter(|(_, url)| url.is_some())
-        .map(|(code, _)| code)
-        .collect()
+        CHANNELS
+            .into_iter()
+            .filter(|channel| self.url(channel).is_some())
+            .collect()
+    }
+
+    /// The webhook of `channel`, if configured.
+    fn url(&self, channel: &str) -> Option<&str> {
+        match channel {
+            WECOM => self.wecom.as_deref(),
+            DINGTALK => self.dingtalk.as_deref(),
+            FEISHU => self.feishu.as_deref(),
+            JSON => self.json.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The outbox rows of `bulletin` for every configured channel, keyed
+    /// `robot:<channel>:<period>`: a period's bulletin goes to each robot once, however often
+    /// it is issued; the next period's is another row.
+    pub fn robot_rows(
+        &self,
+        bulletin: &Bulletin,
+        markdown: &str,
+    ) -> Result<Vec<OutMessage>, String> {
+        self.configured()
+            .into_iter()
+            .map(|channel| {
+                Ok(OutMessage {
+                    key: format!("robot:{channel}:{}", bulletin.period),
+                    chat_id: robot_chat(channel).expect("a configured channel has a number"),
+                    is_group: true,
+                    payload: payload(channel, bulletin, markdown)?,
+                    anchor_task: None,
+                    file: None,
+                })
+            })
+            .collect()
+    }
+
+    /// The URL and body of one post of `payload` to `channel`, signed at `now_ms` (Unix time in
+    /// milliseconds) when the channel has a secret.
+    fn request(
+        &self,
+        channel: &str,
+        payload: &Value,
+        now_ms: i64,
+    ) -> Result<(String, Value), Posted> {
+        let Some(url) = self.url(channel) else {
+            return Err(Posted::Refused(format!(
+                "{}（{channel}）未配置推送地址（配置项 {channel}_webhook 为空），这期通报不再推送到该群",
+                channel_name(channel)
+            )));
+        };
+        let text = |field: &str| payload.get(field).and_then(Value::as_str);
+        let (Some(title), Some(markdown)) = (text("title"), text("markdown")) else {
+            return Err(Posted::Refused(
+                "待推送的内容不完整（缺少 title 或 markdown）".into(),
+            ));
+        };
+        match channel {
+            WECOM => Ok((url.to_owned(), wecom_body(markdown))),
+            DINGTALK => {
+                let url = match &self.dingtalk_secret {
+                    Some(secret) => {
+                        dingtalk_signed_url(url, &secret.0, now_ms).map_err(Posted::Refused)?
+                    }
+                    None => url.to_owned(),
+                };
+                Ok((url, dingtalk_body(title, markdown)))
+            }
+            FEISHU => {
+                let mut body = feishu_body(title, markdown);
+                if let Some(secret) = &self.feishu_secret {
+                    let secs = now_ms.div_euclid(1000);
+                    body["timestamp"] = json!(secs.to_string());
+                    body["sign"] = json!(feishu_sign(&secret.0, secs));
+                }
+                Ok((url.to_owned(), body))
+            }
+            _ => {
+                let bulletin = payload.get("bulletin").cloned().unwrap_or(Value::Null);
+                let body = json_body(bulletin, markdown).map_err(Posted::Refused)?;
+                Ok((url.to_owned(), body))
+            }
+        }
     }
 }
 
@@ -158,6 +231,30 @@ const WECOM: &str = "wecom";
 const DINGTALK: &str = "dingtalk";
 const FEISHU: &str = "feishu";
 const JSON: &str = "json";
+
+/// Every channel's code, in delivery order.
+pub const CHANNELS: [&str; 4] = [WECOM, DINGTALK, FEISHU, JSON];
+
+/// The numbers of the robots' "chats" are below this: far from Telegram's ids (a group's is at
+/// least -(10^12 + 2^52)) and DingTalk's (2^53 and up), so no person or chat ever has one.
+const ROBOT_BASE: i64 = -(1 << 62);
+
+/// The number an outbox row for `channel` is addressed to (its `chat_id`), as if the robot's
+/// group were a chat: the sender keeps a channel's rows in order and spaces them as a group's.
+pub fn robot_chat(channel: &str) -> Option<i64> {
+    CHANNELS
+        .iter()
+        .position(|c| *c == channel)
+        .map(|i| ROBOT_BASE - 1 - i as i64)
+}
+
+/// The channel an outbox row's `chat_id` is, if it is a robot's ([`robot_chat`]).
+pub fn robot_channel(chat_id: i64) -> Option<&'static str> {
+    let index = ROBOT_BASE.checked_sub(chat_id)?.checked_sub(1)?;
+    usize::try_from(index)
+        .ok()
+        .and_then(|i| CHANNELS.get(i).copied())
+}
 
 /// A channel's name for people.
 pub fn channel_name(code: &str) -> &'static str {
@@ -169,171 +266,129 @@ pub fn channel_name(code: &str) -> &'static str {
     }
 }
 
-/// How one channel fared.
+/// What an outbox row for `channel` holds: the bulletin's title (`兖州区…督查通报（第3期）`)
+/// and Markdown, and for the JSON webhook the bulletin's data. The request is built from it
+/// when the row is sent.
+pub fn payload(channel: &str, bulletin: &Bulletin, markdown: &str) -> Result<Value, String> {
+    let mut payload = json!({"title": title(bulletin), "markdown": markdown});
+    if channel == JSON {
+        payload["bulletin"] =
+            serde_json::to_value(bulletin).map_err(|e| format!("无法生成 JSON：{e}"))?;
+    }
+    Ok(payload)
+}
+
+/// How one post to a robot went.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Delivery {
-    /// `wecom`, `dingtalk`, `feishu` or `json`.
-    pub channel: &'static str,
-    /// Delivered, or why not in the end (in Chinese, naming the channel and the tries).
-    pub result: Result<(), String>,
-    /// Tries made.
-    pub attempts: u32,
+pub enum Posted {
+    /// A 2xx with the platform's success code.
+    Accepted,
+    /// HTTP 429 or the platform's "too fast" code: wait [`SLOW_DOWN`] and post again.
+    TooFast,
+    /// May pass another time: no answer, no connection, a 5xx, another error code (a signature
+    /// refused for the clock, a robot switched off for a while …).
+    Failed(String),
+    /// Would fail the same way again: another 4xx, a channel not configured, a URL that is no
+    /// URL, a payload that cannot be read.
+    Refused(String),
 }
 
-/// Posts the bulletin to every configured channel at once: `markdown` (the rendered bulletin)
-/// to the robots, the bulletin's data with `markdown` to the JSON webhook. Returns one
-/// [`Delivery`] per configured channel, in the order of [`Channels::configured`]; failures are
-/// logged as warnings (without URLs or secrets).
-pub async fn deliver(channels: &Channels, bulletin: &Bulletin, markdown: &str) -> Vec<Delivery> {
-    let client = match reqwest::Client::builder()
-        .timeout(channels.retry.timeout)
-        .build()
-    {
-        Ok(client) => client,
-        Err(e) => {
-            let reason = format!("无法创建 HTTP 客户端：{}", e.without_url());
-            return channels
-                .configured()
-                .into_iter()
-                .map(|channel| failed(channel, 0, &reason))
-                .collect();
-        }
-    };
-    let retry = channels.retry;
-    let client = &client;
-    let title = title(bulletin);
-    let title = title.as_str();
-    let (wecom, dingtalk, feishu, json) = tokio::join!(
-        async {
-            match &channels.wecom {
-                Some(url) => Some(
-                    attempt(WECOM, retry, || {
-                        post(client, url, wecom_body(markdown), check_errcode)
-                    })
-                    .await,
-                ),
-                None => None,
-            }
-        },
-        async {
-            match &channels.dingtalk {
-                Some(url) => Some(
-                    attempt(DINGTALK, retry, || {
-                        // Signed afresh for every try: DingTalk refuses old timestamps.
-                        let url = match &channels.dingtalk_secret {
-                            Some(secret) => dingtalk_signed_url(
-                                url,
-                                &secret.0,
-                                chrono::Utc::now().timestamp_millis(),
-                            ),
-                            None => Ok(url.clone()),
-                        };
-                        let body = dingtalk_body(title, markdown);
-                        async move { post(client, &url?, body, check_errcode).await }
-                    })
-                    .await,
-                ),
-                None => None,
-            }
-        },
-        async {
-            match &channels.feishu {
-                Some(url) => Some(
-                    attempt(FEISHU, retry, || {
-                        let mut body = feishu_body(title, markdown);
-                        if let Some(secret) = &channels.feishu_secret {
-                            let secs = chrono::Utc::now().timestamp();
-                            body["timestamp"] = json!(secs.to_string());
-                            body["sign"] = json!(feishu_sign(&secret.0, secs));
-                        }
-                        post(client, url, body, check_feishu)
-                    })
-                    .await,
-                ),
-                None => None,
-            }
-        },
-        async {
-            match &channels.json {
-                Some(url) => Some(
-                    attempt(JSON, retry, || {
-                        let body = json_body(bulletin, markdown);
-                        async move { post(client, url, body?, |_| Ok(())).await }
-                    })
-                    .await,
-                ),
-                None => None,
-            }
-        },
-    );
-    [wecom, dingtalk, feishu, json]
-        .into_iter()
-        .flatten()
-        .collect()
+/// Posts rows' payloads to the channel they name, as the channels configured now say (the
+/// outbox sender's transport to the robots wraps it).
+pub struct Robots {
+    channels: Channels,
+    client: Result<reqwest::Client, String>,
 }
 
-fn failed(channel: &'static str, attempts: u32, reason: &str) -> Delivery {
-    Delivery {
-        channel,
-        result: Err(format!(
-            "{}（{channel}）推送失败，共尝试 {attempts} 次：{reason}",
-            channel_name(channel)
-        )),
-        attempts,
+impl fmt::Debug for Robots {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Robots")
+            .field("channels", &self.channels)
+            .finish()
     }
 }
 
-/// Tries `send` up to `retry.attempts` times, pausing between tries.
-async fn attempt<F, Fut>(channel: &'static str, retry: Retry, mut send: F) -> Delivery
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<(), String>>,
-{
-    let attempts = retry.attempts.max(1);
-    let mut tried = 0;
-    loop {
-        tried += 1;
-        match send().await {
-            Ok(()) => {
-                tracing::info!(channel, attempts = tried, "bulletin delivered");
-                return Delivery {
-                    channel,
-                    result: Ok(()),
-                    attempts: tried,
-                };
-            }
-            Err(reason) if tried >= attempts => {
-                tracing::warn!(channel, attempts = tried, error = %reason, "bulletin not delivered");
-                return failed(channel, tried, &reason);
-            }
-            Err(reason) => {
-                tracing::warn!(channel, attempt = tried, error = %reason, "bulletin delivery failed, will retry");
-                tokio::time::sleep(retry.pause(tried + 1)).await;
-            }
+impl Robots {
+    pub fn new(channels: Channels) -> Robots {
+        let client = reqwest::Client::builder()
+            .timeout(channels.timeout)
+            .build()
+            .map_err(|e| format!("无法创建 HTTP 客户端：{}", e.without_url()));
+        Robots { channels, client }
+    }
+
+    /// Posts `payload` (as [`payload`] made it) to `channel` once, signed now. The reasons are
+    /// in Chinese and name neither the URL nor a secret.
+    pub async fn send(&self, channel: &str, payload: &Value) -> Posted {
+        let client = match &self.client {
+            Ok(client) => client,
+            Err(reason) => return Posted::Failed(reason.clone()),
+        };
+        let (url, body) =
+            match self
+                .channels
+                .request(channel, payload, chrono::Utc::now().timestamp_millis())
+            {
+                Ok(request) => request,
+                Err(answer) => return answer,
+            };
+        let response = match client.post(&url).json(&body).send().await {
+            Ok(response) => response,
+            Err(e) if e.is_builder() => return Posted::Refused(describe(e)),
+            Err(e) => return Posted::Failed(describe(e)),
+        };
+        let status = response.status();
+        let text = match response.text().await {
+            Ok(text) => text,
+            Err(e) => return Posted::Failed(describe(e)),
+        };
+        if status.as_u16() == 429 {
+            return Posted::TooFast;
+        }
+        if !status.is_success() {
+            let reason = format!("HTTP {status}{}", excerpt(&text));
+            return if status.is_client_error() {
+                Posted::Refused(reason)
+            } else {
+                Posted::Failed(reason)
+            };
+        }
+        let checked = match channel {
+            WECOM | DINGTALK => check_errcode(&text),
+            FEISHU => check_feishu(&text),
+            _ => Ok(()),
+        };
+        match checked {
+            Ok(()) => Posted::Accepted,
+            Err(Refused::TooFast) => Posted::TooFast,
+            Err(Refused::Error(reason)) => Posted::Failed(reason),
+        }
+    }
+
+    /// Posts an outbox row's payload (its text as stored) to `channel`.
+    pub async fn send_row(&self, channel: &str, payload: &str) -> Posted {
+        match serde_json::from_str::<Value>(payload) {
+            Ok(payload) => self.send(channel, &payload).await,
+            Err(e) => Posted::Refused(format!("待推送的内容无法读取：{e}")),
         }
     }
 }
 
-/// Posts `body` as JSON and checks the answer: a 2xx status, then `check` on its text.
-async fn post(
-    client: &reqwest::Client,
-    url: &str,
-    body: Value,
-    check: impl Fn(&str) -> Result<(), String>,
-) -> Result<(), String> {
-    let response = client
-        .post(url)
-        .json(&body)
-        .send()
-        .await
-        .map_err(describe)?;
-    let status = response.status();
-    let text = response.text().await.map_err(describe)?;
-    if !status.is_success() {
-        return Err(format!("HTTP {status}{}", excerpt(&text)));
-    }
-    check(&text)
+/// Why a platform refused a post that reached it.
+enum Refused {
+    /// It is sent to too fast: WeCom's 45009, DingTalk's 130101, Feishu's 11232.
+    TooFast,
+    Error(String),
 }
+
+impl From<String> for Refused {
+    fn from(reason: String) -> Self {
+        Refused::Error(reason)
+    }
+}
+
+/// The platforms' codes for "sent too fast".
+const TOO_FAST: [i64; 3] = [45009, 130101, 11232];
 
 /// A transport error without its URL (which carries the robot's key), with its causes.
 fn describe(error: reqwest::Error) -> String {
@@ -372,25 +427,27 @@ fn excerpt(text: &str) -> String {
     format!("，应答：{cut}{more}")
 }
 
-fn answer(text: &str) -> Result<Value, String> {
-    serde_json::from_str(text).map_err(|_| format!("应答不是预期的 JSON{}", excerpt(text)))
+fn answer(text: &str) -> Result<Value, Refused> {
+    serde_json::from_str(text)
+        .map_err(|_| Refused::Error(format!("应答不是预期的 JSON{}", excerpt(text))))
 }
 
 /// WeCom and DingTalk: `{"errcode":0,…}`.
-fn check_errcode(text: &str) -> Result<(), String> {
+fn check_errcode(text: &str) -> Result<(), Refused> {
     let value = answer(text)?;
     match value.get("errcode").and_then(Value::as_i64) {
         Some(0) => Ok(()),
-        Some(code) => Err(format!(
+        Some(code) if TOO_FAST.contains(&code) => Err(Refused::TooFast),
+        Some(code) => Err(Refused::Error(format!(
             "平台返回错误 {code}：{}",
             value.get("errmsg").and_then(Value::as_str).unwrap_or("")
-        )),
-        None => Err(format!("应答缺少 errcode{}", excerpt(text))),
+        ))),
+        None => Err(format!("应答缺少 errcode{}", excerpt(text)).into()),
     }
 }
 
 /// Feishu: `{"code":0,…}`, or `{"StatusCode":0,…}` from older bots.
-fn check_feishu(text: &str) -> Result<(), String> {
+fn check_feishu(text: &str) -> Result<(), Refused> {
     let value = answer(text)?;
     let code = value
         .get("code")
@@ -398,15 +455,16 @@ fn check_feishu(text: &str) -> Result<(), String> {
         .and_then(Value::as_i64);
     match code {
         Some(0) => Ok(()),
-        Some(code) => Err(format!(
+        Some(code) if TOO_FAST.contains(&code) => Err(Refused::TooFast),
+        Some(code) => Err(Refused::Error(format!(
             "平台返回错误 {code}：{}",
             value
                 .get("msg")
                 .or_else(|| value.get("StatusMessage"))
                 .and_then(Value::as_str)
                 .unwrap_or("")
-        )),
-        None => Err(format!("应答缺少 code{}", excerpt(text))),
+        ))),
+        None => Err(format!("应答缺少 code{}", excerpt(text)).into()),
     }
 }
 
@@ -448,15 +506,15 @@ pub fn feishu_body(title: &str, markdown: &str) -> Value {
     })
 }
 
-/// The generic webhook's body: the bulletin's fields plus `markdown`.
-pub fn json_body(bulletin: &Bulletin, markdown: &str) -> Result<Value, String> {
-    let mut value = serde_json::to_value(bulletin).map_err(|e| format!("无法生成 JSON：{e}"))?;
-    match value.as_object_mut() {
+/// The generic webhook's body: the bulletin's fields (as [`payload`] stored them) plus
+/// `markdown`.
+pub fn json_body(mut bulletin: Value, markdown: &str) -> Result<Value, String> {
+    match bulletin.as_object_mut() {
         Some(object) => {
             object.insert("markdown".into(), Value::String(markdown.to_owned()));
-            Ok(value)
+            Ok(bulletin)
         }
-        None => Err("无法生成 JSON：通报不是对象".into()),
+        None => Err("待推送的内容不完整（缺少通报数据）".into()),
     }
 }
 
@@ -628,11 +686,24 @@ mod tests {
     }
 
     #[test]
-    fn retry_pauses_double() {
-        let retry = Retry::default();
-        assert_eq!(retry.pause(2), Duration::from_millis(500));
-        assert_eq!(retry.pause(3), Duration::from_secs(1));
-        assert_eq!(retry.pause(4), Duration::from_secs(2));
+    fn each_channel_has_a_number_no_person_or_chat_has() {
+        for channel in CHANNELS {
+            let chat = robot_chat(channel).unwrap();
+            assert_eq!(robot_channel(chat), Some(channel));
+            assert!(chat < -(1 << 61), "{chat}");
+        }
+        assert_eq!(robot_chat("telegram"), None);
+        for chat in [
+            0,
+            9001,
+            -1_001_234_567_890,
+            1 << 53,
+            i64::MIN,
+            i64::MAX,
+            ROBOT_BASE,
+        ] {
+            assert_eq!(robot_channel(chat), None, "{chat}");
+        }
     }
 
     #[test]

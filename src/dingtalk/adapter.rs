@@ -16,7 +16,7 @@ use crate::bulletin::render::{files_off_runtime, markdown};
 use crate::conversation::inbox::Adapter;
 use crate::conversation::{Ctx, Event, Fetched, Platform, Replies, Reply};
 use crate::followup::sender::{Answer, Transport};
-use crate::store::Outgoing;
+use crate::store::{OutFile, Outgoing};
 use crate::wording::{Keyboard, texts};
 use anyhow::Context as _;
 use std::future::Future;
@@ -135,9 +135,13 @@ pub struct OutboxTransport {
 }
 
 impl Transport for OutboxTransport {
-    fn post<'a>(&'a self, row: &'a Outgoing) -> Pin<Box<dyn Future<Output = Answer> + Send + 'a>> {
+    fn post<'a>(
+        &'a self,
+        row: &'a Outgoing,
+        file: Option<&'a OutFile>,
+    ) -> Pin<Box<dyn Future<Output = Answer> + Send + 'a>> {
         Box::pin(async move {
-            let sent = match &row.file {
+            let sent = match file {
                 Some(file) => {
                     self.outlet
                         .file(row.chat_id, &file.name, file.bytes.clone())

@@ -4,7 +4,7 @@
 //! once per missed tick — and only while its period is still open.
 
 use super::planner::{self, Fire, Scope, Situation};
-use crate::bulletin::channels::{Channels, deliver};
+use crate::bulletin::channels::Channels;
 use crate::bulletin::compile;
 use crate::bulletin::render::{files_off_runtime, markdown, text};
 use crate::clock::{Clock, office_offset};
@@ -48,7 +48,8 @@ struct Inner {
     admins: Vec<i64>,
     /// For compiling bulletins.
     settings: Arc<Settings>,
-    /// The group robots the bulletin also goes to.
+    /// The group robots the bulletin also goes to (which are configured; their URLs and secrets
+    /// are read again when the rows are sent).
     channels: Channels,
 }
 
@@ -241,8 +242,9 @@ impl Scheduler {
     }
 
     /// The bulletin of `period` to every supervisor and admin through the outbox (the Telegram
-    /// text, then the Word and Excel files and the chart), and, the first time, to the configured group
-    /// robots.
+    /// text, then the Word and Excel files and the chart) and to each configured group robot,
+    /// all enqueued in one transaction. The rows' keys name the period: issuing the same
+    /// period's bulletin again adds nothing.
     async fn issue_bulletin(&self, period: &str, day: NaiveDate) -> Result<()> {
         let inner = &self.0;
         let now = inner.clock.unix();
@@ -303,23 +305,14 @@ impl Scheduler {
                 });
             }
         }
+        let robots = inner
+            .channels
+            .robot_rows(&bulletin, &markdown::markdown(&bulletin))
+            .map_err(anyhow::Error::msg)
+            .context("通报无法推送到群机器人")?;
+        messages.extend(robots);
         let added = inner.store.enqueue(&messages, now).await?;
-        let first_time = added > 0 || readers.is_empty();
         tracing::info!(%period, number = bulletin.number, added, "bulletin issued");
-        if first_time && !inner.channels.is_empty() {
-            let channels = inner.channels.clone();
-            tokio::spawn(async move {
-                let markdown = markdown::markdown(&bulletin);
-                for d in deliver(&channels, &bulletin, &markdown).await {
-                    match d.result {
-                        Ok(()) => tracing::info!(channel = d.channel, "bulletin delivered"),
-                        Err(e) => {
-                            tracing::error!(channel = d.channel, "bulletin not delivered: {e}")
-                        }
-                    }
-                }
-            });
-        }
         Ok(())
     }
 

@@ -17,6 +17,11 @@
 //! A row Telegram accepted is marked sent before the sender forgets it (also on
 //! [`SenderHandle::stop`]), so a restart sends nothing twice; only a request whose answer was
 //! lost after Telegram had it (a timeout) may go twice, as with any at-least-once delivery.
+//!
+//! Rows of other platforms go through a [`Transport`] that answers in the same terms: DingTalk's
+//! people and groups, and the group robots a bulletin is posted to (their rows are addressed to
+//! a number per channel, [`robot_channel`]). A row's file is read from the database when the row
+//! is sent; the last few are kept in memory, since a bulletin's files go to every reader.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
@@ -29,10 +34,11 @@ use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
 use tokio::task::{self, JoinError, JoinHandle, JoinSet};
 
+use crate::bulletin::channels::{channel_name, robot_channel};
 use crate::clock::Clock;
 use crate::cluster::Cluster;
 use crate::config::Settings;
-use crate::store::{OutMessage, Outgoing, Platform, Role, Store, StoreError, platform_of};
+use crate::store::{OutFile, OutMessage, Outgoing, Platform, Role, Store, StoreError, platform_of};
 use crate::telemetry::Metrics;
 use crate::wording::Keyboard;
 use crate::wording::texts;
@@ -425,12 +431,20 @@ pub struct SenderConfig {
     /// Where the sender counts what it sent, gave up and was told to wait for, and times each
     /// send.
     pub metrics: Metrics,
+    /// How a bulletin's rows for the group robots go out (their numbers say so, see
+    /// [`robot_channel`]); None gives such rows up.
+    pub robots: Option<Arc<dyn Transport>>,
 }
 
 /// Delivers the outbox rows of a platform other than Telegram: what its API answered, in the
-/// sender's terms (accepted with the message's number, wait, try again, give up).
+/// sender's terms (accepted with the message's number, wait, try again, give up). `file` is the
+/// row's file, read for the send.
 pub trait Transport: Send + Sync + 'static {
-    fn post<'a>(&'a self, row: &'a Outgoing) -> Pin<Box<dyn Future<Output = Answer> + Send + 'a>>;
+    fn post<'a>(
+        &'a self,
+        row: &'a Outgoing,
+        file: Option<&'a OutFile>,
+    ) -> Pin<Box<dyn Future<Output = Answer> + Send + 'a>>;
 }
 
 impl std::fmt::Debug for SenderConfig {
@@ -443,6 +457,7 @@ impl std::fmt::Debug for SenderConfig {
             .field("admins", &self.admins)
             .field("dingtalk", &self.dingtalk.is_some())
             .field("cluster", &self.cluster)
+            .field("robots", &self.robots.is_some())
             .finish()
     }
 }
@@ -549,6 +564,8 @@ pub fn spawn(store: Store, clock: Clock, limiter: Limiter, config: SenderConfig)
         dingtalk: config.dingtalk,
         cluster: config.cluster,
         metrics: config.metrics,
+        robots: config.robots,
+        files: Mutex::new(VecDeque::new()),
     });
     let wake = Arc::new(Notify::new());
     let (stop, stop_rx) = watch::channel(false);
@@ -592,10 +609,13 @@ struct Ctx {
     dingtalk: Option<Arc<dyn Transport>>,
     cluster: Option<Cluster>,
     metrics: Metrics,
+    robots: Option<Arc<dyn Transport>>,
+    /// The files read last (id, bytes), newest last: a bulletin's file goes to every reader.
+    files: Mutex<VecDeque<(i64, Arc<Vec<u8>>)>>,
 }
 
 /// What became of one send.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
     /// Accepted; the message's number in its chat.
     Sent(i32),
@@ -713,6 +733,9 @@ fn transport_error(e: reqwest::Error) -> String {
     text
 }
 
+/// Files the sender keeps in memory after reading them (a bulletin has three).
+const FILES_KEPT: usize = 4;
+
 /// The wait before the retry after `failures` failed attempts: 200 ms, 400 ms, … 30 s.
 fn backoff(failures: i64) -> Duration {
     let doublings = failures.saturating_sub(1).clamp(0, 16) as u32;
@@ -748,10 +771,53 @@ impl Ctx {
         }
     }
 
+    /// The bytes of the file `id`, from the ones read last or from the database.
+    async fn file(&self, id: i64) -> Result<Arc<Vec<u8>>, String> {
+        let kept = |files: &VecDeque<(i64, Arc<Vec<u8>>)>| {
+            files.iter().find(|(f, _)| *f == id).map(|(_, b)| b.clone())
+        };
+        if let Some(bytes) = kept(&self.kept_files()) {
+            return Ok(bytes);
+        }
+        let bytes = match self.store.outbox_file(id).await {
+            Ok(Some(bytes)) => Arc::new(bytes),
+            Ok(None) => return Err(format!("the file {id} of the outbox is gone")),
+            Err(e) => return Err(format!("could not read the file {id}: {e}")),
+        };
+        let mut files = self.kept_files();
+        if kept(&files).is_none() {
+            if files.len() >= FILES_KEPT {
+                files.pop_front();
+            }
+            files.push_back((id, bytes.clone()));
+        }
+        Ok(bytes)
+    }
+
+    fn kept_files(&self) -> MutexGuard<'_, VecDeque<(i64, Arc<Vec<u8>>)>> {
+        self.files.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     async fn post(&self, row: &Outgoing) -> Answer {
+        let file = match &row.file {
+            Some(file) => match self.file(file.id).await {
+                Ok(bytes) => Some(OutFile {
+                    name: file.name.clone(),
+                    bytes: bytes.to_vec(),
+                }),
+                Err(e) => return Answer::Transient(e),
+            },
+            None => None,
+        };
+        if robot_channel(row.chat_id).is_some() {
+            return match &self.robots {
+                Some(transport) => transport.post(row, file.as_ref()).await,
+                None => Answer::Permanent("the group robots are not configured".into()),
+            };
+        }
         if platform_of(row.chat_id) == Platform::DingTalk {
             return match &self.dingtalk {
-                Some(transport) => transport.post(row).await,
+                Some(transport) => transport.post(row, file.as_ref()).await,
                 None => Answer::Permanent("DingTalk is not configured".into()),
             };
         }
@@ -769,7 +835,7 @@ impl Ctx {
             }
         }
         body.insert("chat_id".into(), row.chat_id.into());
-        let request = match &row.file {
+        let request = match file {
             None => self.client.post(&self.endpoint).json(&body),
             // A document is uploaded as multipart/form-data, the other parameters as text.
             Some(file) => {
@@ -781,8 +847,7 @@ impl Ctx {
                     };
                     form = form.text(name, text);
                 }
-                let part = reqwest::multipart::Part::bytes(file.bytes.clone())
-                    .file_name(file.name.clone());
+                let part = reqwest::multipart::Part::bytes(file.bytes).file_name(file.name);
                 self.client
                     .post(&self.document_endpoint)
                     .multipart(form.part("document", part))
@@ -855,7 +920,10 @@ impl Ctx {
         );
         admins.sort_unstable();
         admins.dedup();
-        let text = texts::send_gave_up(row.chat_id, &row.key, error);
+        let text = match robot_channel(row.chat_id) {
+            Some(channel) => texts::robot_gave_up(channel_name(channel), &row.key, error),
+            None => texts::send_gave_up(row.chat_id, &row.key, error),
+        };
         let messages: Vec<OutMessage> = admins
             .iter()
             .map(|admin| OutMessage {

@@ -50,7 +50,7 @@ pub use inbox::{InboxItem, InboxSeq, Incoming, Platform, UpdateKey};
 pub use items::{DEFAULT_SOURCE as ITEM_SOURCE, ItemInfo, NewItem, TaskRef, task_label};
 pub use leases::Fence;
 pub use members::{InviteSpec, Member, Named, Redeemed, Role};
-pub use outbox::{OutFile, OutMessage, OutboxEntry, Outgoing};
+pub use outbox::{FileRef, OutFile, OutMessage, OutboxEntry, Outgoing};
 pub use platforms::{DINGTALK_BASE, DingName, platform_of};
 pub use reports::{NewReport, Report, ReportFigure, ReportFilter, ReportState, Withdrawal};
 pub use review::{Reopened, Reviewed, TaskStatus, Verdict};

@@ -1,13 +1,18 @@
 //! The outbox: every scheduled message is first a row with a unique dedupe key, then a Telegram
 //! message. Enqueueing a key again does nothing, so a scheduler that runs a fire time twice
 //! (a restart, a retry) sends nothing twice; the sender marks a row sent with the message id,
-//! and remembers the task the message is about so that a reply to it finds the task.
+//! and remembers the task the message is about so that a reply to it finds the task. A file
+//! to send is stored once in `outbox_files`, keyed by its SHA-256, and the rows that send it
+//! refer to it (`file_id`): a bulletin's three files for a hundred readers are three rows there.
+//! A bulletin's deliveries to the group robots are outbox rows too (see
+//! [`crate::bulletin::channels`]).
 
 use super::error::Context;
 use super::leases::{self, Fence};
 use super::tasks::multi_row_insert;
 use super::{Backend, Store, StoreError, WriteTx};
 use sqlx::Row;
+use std::collections::{HashMap, HashSet};
 
 /// A message to send, as the scheduler makes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,11 +31,21 @@ pub struct OutMessage {
     pub file: Option<OutFile>,
 }
 
-/// A file the outbox sends as a document.
+/// A file the outbox sends as a document. Its bytes are stored once in `outbox_files`, however
+/// many rows send them (every reader of a bulletin gets the same files).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutFile {
     pub name: String,
     pub bytes: Vec<u8>,
+}
+
+/// The file of a pending row: its name and where its bytes are ([`Store::outbox_file`]); they
+/// are read when the row is sent, not with the row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRef {
+    /// The row of `outbox_files`.
+    pub id: i64,
+    pub name: String,
 }
 
 /// A pending row of the outbox.
@@ -42,7 +57,7 @@ pub struct Outgoing {
     pub is_group: bool,
     pub payload: String,
     pub anchor_task: Option<i64>,
-    pub file: Option<OutFile>,
+    pub file: Option<FileRef>,
     pub attempts: i64,
 }
 
@@ -122,7 +137,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<Outgoing>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, dedupe_key, chat_id, is_group, payload, anchor_task, file_name, file_data, \
+            "SELECT id, dedupe_key, chat_id, is_group, payload, anchor_task, file_name, file_id, \
              attempts FROM outbox WHERE state = 'pending' AND id > $1 ORDER BY id LIMIT $2",
         )
         .bind(after)
@@ -140,13 +155,13 @@ impl Store {
                     is_group: row.try_get::<i64, _>("is_group").context(WHAT)? != 0,
                     payload: row.try_get("payload").context(WHAT)?,
                     anchor_task: row.try_get("anchor_task").context(WHAT)?,
-                    file: match row
-                        .try_get::<Option<String>, _>("file_name")
-                        .context(WHAT)?
-                    {
-                        Some(name) => Some(OutFile {
-                            name,
-                            bytes: row.try_get("file_data").context(WHAT)?,
+                    file: match row.try_get::<Option<i64>, _>("file_id").context(WHAT)? {
+                        Some(id) => Some(FileRef {
+                            id,
+                            name: row
+                                .try_get::<Option<String>, _>("file_name")
+                                .context(WHAT)?
+                                .unwrap_or_default(),
                         }),
                         None => None,
                     },
@@ -154,6 +169,15 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The bytes of a file of the outbox; `None` if there is no such file.
+    pub async fn outbox_file(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        sqlx::query_scalar("SELECT bytes FROM outbox_files WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .context("read a file of the outbox")
     }
 
     /// Marks rows sent with the Telegram message id each got, and remembers the task of those
@@ -256,17 +280,23 @@ pub(super) async fn insert(
     messages: &[OutMessage],
     now: i64,
 ) -> Result<u64, StoreError> {
+    let files = store_files(tx, messages, now).await?;
     let mut added = 0;
     for chunk in messages.chunks(ROWS_PER_INSERT) {
         let sql = multi_row_insert(
             Backend::of(tx),
-            "outbox (dedupe_key, chat_id, is_group, payload, anchor_task, file_name, file_data, \
+            "outbox (dedupe_key, chat_id, is_group, payload, anchor_task, file_name, file_id, \
              created_at, state)",
             9,
             chunk.len(),
         ) + " ON CONFLICT (dedupe_key) DO NOTHING";
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for m in chunk {
+            // None for a key already in the outbox: its row is not added anyway.
+            let file_id = m
+                .file
+                .as_ref()
+                .and_then(|f| files.get(&digest(&f.bytes)).copied());
             query = query
                 .bind(m.key.as_str())
                 .bind(m.chat_id)
@@ -274,7 +304,7 @@ pub(super) async fn insert(
                 .bind(m.payload.to_string())
                 .bind(m.anchor_task)
                 .bind(m.file.as_ref().map(|f| f.name.as_str()))
-                .bind(m.file.as_ref().map(|f| f.bytes.as_slice()))
+                .bind(file_id)
                 .bind(now)
                 .bind("pending");
         }
@@ -285,4 +315,71 @@ pub(super) async fn insert(
             .rows_affected();
     }
     Ok(added)
+}
+
+/// The lowercase hex SHA-256 of `bytes`: a file's key in `outbox_files`.
+fn digest(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Stores each distinct file of `messages` once (a file stored before is found by its digest);
+/// returns digest → row of `outbox_files`. The files of messages whose key is in the outbox
+/// already are not stored: their rows are not added (a bulletin issued again, whose Excel file
+/// differs by the time it was made, leaves no file behind).
+async fn store_files(
+    tx: &mut WriteTx,
+    messages: &[OutMessage],
+    now: i64,
+) -> Result<HashMap<String, i64>, StoreError> {
+    let mut ids = HashMap::new();
+    let with_files: Vec<&OutMessage> = messages.iter().filter(|m| m.file.is_some()).collect();
+    let mut known = HashSet::new();
+    for chunk in with_files.chunks(ROWS_PER_INSERT) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT dedupe_key FROM outbox WHERE dedupe_key IN ({})",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+        for m in chunk {
+            query = query.bind(m.key.as_str());
+        }
+        known.extend(
+            query
+                .fetch_all(&mut **tx)
+                .await
+                .context("look up messages enqueued before")?,
+        );
+    }
+    for m in with_files {
+        let Some(file) = &m.file else { continue };
+        if known.contains(&m.key) {
+            continue;
+        }
+        let sha256 = digest(&file.bytes);
+        if ids.contains_key(&sha256) {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO outbox_files (sha256, bytes, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (sha256) DO NOTHING",
+        )
+        .bind(sha256.as_str())
+        .bind(file.bytes.as_slice())
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .context("store a file of the outbox")?;
+        let id: i64 = sqlx::query_scalar("SELECT id FROM outbox_files WHERE sha256 = $1")
+            .bind(sha256.as_str())
+            .fetch_one(&mut **tx)
+            .await
+            .context("store a file of the outbox")?;
+        ids.insert(sha256, id);
+    }
+    Ok(ids)
 }

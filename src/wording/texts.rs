@@ -1778,6 +1778,15 @@ pub fn send_gave_up(chat_id: i64, key: &str, error: &str) -> String {
     )
 }
 
+/// To each admin when the outbox gave up posting a bulletin to a group robot (`robot_name`:
+/// 企业微信群机器人 …).
+pub fn robot_gave_up(robot_name: &str, key: &str, error: &str) -> String {
+    format!(
+        "通报未能推送到{robot_name}（{key}）：{}。请核实该群机器人的推送地址、签名密钥和安全设置（关键词、IP 白名单）。",
+        short(error, 200)
+    )
+}
+
 // ---- splitting -----------------------------------------------------------------------------
 
 /// Telegram's limit is 4096 characters; stay under it with room to spare.

@@ -48,6 +48,7 @@ mod ops;
 mod bulletin;
 mod bulletin_channels;
 mod bulletin_files;
+mod robot_deliveries;
 
 // The offline demo of the whole loop.
 mod demo;

@@ -70,6 +70,7 @@ impl Outbox {
                 dingtalk: None,
                 cluster: None,
                 metrics: duban::telemetry::Metrics::new(),
+                robots: None,
             },
         )
     }

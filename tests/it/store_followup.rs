@@ -6,6 +6,7 @@ use crate::support::chat::import_seed;
 use crate::support::on_both_backends;
 use duban::schedule::Kind;
 use duban::store::{Anchor, OutFile, OutMessage, ScheduleChange};
+use sqlx::Connection;
 
 fn message(key: &str, chat_id: i64, anchor_task: Option<i64>) -> OutMessage {
     OutMessage {
@@ -55,7 +56,8 @@ on_both_backends! {
         store.enqueue(&[with_file], 103).await.unwrap();
         let pending = store.outbox_pending(0, 10).await.unwrap();
         let file = pending.iter().find_map(|p| p.file.clone()).unwrap();
-        assert_eq!((file.name.as_str(), file.bytes), ("督查通报.docx", bytes));
+        assert_eq!(file.name, "督查通报.docx");
+        assert_eq!(store.outbox_file(file.id).await.unwrap(), Some(bytes));
     }
 
     async fn schedule_changes_and_confirmed_drafts_are_audited(db) {
@@ -93,5 +95,77 @@ on_both_backends! {
             ("9001".to_owned(), "schedule_set".to_owned(), "reminder".to_owned()),
             ("9001".to_owned(), "schedule_set".to_owned(), "nudge:区科技局".to_owned()),
         ]);
+    }
+}
+
+/// Files enqueued by an older duban (a copy of the bytes in every row, before migration 0017)
+/// are still sent after it: each distinct content once in `outbox_files`, every row referring
+/// to it under its own name.
+#[tokio::test]
+async fn files_copied_into_rows_before_the_files_table_are_kept() {
+    let mut olds = vec![crate::support::OldDb::sqlite(15).await];
+    olds.extend(crate::support::OldDb::postgres(15).await);
+    for old in olds {
+        let mut raw = old.raw().await;
+        let word: Vec<u8> = (0..=255u8).chain([0, 0, 7]).collect();
+        let chart: Vec<u8> = vec![137, 80, 78, 71, 0, 1];
+        /// A row: its key, its chat and its file (name, bytes).
+        type OldRow<'a> = (&'a str, i64, Option<(&'a str, &'a [u8])>);
+        let rows: [OldRow; 4] = [
+            ("bulletin:2022-03:1:1", 1, None),
+            ("bulletin:2022-03:1:docx", 1, Some(("通报.docx", &word))),
+            ("bulletin:2022-03:2:docx", 2, Some(("第1期.docx", &word))),
+            ("bulletin:2022-03:2:png", 2, Some(("通报.png", &chart))),
+        ];
+        for (key, chat, file) in rows {
+            sqlx::query(
+                "INSERT INTO outbox (dedupe_key, chat_id, payload, file_name, file_data, created_at) \
+                 VALUES ($1, $2, '{}', $3, $4, 5)",
+            )
+            .bind(key)
+            .bind(chat)
+            .bind(file.map(|f| f.0))
+            .bind(file.map(|f| f.1))
+            .execute(&mut raw)
+            .await
+            .unwrap();
+        }
+        raw.close().await.ok();
+
+        let store = duban::store::Store::connect(&old.url).await.unwrap();
+
+        let pending = store.outbox_pending(0, 10).await.unwrap();
+        let mut got = Vec::new();
+        for row in &pending {
+            let file = match &row.file {
+                Some(f) => Some((
+                    f.name.clone(),
+                    store.outbox_file(f.id).await.unwrap().unwrap(),
+                )),
+                None => None,
+            };
+            got.push((row.key.clone(), file, row.file.as_ref().map(|f| f.id)));
+        }
+        assert_eq!(got[0], ("bulletin:2022-03:1:1".into(), None, None));
+        assert_eq!(got[1].1, Some(("通报.docx".into(), word.clone())));
+        assert_eq!(got[2].1, Some(("第1期.docx".into(), word.clone())));
+        assert_eq!(got[3].1, Some(("通报.png".into(), chart.clone())));
+        // The same bytes once.
+        assert_eq!(got[1].2, got[2].2);
+        assert_ne!(got[1].2, got[3].2);
+        // Enqueued again now, they are found or stored once more; never lost.
+        let again = OutMessage {
+            file: Some(OutFile {
+                name: "通报.png".into(),
+                bytes: chart.clone(),
+            }),
+            ..message("bulletin:2022-03:3:png", 3, None)
+        };
+        store.enqueue(&[again], 6).await.unwrap();
+        let pending = store.outbox_pending(0, 10).await.unwrap();
+        let last = pending.last().unwrap().file.clone().unwrap();
+        assert_eq!(store.outbox_file(last.id).await.unwrap(), Some(chart));
+        store.close().await;
+        old.finish().await;
     }
 }
