@@ -10,6 +10,7 @@ use crate::config::Settings;
 use crate::conversation::ChatSettings;
 use crate::dingtalk::run::{self as dingtalk, DingTalkConfig};
 use crate::followup::Followup;
+use crate::followup::retention::{self, Daily};
 use crate::followup::scheduler::{Scheduler, Ticking};
 use crate::followup::sender::{self, Limiter, SendLimits, SenderConfig, SenderHandle, Transport};
 use crate::store::Store;
@@ -35,6 +36,8 @@ pub struct Service {
     dingtalk: Option<dingtalk::Running>,
     ticking: Ticking,
     sender: SenderHandle,
+    /// The daily prune of old rows.
+    retention: Daily,
     /// The Telegram bot's username, as getMe gave it; empty without Telegram.
     pub username: String,
 }
@@ -135,7 +138,14 @@ pub async fn start_on(
     }
     let mut dingtalk = None;
     if let Some(config) = platforms.dingtalk {
-        let started = dingtalk::start(store, clock, chat_settings, config, followup.clone()).await;
+        let started = dingtalk::start(
+            store.clone(),
+            clock.clone(),
+            chat_settings,
+            config,
+            followup.clone(),
+        )
+        .await;
         match started {
             Ok(running) => dingtalk = Some(running),
             Err(e) => {
@@ -149,6 +159,7 @@ pub async fn start_on(
     }
     let outbox = followup.outbox.clone();
     let ticking = Ticking::start(scheduler, tick, move || outbox.notify_one());
+    let retention = Daily::start(store, clock, retention::Retention::from(settings), tick);
     Ok(Service {
         username: telegram
             .as_ref()
@@ -158,6 +169,7 @@ pub async fn start_on(
         dingtalk,
         ticking,
         sender,
+        retention,
     })
 }
 
@@ -174,6 +186,7 @@ impl Service {
             None => Ok(()),
         };
         self.ticking.stop().await;
+        self.retention.stop().await;
         self.sender.stop().await;
         telegram.and(dingtalk)
     }

@@ -165,7 +165,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Where a content is kept in `folder`: named by its hash, under its first two digits.
-fn path_in(folder: &Path, sha256: &str) -> PathBuf {
+pub(super) fn path_in(folder: &Path, sha256: &str) -> PathBuf {
     folder.join(&sha256[..2]).join(sha256)
 }
 
@@ -294,6 +294,16 @@ impl Store {
         )
         .await?;
         tx.commit().await.context("commit evidence")?;
+        // A prune may have taken an orphan file of these bytes away after `write_file` found it
+        // there (see `Store::prune_evidence_folder`): now that a row refers to it, put it back.
+        if let Keeping::Folder(folder) = keeping {
+            write_file(folder, &sha256, bytes)
+                .await
+                .map_err(|source| StoreError::Io {
+                    path: path_in(folder, &sha256),
+                    source,
+                })?;
+        }
         Ok(Kept::New(Evidence {
             id,
             task_id: new.task_id,
