@@ -858,6 +858,21 @@ mod tests {
     }
 
     #[test]
+    fn retention_is_half_a_year_unless_set_and_never_under_a_week() {
+        assert_eq!(Settings::default().retention_days, 180);
+        let set = Settings::load_from(None, env_of(&[("DUBAN_RETENTION_DAYS", "365")])).unwrap();
+        assert_eq!(set.retention_days, 365);
+
+        let err = Settings::load_from(None, env_of(&[("DUBAN_RETENTION_DAYS", "3")])).unwrap_err();
+
+        let text = err.to_string();
+        assert!(
+            text.contains("retention_days") && text.contains("至少保留 7 天"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn bad_bot_settings_name_their_key() {
         for (var, value, key) in [
             (

@@ -4,13 +4,17 @@
 
 use super::{open_store, redact, user_error};
 use crate::config::Settings;
-use crate::store::{BackupInfo, BackupRefusal};
+use crate::store::{Backend, BackupInfo, BackupRefusal};
 use crate::text::table;
 use crate::{out, outln};
 use anyhow::Result;
 use std::path::Path;
 
 pub async fn backup(settings: &Settings, file: &Path) -> Result<()> {
+    // Said before connecting: opening a database also migrates it.
+    if Backend::from_url(&settings.database_url).ok() == Some(Backend::Postgres) {
+        return Err(user_error(refused(&BackupRefusal::Postgres)));
+    }
     let store = open_store(&settings.database_url).await?;
     let done = store.backup_to(file).await;
     store.close().await;

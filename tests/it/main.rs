@@ -47,3 +47,7 @@ mod bulletin_files;
 
 // The offline demo of the whole loop.
 mod demo;
+
+// Operations: retention, backup and restore.
+mod backup;
+mod retention;
