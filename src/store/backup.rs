@@ -72,6 +72,23 @@ pub(super) async fn tables(
         .context("list the tables")
 }
 
+/// The rows of each table of the schema, by table name.
+pub(super) async fn table_counts(
+    conn: &mut AnyConnection,
+    backend: Backend,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let mut counts = Vec::new();
+    for table in tables(conn, backend).await? {
+        let sql = format!("SELECT COUNT(*) FROM \"{table}\"");
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&mut *conn)
+            .await
+            .context("count the rows of a table")?;
+        counts.push((table, n));
+    }
+    Ok(counts)
+}
+
 /// The newest migration this build knows.
 fn known_version() -> i64 {
     Backend::Sqlite
@@ -147,15 +164,7 @@ async fn inspect(
         return Ok(Err(BackupRefusal::Newer { version, known }));
     }
     let mut conn = pool.acquire().await.context("acquire a connection")?;
-    let mut counts = Vec::new();
-    for table in tables(&mut conn, Backend::Sqlite).await? {
-        let sql = format!("SELECT COUNT(*) FROM \"{table}\"");
-        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .fetch_one(&mut *conn)
-            .await
-            .context("count the rows of a backup")?;
-        counts.push((table, n));
-    }
+    let counts = table_counts(&mut conn, Backend::Sqlite).await?;
     Ok(Ok(BackupInfo {
         bytes,
         version,

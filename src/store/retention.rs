@@ -269,17 +269,7 @@ impl Store {
     /// left out), for `duban backup` and the tests.
     pub async fn table_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
         let mut conn = self.pool.acquire().await.context("acquire a connection")?;
-        let tables = super::backup::tables(&mut conn, self.backend).await?;
-        let mut counts = Vec::with_capacity(tables.len());
-        for table in tables {
-            let sql = format!("SELECT COUNT(*) FROM {table}");
-            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                .fetch_one(&mut *conn)
-                .await
-                .context("count the rows of a table")?;
-            counts.push((table, n));
-        }
-        Ok(counts)
+        super::backup::table_counts(&mut conn, self.backend).await
     }
 }
 

@@ -4,14 +4,9 @@
 //! only a duban backup of this or an older schema, and otherwise changes nothing.
 
 use crate::support::inspect::table_rows;
-use crate::support::{OldDb, TestDb, on_both_backends, seed::import_seed};
-use duban::bulletin::compile;
-use duban::bulletin::render::{markdown, text};
-use duban::config::Settings;
+use crate::support::{OldDb, TestDb, month, on_both_backends, seed::import_seed};
 use duban::demo::{self, Event, Options};
-use duban::store::{
-    AuditEntry, Backend, BackupRefusal, Report, ReportFilter, Store, inspect_backup,
-};
+use duban::store::{Backend, BackupRefusal, Report, ReportFilter, Store, inspect_backup};
 use sqlx::{AnyConnection, Connection};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -41,43 +36,6 @@ async fn table_names(store: &Store) -> Vec<String> {
         .into_iter()
         .map(|(t, _)| t)
         .collect()
-}
-
-/// What a restore must give back: the compiled bulletin, the reports, the audit trail.
-#[derive(Debug, PartialEq)]
-struct Record {
-    text: Vec<String>,
-    markdown: String,
-    reports: Vec<Report>,
-    audit: Vec<AuditEntry>,
-}
-
-async fn record(store: &Store) -> Record {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let settings = Settings {
-        directory: root.join("seeds/yanzhou-units.toml"),
-        calendar: root.join("seeds/holidays-cn-2022.toml"),
-        ..Settings::default()
-    };
-    let today = demo::end()
-        .with_timezone(&duban::clock::office_offset())
-        .date_naive();
-    let bulletin = compile(
-        store,
-        &settings,
-        Some(demo::PERIOD),
-        today,
-        demo::end().timestamp(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    Record {
-        text: text::telegram(&bulletin),
-        markdown: markdown::markdown(&bulletin),
-        reports: store.reports(&ReportFilter::default()).await.unwrap(),
-        audit: store.audit(None).await.unwrap(),
-    }
 }
 
 /// A report's fields that never change once it is stored.
@@ -131,8 +89,9 @@ async fn backups_taken_while_the_demo_runs_are_consistent_and_the_last_restores_
     assert_eq!(taken.len(), 2);
 
     let original = Store::connect(&url).await.unwrap();
+    let settings = month::settings(root);
     let tables = table_names(&original).await;
-    let final_record = record(&original).await;
+    let final_record = month::record(&original, &settings).await;
 
     // The backup of mid-month: whole, its references hold, its rows are the original's.
     let mut conn = connect(&mid).await;
@@ -207,7 +166,12 @@ async fn backups_taken_while_the_demo_runs_are_consistent_and_the_last_restores_
     for db in targets {
         let info = db.store.restore_from(&end).await.unwrap().unwrap();
         assert_eq!(info.counts, taken[1].counts);
-        assert_eq!(record(&db.store).await, final_record, "{:?}", db.backend());
+        assert_eq!(
+            month::record(&db.store, &settings).await,
+            final_record,
+            "{:?}",
+            db.backend()
+        );
         assert_eq!(
             dump(&mut db.raw().await, &tables).await,
             end_dump,

@@ -2,18 +2,15 @@
 //! after a month lived by the demo it leaves every bulletin, report and audit entry as it was;
 //! orphan evidence files go; the daily job prunes once per office day on the service's clock.
 
-use crate::support::{TestDb, on_both_backends, seed::import_seed};
+use crate::support::{TestDb, month, on_both_backends, seed::import_seed};
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use duban::bulletin::compile;
-use duban::bulletin::render::{markdown, text};
 use duban::clock::Clock;
-use duban::config::Settings;
 use duban::demo::{self, Options, Platform};
 use duban::followup::planner::message;
 use duban::followup::retention::{Daily, Retention, run_once};
 use duban::store::{
-    Anchor, AuditEntry, EvidenceKind, Incoming, Keeping, NewEvidence, Platform as Chat, Pruned,
-    Report, ReportFilter, Store, TaskSelection,
+    Anchor, EvidenceKind, Incoming, Keeping, NewEvidence, Platform as Chat, Pruned, Store,
+    TaskSelection,
 };
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -133,46 +130,6 @@ on_both_backends! {
     }
 }
 
-/// What prune must leave as it was: the compiled bulletin, every report, the audit trail.
-#[derive(Debug, PartialEq)]
-struct Record {
-    text: Vec<String>,
-    markdown: String,
-    reports: Vec<Report>,
-    audit: Vec<AuditEntry>,
-}
-
-/// The demo's settings where the bulletin depends on them (the defaults but for the seeds).
-fn settings(root: &Path) -> Settings {
-    Settings {
-        directory: root.join("seeds/yanzhou-units.toml"),
-        calendar: root.join("seeds/holidays-cn-2022.toml"),
-        ..Settings::default()
-    }
-}
-
-async fn record(store: &Store, settings: &Settings) -> Record {
-    let today = demo::end()
-        .with_timezone(&duban::clock::office_offset())
-        .date_naive();
-    let bulletin = compile(
-        store,
-        settings,
-        Some(demo::PERIOD),
-        today,
-        demo::end().timestamp(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    Record {
-        text: text::telegram(&bulletin),
-        markdown: markdown::markdown(&bulletin),
-        reports: store.reports(&ReportFilter::default()).await.unwrap(),
-        audit: store.audit(None).await.unwrap(),
-    }
-}
-
 /// Runs the demo (a few units) into `out` on `platform`; returns the database's URL.
 pub async fn run_demo(out: &Path, platform: Platform) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -190,8 +147,8 @@ pub async fn run_demo(out: &Path, platform: Platform) -> String {
 /// need, removes the rest it may, and says so once in the audit trail.
 async fn prune_after_the_month(store: &Store, url: &str) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let settings = settings(root);
-    let before = record(store, &settings).await;
+    let settings = month::settings(root);
+    let before = month::record(store, &settings).await;
     // The demo sends no evidence: a photo came with one of its updates (one no report came
     // from), about the first report's task.
     let photo_update = unreferenced(url).await[0];
@@ -213,7 +170,7 @@ async fn prune_after_the_month(store: &Store, url: &str) {
         .keep_evidence(&photo, b"jpeg", &Keeping::Database, report.created_at)
         .await
         .unwrap();
-    let before = record(store, &settings).await;
+    let before = month::record(store, &settings).await;
     let counts_before = counts(store).await;
     // The month has everything that refers to updates: reports, evidence, an extension, an
     // item; and reviews, a bulletin.
@@ -247,22 +204,18 @@ async fn prune_after_the_month(store: &Store, url: &str) {
         "{pruned:?}"
     );
     let counts_after = counts(store).await;
-    assert_eq!(
-        counts_after["inbox"],
-        counts_before["inbox"] - pruned.inbox as i64
-    );
-    assert_eq!(
-        counts_after["outbox"],
-        counts_before["outbox"] - pruned.outbox as i64
-    );
-    assert_eq!(
-        counts_after["bot_messages"],
-        counts_before["bot_messages"] - pruned.bot_messages as i64
-    );
-    assert_eq!(
-        counts_after["dingtalk_messages"],
-        counts_before["dingtalk_messages"] - pruned.dingtalk_messages as i64
-    );
+    for (table, gone) in [
+        ("inbox", pruned.inbox),
+        ("outbox", pruned.outbox),
+        ("bot_messages", pruned.bot_messages),
+        ("dingtalk_messages", pruned.dingtalk_messages),
+    ] {
+        assert_eq!(
+            counts_after[table],
+            counts_before[table] - gone as i64,
+            "{table}"
+        );
+    }
     for (table, n) in &counts_before {
         if ![
             "inbox",
@@ -282,7 +235,7 @@ async fn prune_after_the_month(store: &Store, url: &str) {
     assert!(store.inbox_item(photo_update).await.unwrap().is_some());
     assert!(store.outbox(Some("sent")).await.unwrap().is_empty());
 
-    let after = record(store, &settings).await;
+    let after = month::record(store, &settings).await;
     assert_eq!(
         after.text, before.text,
         "the bulletin compiles byte-identical"
