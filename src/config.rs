@@ -106,7 +106,16 @@ pub struct Settings {
     pub evidence_max_mb: u32,
     /// The file name endings taken as evidence (a photo is always taken).
     pub evidence_types: Vec<String>,
+    /// For how many days handled updates, sent messages and the bot's old message anchors are
+    /// kept before `duban prune` and the daily job remove them (never what a report, the
+    /// audit trail or a bulletin refers to).
+    pub retention_days: u32,
 }
+
+/// The shortest retention: a platform redelivers an update it was not told of within about a
+/// day (Telegram keeps updates 24 hours), and the inbox must still know it by then to store it
+/// once.
+pub const MIN_RETENTION_DAYS: u32 = 7;
 
 /// The file types taken as evidence unless `evidence_types` says otherwise: images, PDF and
 /// OFD, office documents (Microsoft, WPS), text and archives.
@@ -157,6 +166,7 @@ impl Default for Settings {
             evidence_dir: String::new(),
             evidence_max_mb: 20,
             evidence_types: EVIDENCE_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+            retention_days: 180,
         }
     }
 }
@@ -457,6 +467,12 @@ pub const KEYS: &[Key] = &[
         from_env: words,
         expects: "文件扩展名的列表，例如 [\"jpg\", \"pdf\", \"docx\"]",
     },
+    Key {
+        name: "retention_days",
+        env: "DUBAN_RETENTION_DAYS",
+        from_env: number,
+        expects: WHOLE_NUMBER,
+    },
 ];
 
 /// Why the settings could not be loaded. The messages are for the person starting the service.
@@ -589,6 +605,14 @@ impl Settings {
             if value == 0 {
                 return Err(invalid(key(name), "应为正整数".into()));
             }
+        }
+        if self.retention_days < MIN_RETENTION_DAYS {
+            return Err(invalid(
+                key("retention_days"),
+                format!(
+                    "至少保留 {MIN_RETENTION_DAYS} 天（平台可能在几天内重发同一条更新，已处理的更新须留到那以后）"
+                ),
+            ));
         }
         if self.invite_days > crate::conversation::invites::MAX_INVITE_DAYS {
             return Err(invalid(
@@ -866,6 +890,21 @@ mod tests {
             err.to_string()
                 .starts_with("配置项 admins（环境变量 DUBAN_ADMINS）无效：“12a”不是整数"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn retention_is_half_a_year_unless_set_and_never_under_a_week() {
+        assert_eq!(Settings::default().retention_days, 180);
+        let set = Settings::load_from(None, env_of(&[("DUBAN_RETENTION_DAYS", "365")])).unwrap();
+        assert_eq!(set.retention_days, 365);
+
+        let err = Settings::load_from(None, env_of(&[("DUBAN_RETENTION_DAYS", "3")])).unwrap_err();
+
+        let text = err.to_string();
+        assert!(
+            text.contains("retention_days") && text.contains("至少保留 7 天"),
+            "{text}"
         );
     }
 

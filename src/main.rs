@@ -142,6 +142,22 @@ enum Command {
     },
     /// 报告期：起止、截止日和报告数
     Periods,
+    /// 清理：删除超过保留期（配置项 retention_days）的已处理更新、已发送消息和旧的消息锚点；报告、审计和通报引用的不删
+    Prune {
+        /// 只统计将删除多少，不删除
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// 备份 SQLite 数据库到一个新文件（机器人运行时也可以）；PostgreSQL 请用 pg_dump
+    Backup {
+        /// 备份文件（不能已存在）
+        file: PathBuf,
+    },
+    /// 从备份文件恢复到配置的数据库（SQLite 或 PostgreSQL），目标数据库必须没有数据
+    Restore {
+        /// duban backup 写出的备份文件
+        file: PathBuf,
+    },
     /// 工作日历
     Calendar {
         #[command(subcommand)]
@@ -328,6 +344,9 @@ fn main() -> ExitCode {
             Command::Inbox { failed } => commands::inbox::run(&settings, failed).await,
             Command::Audit { since } => commands::audit::run(&settings, since.as_deref()).await,
             Command::Periods => commands::periods::run(&settings).await,
+            Command::Prune { dry_run } => commands::prune::run(&settings, dry_run).await,
+            Command::Backup { file } => commands::backup::backup(&settings, &file).await,
+            Command::Restore { file } => commands::backup::restore(&settings, &file).await,
             Command::Calendar {
                 action: CalendarAction::Check { date },
             } => commands::calendar::check(&settings, &date),

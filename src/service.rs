@@ -12,6 +12,7 @@ use crate::config::Settings;
 use crate::conversation::ChatSettings;
 use crate::dingtalk::run::{self as dingtalk, DingTalkConfig};
 use crate::followup::Followup;
+use crate::followup::retention::{self, Daily};
 use crate::followup::scheduler::{Scheduler, Ticking};
 use crate::followup::sender::{self, Limiter, SendLimits, SenderConfig, SenderHandle, Transport};
 use crate::store::{Platform, Store};
@@ -43,6 +44,8 @@ pub struct Service {
     keeper: Keeper,
     cluster: Cluster,
     probe: Probe,
+    /// The daily prune of old rows.
+    retention: Daily,
     /// The Telegram bot's username, as getMe gave it; empty without Telegram.
     pub username: String,
 }
@@ -167,7 +170,14 @@ pub async fn start_on(
     }
     let mut dingtalk = None;
     if let Some(config) = platforms.dingtalk {
-        let started = dingtalk::start(store, clock, chat_settings, config, followup.clone()).await;
+        let started = dingtalk::start(
+            store.clone(),
+            clock.clone(),
+            chat_settings,
+            config,
+            followup.clone(),
+        )
+        .await;
         match started {
             Ok(running) => dingtalk = Some(running),
             Err(e) => {
@@ -188,6 +198,7 @@ pub async fn start_on(
         tick,
         move || outbox.notify_one(),
     );
+    let retention = Daily::start(store, clock, retention::Retention::from(settings), tick);
     Ok(Service {
         username: telegram
             .as_ref()
@@ -200,6 +211,7 @@ pub async fn start_on(
         keeper,
         cluster,
         probe,
+        retention,
     })
 }
 
@@ -226,6 +238,7 @@ impl Service {
             None => Ok(()),
         };
         self.ticking.stop().await;
+        self.retention.stop().await;
         self.sender.stop().await;
         // Last: the leases given up, the other instances take over at once.
         self.keeper.stop().await;
@@ -238,6 +251,7 @@ impl Service {
     pub fn abort(self) {
         self.keeper.abort();
         self.ticking.abort();
+        self.retention.abort();
         self.sender.abort();
         if let Some(telegram) = self.telegram {
             telegram.abort();

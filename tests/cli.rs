@@ -1164,3 +1164,78 @@ fn item_add_numbers_items_on_their_own_and_refuses_an_unknown_unit() {
         "{audit}"
     );
 }
+
+#[test]
+fn backup_writes_a_new_file_restore_fills_only_an_empty_database_and_prune_reports_per_table() {
+    let env = Env::new();
+    assert!(env.run(&["import", SEED]).status.success());
+    let backup = env.root.join("backup.db").display().to_string();
+
+    let out = env.run(&["backup", &backup]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("完整性检查通过"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("tasks"), "{}", stdout(&out));
+    // An existing file is never overwritten.
+    let again = env.run(&["backup", &backup]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("已存在"), "{}", stderr(&again));
+
+    // Into the database it came from (not empty): refused.
+    let refused = env.run(&["restore", &backup]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("不是空的"),
+        "{}",
+        stderr(&refused)
+    );
+    // Not a backup: refused, before the database is even opened.
+    let not_backup = env.file("notes.txt", "not a database");
+    let out = env.run(&["restore", &not_backup]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("不是 duban 的备份"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Into a new database: the same matrix.
+    let restored = Env::new();
+    let out = restored.run(&["restore", &backup]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("已把备份"), "{}", stdout(&out));
+    assert_eq!(task_count(&restored), 71);
+
+    // Prune: per table, dry or not; nothing old here.
+    let dry = env.run(&["prune", "--dry-run"]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    let text = stdout(&dry);
+    assert!(text.contains("将删除") && text.contains("收件箱"), "{text}");
+    assert!(text.contains("数据库未做任何修改"), "{text}");
+    let out = env.run(&["prune"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("没有需要删除的记录"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn backup_on_postgresql_points_to_pg_dump_and_retention_below_a_week_is_refused() {
+    let env = Env::new();
+    let out = env
+        .command(&["backup", "x.db"])
+        .env("DUBAN_DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .output()
+        .unwrap();
+    // Said without connecting: no server is needed.
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("pg_dump"), "{}", stderr(&out));
+    let out = env
+        .command(&["prune"])
+        .env("DUBAN_RETENTION_DAYS", "3")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("retention_days"), "{}", stderr(&out));
+}

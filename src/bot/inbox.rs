@@ -436,6 +436,17 @@ mod tests {
     }
 
     #[test]
+    fn every_instance_derives_the_same_webhook_secret_from_the_token() {
+        let secret = webhook_secret("424242:SECRET");
+        assert_eq!(secret, webhook_secret("424242:SECRET"));
+        assert_ne!(secret, webhook_secret("424243:OTHER"));
+        // Telegram takes 1–256 of A-Z, a-z, 0-9, _ and -; the token itself is not in it.
+        assert_eq!(secret.len(), 32);
+        assert!(secret.chars().all(|c| c.is_ascii_hexdigit()));
+        assert!(!secret.contains("SECRET"));
+    }
+
+    #[test]
     fn an_update_is_dated_by_what_a_redelivery_carries_too() {
         let date = |json: &str| update_date(&serde_json::from_str(json).unwrap());
         let user = r#""from":{"id":1001,"is_bot":false,"first_name":"张三"}"#;

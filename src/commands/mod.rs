@@ -3,6 +3,7 @@
 
 pub mod assign;
 pub mod audit;
+pub mod backup;
 pub mod bulletin;
 pub mod calendar;
 #[cfg(feature = "devtools")]
@@ -14,6 +15,7 @@ pub mod invite;
 pub mod item;
 pub mod matrix;
 pub mod periods;
+pub mod prune;
 pub mod reports;
 pub mod run;
 pub mod schedule;

@@ -3,6 +3,7 @@
 //! allows. Bot replies to commands share the sender's limiter.
 
 pub mod planner;
+pub mod retention;
 pub mod robots;
 pub mod scheduler;
 pub mod sender;

@@ -165,8 +165,24 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Where a content is kept in `folder`: named by its hash, under its first two digits.
-fn path_in(folder: &Path, sha256: &str) -> PathBuf {
+pub(super) fn path_in(folder: &Path, sha256: &str) -> PathBuf {
     folder.join(&sha256[..2]).join(sha256)
+}
+
+/// Writes `bytes` into `keeping`'s folder unless they are there; nothing when they are kept in
+/// the database.
+async fn keep_in(keeping: &Keeping, sha256: &str, bytes: &[u8]) -> Result<(), StoreError> {
+    match keeping {
+        Keeping::Database => Ok(()),
+        Keeping::Folder(folder) => {
+            write_file(folder, sha256, bytes)
+                .await
+                .map_err(|source| StoreError::Io {
+                    path: path_in(folder, sha256),
+                    source,
+                })
+        }
+    }
 }
 
 /// Writes `bytes` into `folder` unless they are there: to a new file first, renamed into
@@ -206,14 +222,7 @@ impl Store {
         now: i64,
     ) -> Result<Kept, StoreError> {
         let sha256 = sha256_hex(bytes);
-        if let Keeping::Folder(folder) = keeping {
-            write_file(folder, &sha256, bytes)
-                .await
-                .map_err(|source| StoreError::Io {
-                    path: path_in(folder, &sha256),
-                    source,
-                })?;
-        }
+        keep_in(keeping, &sha256, bytes).await?;
         let mut tx = self.begin_write().await?;
         if let Some(kept) = one(&mut tx, "e.inbox_seq", new.inbox_seq).await? {
             return Ok(Kept::Again(kept));
@@ -294,6 +303,9 @@ impl Store {
         )
         .await?;
         tx.commit().await.context("commit evidence")?;
+        // A prune may have taken an orphan file of these bytes away after `write_file` found it
+        // there (see `Store::prune_evidence_folder`): now that a row refers to it, put it back.
+        keep_in(keeping, &sha256, bytes).await?;
         Ok(Kept::New(Evidence {
             id,
             task_id: new.task_id,

@@ -52,3 +52,7 @@ mod robot_deliveries;
 
 // The offline demo of the whole loop.
 mod demo;
+
+// Operations: retention, backup and restore.
+mod backup;
+mod retention;

@@ -57,13 +57,7 @@ impl TestDb {
         let mut conn = self.raw().await;
         let mut dump = BTreeMap::new();
         for table in self.schema().await.into_keys() {
-            let sql = format!("SELECT * FROM {table}");
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .fetch_all(&mut conn)
-                .await
-                .unwrap();
-            let mut lines: Vec<String> = rows.iter().map(row_text).collect();
-            lines.sort();
+            let lines = table_rows(&mut conn, &table).await;
             dump.insert(table, lines);
         }
         dump
@@ -148,6 +142,18 @@ async fn write_marker(db: &TestDb, conn: &mut AnyConnection) -> String {
             marker
         }
     }
+}
+
+/// Every row of `table` as text, sorted.
+pub async fn table_rows(conn: &mut AnyConnection, table: &str) -> Vec<String> {
+    let sql = format!("SELECT * FROM {table}");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(conn)
+        .await
+        .unwrap();
+    let mut lines: Vec<String> = rows.iter().map(row_text).collect();
+    lines.sort();
+    lines
 }
 
 fn type_class(declared: &str) -> &'static str {

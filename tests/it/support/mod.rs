@@ -12,6 +12,7 @@ pub mod dingtalk;
 pub mod inspect;
 pub mod matrices;
 pub mod matrix;
+pub mod month;
 pub mod robots;
 pub mod seed;
 pub mod stream_client;
