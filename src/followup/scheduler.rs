@@ -459,6 +459,14 @@ impl Ticking {
                 match ticked {
                     Ok(0) => {}
                     Ok(_) => after_enqueue(),
+                    Err(e)
+                        if matches!(
+                            e.downcast_ref::<crate::store::StoreError>(),
+                            Some(crate::store::StoreError::LeaseLost(_))
+                        ) =>
+                    {
+                        tracing::info!("another instance took the scheduler over: standing by");
+                    }
                     Err(e) => tracing::error!("scheduler tick failed: {e:#}"),
                 }
                 tokio::select! {
