@@ -24,7 +24,7 @@ use crate::followup::sender::Limiter;
 use crate::store::{Backend, Fence, Store, StoreError};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::watch;
@@ -57,8 +57,6 @@ struct Inner {
     solo: bool,
     limiter: Limiter,
     state: Mutex<Held>,
-    /// Whether this instance ran the scheduler at its last turn: the metrics' role.
-    scheduling: AtomicBool,
     /// The instances alive at the last renewal, this one included.
     alive: AtomicUsize,
     /// The lock file that keeps a second instance off a SQLite database.
@@ -135,7 +133,6 @@ impl Cluster {
             solo,
             limiter: limiter.clone(),
             state: Mutex::new(Held::default()),
-            scheduling: AtomicBool::new(false),
             alive: AtomicUsize::new(1),
             _lock: lock,
         }));
@@ -155,21 +152,6 @@ impl Cluster {
         Ok(cluster)
     }
 
-    /// The only instance, without a database lock (tests and benchmarks that run the parts
-    /// on their own).
-    pub fn solo(store: &Store, limiter: &Limiter) -> Cluster {
-        Cluster(Arc::new(Inner {
-            store: store.clone(),
-            holder: "solo".into(),
-            solo: true,
-            limiter: limiter.clone(),
-            state: Mutex::new(Held::default()),
-            scheduling: AtomicBool::new(false),
-            alive: AtomicUsize::new(1),
-            _lock: None,
-        }))
-    }
-
     pub fn is_solo(&self) -> bool {
         self.0.solo
     }
@@ -177,11 +159,6 @@ impl Cluster {
     /// This instance's name in the `leases` table.
     pub fn holder(&self) -> &str {
         &self.0.holder
-    }
-
-    /// Whether this instance ran the scheduler at its last turn.
-    pub fn is_scheduler(&self) -> bool {
-        self.0.scheduling.load(Ordering::Relaxed)
     }
 
     fn held(&self) -> std::sync::MutexGuard<'_, Held> {
@@ -255,13 +232,11 @@ impl Cluster {
     /// free (at most every [`TRY_EVERY`]).
     pub async fn scheduler_turn(&self) -> Result<Turn, StoreError> {
         if self.0.solo {
-            self.0.scheduling.store(true, Ordering::Relaxed);
             return Ok(Turn::Solo);
         }
         let held = self
             .take_turn(SCHEDULER, |h| (&mut h.scheduler, &mut h.next_scheduler_try))
             .await?;
-        self.0.scheduling.store(held, Ordering::Relaxed);
         Ok(if held {
             Turn::Held(Fence {
                 name: SCHEDULER.into(),

@@ -370,17 +370,25 @@ mod two_instances {
         pair.start_b().await;
         let cast: Cast = cast(&mut pair.a).await;
 
-        // Four kills at random steps of the month, the first of the scheduler's holder; one
-        // more while a report is on its way.
-        let first_half = 4 * 19;
-        let mut kills: Vec<usize> = (0..4)
-            .map(|_| dice.below(first_half + 44) as usize)
-            .collect();
+        // Up to four kills at random steps of the month, the first of the scheduler's holder;
+        // one more while a report is on its way.
+        let steps =
+            |from: DateTime<Utc>, to: DateTime<Utc>| ((to - from).num_hours() as u64).div_ceil(6);
+        let first_half = steps(march(1, 8), march(20, 14));
+        let month = first_half + steps(march(20, 14), march(31, 20));
+        let mut kills: Vec<u64> = (0..4).map(|_| dice.below(month)).collect();
         kills.sort_unstable();
         kills.dedup();
-        let (early, late): (Vec<usize>, Vec<usize>) =
-            kills.iter().partition(|&&k| k < first_half as usize);
-        let late: Vec<usize> = late.iter().map(|k| k - first_half as usize).collect();
+        let early: Vec<usize> = kills
+            .iter()
+            .filter(|&&k| k < first_half)
+            .map(|&k| k as usize)
+            .collect();
+        let late: Vec<usize> = kills
+            .iter()
+            .filter(|&&k| k >= first_half)
+            .map(|&k| (k - first_half) as usize)
+            .collect();
         pair.live(&mut dice, march(1, 8), march(20, 14), &early)
             .await;
         assert_eq!(count(&pair.a, A, "【督办提醒】"), cast.a_tasks.len());
