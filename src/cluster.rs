@@ -12,7 +12,8 @@
 //! - `chat:<id>`: the instance that handles a chat's updates and sends its messages. Updates of
 //!   one chat are handled in order by one instance at a time, and the per-chat caps of the
 //!   platforms hold for the service because one instance sends to a chat. Any instance stores
-//!   an update it receives (idempotently); the chat's holder finds it at its next scan.
+//!   an update it receives (idempotently); the chat's holder finds it at its next scan. A chat
+//!   found held by another instance is not asked for again before the next renewal.
 //! - `instance:<holder>`: each running instance. The overall send cap is shared among the live
 //!   ones (see [`Limiter::set_share`]); one that joins holds its sends back for [`SETTLE`], until
 //!   the others have seen it and taken their smaller shares.
@@ -22,7 +23,7 @@
 
 use crate::followup::sender::Limiter;
 use crate::store::{Backend, Fence, Store, StoreError};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -67,6 +68,9 @@ struct Inner {
 #[derive(Default)]
 struct Held {
     chats: HashSet<i64>,
+    /// Chats another instance held when this one last tried, and when to try again: a chat
+    /// whose updates this instance keeps finding in the inbox is not asked for at every scan.
+    elsewhere: HashMap<i64, Instant>,
     scheduler: bool,
     poller: bool,
     /// When the leases were last renewed: after a [`LEASE`] without renewal (the database
@@ -193,32 +197,39 @@ impl Cluster {
         if self.0.solo {
             return Ok(chats.iter().copied().collect());
         }
-        let wanted: Vec<String> = {
-            let held = self.held();
-            let fresh = held.fresh(Instant::now());
+        let wanted: Vec<i64> = {
+            let mut held = self.held();
+            let now = Instant::now();
+            let fresh = held.fresh(now);
+            held.elsewhere.retain(|_, until| *until > now);
             let mut seen = HashSet::new();
             let unheld: Vec<i64> = chats
                 .iter()
                 .copied()
-                .filter(|chat| !(fresh && held.chats.contains(chat)) && seen.insert(*chat))
+                .filter(|chat| !(fresh && held.chats.contains(chat)))
+                .filter(|chat| !held.elsewhere.contains_key(chat) && seen.insert(*chat))
                 .collect();
             let n = take(unheld.len());
-            unheld
-                .into_iter()
-                .take(n)
-                .map(|chat| format!("{CHAT}{chat}"))
-                .collect()
+            unheld.into_iter().take(n).collect()
         };
         if !wanted.is_empty() {
+            let names: Vec<String> = wanted.iter().map(|chat| format!("{CHAT}{chat}")).collect();
             let now = wall_ms();
             let taken = self
                 .0
                 .store
-                .leases_take(&wanted, &self.0.holder, now, now + ms(LEASE))
+                .leases_take(&names, &self.0.holder, now, now + ms(LEASE))
                 .await?;
+            let taken: HashSet<i64> = taken.iter().filter_map(|name| chat_of(name)).collect();
             let mut held = self.held();
-            held.chats
-                .extend(taken.iter().filter_map(|name| chat_of(name)));
+            let again = Instant::now() + RENEW_EVERY;
+            for chat in wanted {
+                if taken.contains(&chat) {
+                    held.chats.insert(chat);
+                } else {
+                    held.elsewhere.insert(chat, again);
+                }
+            }
         }
         let held = self.held();
         Ok(chats
