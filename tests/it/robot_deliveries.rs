@@ -16,7 +16,7 @@ use duban::bulletin::compile;
 use duban::bulletin::render::files;
 use duban::clock::{Clock, office_offset};
 use duban::config::Settings;
-use duban::followup::sender::{self, Limiter, SendLimits, SenderConfig};
+use duban::followup::sender::{self, Limiter, SendLimits, SenderConfig, SenderHandle, Transport};
 use duban::store::{OutFile, OutMessage, OutboxEntry, Store};
 use serde_json::json;
 use sqlx::Row;
@@ -107,6 +107,28 @@ const SUPERVISORS: [i64; 2] = [3001, 3002];
 
 /// The settings of the chat tests with every robot pointing at `robots`, patient enough that
 /// nothing is given up while a robot is down.
+/// The outbox sender alone, uncapped, on the 28th of March, with three attempts a row and
+/// `robots` as the group robots' transport.
+fn spawn_sender(store: &Store, server: &BotApiServer, robots: Option<Robots>) -> SenderHandle {
+    let limits = SendLimits::unlimited();
+    sender::spawn(
+        store.clone(),
+        Clock::manual(march(28, 10, 0)),
+        Limiter::new(limits),
+        SenderConfig {
+            api_url: server.url().to_owned(),
+            token: server.token().to_owned(),
+            limits,
+            max_attempts: 3,
+            admins: vec![ADMIN],
+            dingtalk: None,
+            robots: robots.map(|r| Arc::new(r) as Arc<dyn Transport>),
+            cluster: None,
+            metrics: duban::telemetry::Metrics::new(),
+        },
+    )
+}
+
 fn robot_settings(robots: &RobotServer) -> Settings {
     let chat = settings();
     Settings {
@@ -256,23 +278,7 @@ on_both_backends! {
         assert_eq!(db.store.enqueue(&rows, 100).await.unwrap(), 4);
         // Enqueued again (the same bulletin): nothing new.
         assert_eq!(db.store.enqueue(&rows, 101).await.unwrap(), 0);
-        let limits = SendLimits::unlimited();
-        let handle = sender::spawn(
-            db.store.clone(),
-            Clock::manual(march(28, 10, 0)),
-            Limiter::new(limits),
-            SenderConfig {
-                api_url: server.url().to_owned(),
-                token: server.token().to_owned(),
-                limits,
-                max_attempts: 3,
-                admins: vec![ADMIN],
-                dingtalk: None,
-                robots: Some(Arc::new(Robots::new(channels))),
-                cluster: None,
-                metrics: duban::telemetry::Metrics::new(),
-            },
-        );
+        let handle = spawn_sender(&db.store, &server, Some(Robots::new(channels)));
 
         let rows = until(&db.store, "all settled and the admin told", |rows| {
             rows.iter().all(|r| r.state != "pending") && rows.iter().any(|r| r.key.starts_with("gave-up:"))
@@ -351,23 +357,7 @@ on_both_backends! {
             assert_eq!(sha256, &digest(bytes));
         }
 
-        let limits = SendLimits::unlimited();
-        let handle = sender::spawn(
-            db.store.clone(),
-            Clock::manual(march(28, 10, 0)),
-            Limiter::new(limits),
-            SenderConfig {
-                api_url: server.url().to_owned(),
-                token: server.token().to_owned(),
-                limits,
-                max_attempts: 3,
-                admins: vec![ADMIN],
-                dingtalk: None,
-                robots: None,
-                cluster: None,
-                metrics: duban::telemetry::Metrics::new(),
-            },
-        );
+        let handle = spawn_sender(&db.store, &server, None);
         until(&db.store, "every file sent", |rows| rows.iter().all(|r| r.state == "sent")).await;
         handle.stop().await;
         for reader in &readers {
